@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the whole PrivateSigstore test suite on a fresh machine.
+# Installs what the tests need (idempotently), builds warning-free, runs every test project,
+# smoke-runs the benchmarks, and ends with a line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# --- prerequisites -------------------------------------------------------------------------------
+apt_updated=0
+need_pkg() { # need_pkg <command-or-file> <debian-package>
+  if [ -e "$1" ] || command -v "$1" >/dev/null 2>&1; then return 0; fi
+  if [ "$(id -u)" -ne 0 ]; then log "missing $2 and not root: install it (apt-get install -y $2)"; return 1; fi
+  if [ "$apt_updated" -eq 0 ]; then log "apt-get update"; apt-get update -qq >/dev/null; apt_updated=1; fi
+  log "installing $2"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+command -v dotnet >/dev/null || { log "the .NET SDK 10 is required (see global.json)"; exit 1; }
+
+# --- build (warnings are errors) -----------------------------------------------------------------
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+log "dotnet build"
+dotnet build PrivateSigstore.sln -c Release -nologo -v q 2>&1 | tail -n 5
+
+# --- tests ---------------------------------------------------------------------------------------
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+log "dotnet test"
+set +e
+dotnet test --solution PrivateSigstore.sln -c Release --no-build 2>&1 | tee "$results/test.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# --- benchmarks: dry job only, to keep them compiling and runnable -------------------------------
+bench_status=0
+if [ "${SKIP_BENCH_SMOKE:-0}" != "1" ]; then
+  log "benchmark smoke (--job dry)"
+  if ! dotnet run -c Release --no-build --project load-tests/PrivateSigstore.Benchmarks -- --job dry --filter '*' \
+        --artifacts "$results/bench" >"$results/bench.log" 2>&1; then
+    tail -n 40 "$results/bench.log"; bench_status=1
+  fi
+fi
+
+# --- summary from the test platform's own run summary -------------------------------------------
+# Microsoft.Testing.Platform ends with "total: N / failed: N / succeeded: N / skipped: N".
+summary="$(sed -n '/Test run summary/,$p' "$results/test.log")"
+num() { sed -n "s/^ *$1: *\([0-9][0-9]*\).*/\1/p" <<<"$summary" | tail -n1; }
+passed=$(num succeeded); failed=$(num failed); skipped=$(num skipped)
+passed=${passed:-0}; failed=${failed:-0}; skipped=${skipped:-0}
+if [ "$bench_status" -ne 0 ]; then failed=$((failed + 1)); log "benchmark smoke run failed"; fi
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then log "no test results found"; status=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
