@@ -17,6 +17,35 @@ need_pkg() { # need_pkg <command-or-file> <debian-package>
 }
 command -v dotnet >/dev/null || { log "the .NET SDK 10 is required (see global.json)"; exit 1; }
 
+# --- throwaway PostgreSQL 15 on 127.0.0.1 (the PostgreSQL store suites must really run) ------------
+start_postgres() {
+  local bin=""
+  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && bin="$d"; done
+  if [ -z "$bin" ]; then need_pkg /usr/lib/postgresql/15/bin/initdb postgresql-15 || return 1; bin=/usr/lib/postgresql/15/bin; fi
+  PG_DIR="$(mktemp -d /tmp/psig-pg.XXXXXX)"
+  local as=()
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    chown postgres "$PG_DIR"; as=(runuser -u postgres --)
+  fi
+  PG_PORT=$(( 20000 + RANDOM % 20000 ))
+  "${as[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres --no-sync >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop)
+  export PRIVATESIGSTORE_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50"
+  log "PostgreSQL started on 127.0.0.1:$PG_PORT"
+}
+PG_STOP=()
+cleanup() {
+  if [ "${#PG_STOP[@]}" -gt 0 ]; then "${PG_STOP[@]}" >/dev/null 2>&1 || true; fi
+  [ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
+  [ -n "${results:-}" ] && rm -rf "$results"
+  return 0
+}
+trap cleanup EXIT
+if [ -z "${PRIVATESIGSTORE_TEST_POSTGRES:-}" ]; then start_postgres; fi
+
 # --- build (warnings are errors) -----------------------------------------------------------------
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 log "dotnet build"
@@ -24,7 +53,6 @@ dotnet build PrivateSigstore.sln -c Release -nologo -v q 2>&1 | tail -n 5
 
 # --- tests ---------------------------------------------------------------------------------------
 results="$(mktemp -d)"
-trap 'rm -rf "$results"' EXIT
 log "dotnet test"
 set +e
 dotnet test --solution PrivateSigstore.sln -c Release --no-build 2>&1 | tee "$results/test.log"
