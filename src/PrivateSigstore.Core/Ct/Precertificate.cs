@@ -1,0 +1,200 @@
+using System.Formats.Asn1;
+using PrivateSigstore.Core.Certificates;
+
+namespace PrivateSigstore.Core.Ct;
+
+/// <summary>
+/// DER surgery on certificates for Certificate Transparency: extracting the TBSCertificate and re-encoding it with
+/// one extension removed while every other byte stays identical. A CT log strips the poison extension this way
+/// (RFC 6962 §3.1), and a verifier rebuilds the precertificate TBS from a final certificate by stripping the SCT list.
+/// Input must be strict DER.
+/// </summary>
+public static class Precertificate
+{
+    private static readonly Asn1Tag ExtensionsTag = new(TagClass.ContextSpecific, 3, isConstructed: true);
+
+    /// <summary>
+    /// Re-encodes <paramref name="tbsDer"/> without the extension <paramref name="oid"/>. All other fields and extensions
+    /// keep their bytes and order; only the enclosing lengths change. When the removed extension was the only one,
+    /// the <c>[3] extensions</c> field is dropped (Extensions is SIZE (1..MAX)).
+    /// </summary>
+    /// <exception cref="WireFormatException">The TBS is not strict DER, is structurally wrong, repeats an extension
+    /// (RFC 5280 §4.2), or does not contain <paramref name="oid"/>.</exception>
+    public static byte[] RemoveExtension(byte[] tbsDer, string oid)
+    {
+        ArgumentNullException.ThrowIfNull(tbsDer);
+        ArgumentException.ThrowIfNullOrEmpty(oid);
+        try
+        {
+            var outer = new AsnReader(tbsDer, AsnEncodingRules.DER);
+            var tbs = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+
+            var writer = new AsnWriter(AsnEncodingRules.DER);
+            bool removed = false;
+            using (writer.PushSequence())
+            {
+                while (tbs.HasData)
+                {
+                    if (!tbs.PeekTag().HasSameClassAndValue(ExtensionsTag))
+                    {
+                        writer.WriteEncodedValue(tbs.ReadEncodedValue().Span);
+                        continue;
+                    }
+
+                    var extensions = ReadExtensions(tbs);
+                    var kept = extensions.Where(e => e.Oid != oid).ToList();
+                    removed = kept.Count != extensions.Count;
+                    if (kept.Count > 0)
+                    {
+                        using (writer.PushSequence(ExtensionsTag))
+                        using (writer.PushSequence())
+                        {
+                            foreach (var e in kept)
+                            {
+                                writer.WriteEncodedValue(e.Encoded.Span);
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (!removed)
+            {
+                throw new WireFormatException($"the TBSCertificate has no extension {oid}");
+            }
+
+            return writer.Encode();
+        }
+        catch (AsnContentException e)
+        {
+            throw new WireFormatException("TBSCertificate is not valid DER", e);
+        }
+    }
+
+    /// <summary>
+    /// The TBSCertificate DER of a certificate, byte for byte. The certificate must be one DER SEQUENCE of
+    /// tbsCertificate SEQUENCE, signatureAlgorithm SEQUENCE and signatureValue BIT STRING, with nothing after it.
+    /// </summary>
+    /// <exception cref="WireFormatException">The certificate is not a strict-DER X.509 certificate.</exception>
+    public static byte[] ExtractTbs(byte[] certDer)
+    {
+        ArgumentNullException.ThrowIfNull(certDer);
+        try
+        {
+            var outer = new AsnReader(certDer, AsnEncodingRules.DER);
+            var cert = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+
+            ExpectTag(cert, Asn1Tag.Sequence, "tbsCertificate");
+            byte[] tbs = cert.ReadEncodedValue().ToArray();
+            ExpectTag(cert, Asn1Tag.Sequence, "signatureAlgorithm");
+            cert.ReadEncodedValue();
+            cert.ReadBitString(out _);
+            cert.ThrowIfNotEmpty();
+            return tbs;
+        }
+        catch (AsnContentException e)
+        {
+            throw new WireFormatException("certificate is not valid DER", e);
+        }
+    }
+
+    /// <summary>
+    /// The TBSCertificate of a final certificate with its embedded SCT list (1.3.6.1.4.1.11129.2.4.2) removed: the
+    /// precertificate TBS that the embedded SCTs signed.
+    /// </summary>
+    /// <exception cref="WireFormatException">The certificate is malformed or has no SCT list extension.</exception>
+    public static byte[] GetTbsWithoutSctList(byte[] certDer) =>
+        RemoveExtension(ExtractTbs(certDer), SigstoreOids.SctList);
+
+    /// <summary>
+    /// True when the certificate carries the CT poison extension (1.3.6.1.4.1.11129.2.4.3), i.e. it is a
+    /// precertificate. Only presence is checked, not criticality or value.
+    /// </summary>
+    /// <exception cref="WireFormatException">The certificate is malformed.</exception>
+    public static bool HasPoison(byte[] certDer)
+    {
+        byte[] tbsDer = ExtractTbs(certDer);
+        try
+        {
+            var outer = new AsnReader(tbsDer, AsnEncodingRules.DER);
+            var tbs = outer.ReadSequence();
+            while (tbs.HasData)
+            {
+                if (tbs.PeekTag().HasSameClassAndValue(ExtensionsTag))
+                {
+                    return ReadExtensions(tbs).Any(e => e.Oid == SigstoreOids.CtPoison);
+                }
+
+                tbs.ReadEncodedValue();
+            }
+
+            return false;
+        }
+        catch (AsnContentException e)
+        {
+            throw new WireFormatException("TBSCertificate is not valid DER", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads <c>[3] EXPLICIT Extensions</c> at the reader's position, which must be the TBS's last field. Each
+    /// extension must be SEQUENCE { OID, [BOOLEAN], OCTET STRING }; OIDs must be unique.
+    /// </summary>
+    private static List<(string Oid, ReadOnlyMemory<byte> Encoded)> ReadExtensions(AsnReader tbs)
+    {
+        if (!tbs.PeekTag().IsConstructed)
+        {
+            throw new WireFormatException("TBSCertificate [3] extensions is not constructed");
+        }
+
+        var explicitWrapper = tbs.ReadSequence(ExtensionsTag);
+        if (tbs.HasData)
+        {
+            throw new WireFormatException("TBSCertificate has fields after its extensions");
+        }
+
+        var sequence = explicitWrapper.ReadSequence();
+        explicitWrapper.ThrowIfNotEmpty();
+
+        var result = new List<(string, ReadOnlyMemory<byte>)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (sequence.HasData)
+        {
+            var encoded = sequence.ReadEncodedValue();
+            var extension = new AsnReader(encoded, AsnEncodingRules.DER).ReadSequence();
+            string oid = extension.ReadObjectIdentifier();
+            if (extension.HasData && extension.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean))
+            {
+                extension.ReadBoolean();
+            }
+
+            extension.ReadOctetString();
+            extension.ThrowIfNotEmpty();
+            if (!seen.Add(oid))
+            {
+                // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of a particular extension.
+                throw new WireFormatException($"TBSCertificate repeats extension {oid}");
+            }
+
+            result.Add((oid, encoded));
+        }
+
+        if (result.Count == 0)
+        {
+            // RFC 5280 §4.1: Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension.
+            throw new WireFormatException("TBSCertificate has an empty extensions list");
+        }
+
+        return result;
+    }
+
+    private static void ExpectTag(AsnReader reader, Asn1Tag expected, string field)
+    {
+        if (!reader.HasData || reader.PeekTag() != expected)
+        {
+            throw new WireFormatException($"certificate {field} is missing or has the wrong tag");
+        }
+    }
+}
