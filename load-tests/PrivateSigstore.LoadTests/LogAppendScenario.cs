@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Log;
 using PrivateSigstore.Log.Storage;
 
@@ -49,7 +48,7 @@ internal static class LogAppendScenario
             BatchMaxAge = batchAge,
             MaxOutstanding = Math.Max(concurrency * 2, batchSize),
         };
-        var signer = EcdsaNoteSigner.RekorV1("load.test", LoadKey(keyFile));
+        var signer = new EcdsaCheckpointSigner("load.test", LoadKey(keyFile));
         var openWatch = Stopwatch.StartNew();
         await using var log = await TransparencyLog.OpenAsync(store, options, [signer]);
         var openMs = openWatch.Elapsed.TotalMilliseconds;

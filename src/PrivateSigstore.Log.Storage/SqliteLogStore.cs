@@ -28,7 +28,7 @@ public sealed class SqliteLogStore : SqlLogStore
     public SqliteLogStore(string path, string logId = "log", SqliteDurability durability = SqliteDurability.Full) : base(logId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         Path = System.IO.Path.GetFullPath(path);
         _connectionString = new SqliteConnectionStringBuilder

@@ -50,8 +50,8 @@ public sealed partial class TransparencyLog : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _metrics = new LogMetrics(options.Origin, () => Volatile.Read(ref _outstanding), () => (long)_state.Size);
         _state = State.Empty;
+        _metrics = new LogMetrics(options.Origin, () => Volatile.Read(ref _outstanding), () => (long)_state.Size);
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Npgsql;
-using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Log.Storage;
 
 namespace PrivateSigstore.Log.Tests;
@@ -49,6 +48,6 @@ internal static class TestStores
         return (new PostgresLogStore(cs, logId), cs);
     }
 
-    public static EcdsaNoteSigner Signer(string name = "test.log") =>
-        EcdsaNoteSigner.RekorV1(name, ECDsa.Create(ECCurve.NamedCurves.nistP256));
+    public static TestEcdsaSigner Signer(string name = "test.log") =>
+        new(name, ECDsa.Create(ECCurve.NamedCurves.nistP256));
 }

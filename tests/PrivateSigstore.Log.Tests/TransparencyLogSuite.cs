@@ -178,9 +178,9 @@ public abstract class TransparencyLogSuite
         {
             try
             {
-                var t = log.AddAsync(Leaf(i), Ct);
+                var t = log.AddAsync(Leaf(i), Ct).AsTask();
                 if (t.IsFaulted) await t;
-                accepted.Add(t.AsTask());
+                accepted.Add(t);
             }
             catch (LogPushbackException ex)
             {
