@@ -55,6 +55,21 @@ internal sealed class LeafIndex
         }
     }
 
+    /// <summary>False when no indexed leaf shares the key of <paramref name="leafHash"/> (the common, allocation-free path).</summary>
+    public bool MayContain(ReadOnlySpan<byte> leafHash)
+    {
+        var key = KeyOf(leafHash);
+        lock (_lock)
+        {
+            var mask = _keys.Length - 1;
+            for (var slot = (int)(Mix(key) & (ulong)mask); _keys[slot] != 0; slot = (slot + 1) & mask)
+            {
+                if (_keys[slot] == key) return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>Appends to <paramref name="candidates"/> every index whose leaf hash shares the key of <paramref name="leafHash"/>.</summary>
     public void FindCandidates(ReadOnlySpan<byte> leafHash, List<ulong> candidates)
     {

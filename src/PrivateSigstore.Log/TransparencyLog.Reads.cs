@@ -107,6 +107,7 @@ public sealed partial class TransparencyLog
 
     private async Task<AppendResult?> FindCommittedAsync(byte[] hash, CancellationToken ct)
     {
+        if (!_leafIndex.MayContain(hash)) return null;
         var candidates = new List<ulong>(1);
         _leafIndex.FindCandidates(hash, candidates);
         foreach (var index in candidates)

@@ -120,8 +120,6 @@ public sealed partial class TransparencyLog : IAsyncDisposable
         if (leaf.Length > _options.MaxLeafSize) throw new InvalidEntryException($"leaf of {leaf.Length} bytes exceeds the limit of {_options.MaxLeafSize} bytes");
         var started = Stopwatch.GetTimestamp();
         var hash = Rfc6962.HashLeaf(leaf.Span);
-        var existing = await FindCommittedAsync(hash, cancellationToken).ConfigureAwait(false);
-        if (existing is { } dup) return dup;
 
         var pending = new Pending(leaf.ToArray(), hash);
         if (Interlocked.Increment(ref _outstanding) > _options.MaxOutstanding || !_queue.Writer.TryWrite(pending))
