@@ -7,7 +7,8 @@ namespace PrivateSigstore.Core.Ct;
 /// DER surgery on certificates for Certificate Transparency: extracting the TBSCertificate and re-encoding it with
 /// one extension removed while every other byte stays identical. A CT log strips the poison extension this way
 /// (RFC 6962 §3.1), and a verifier rebuilds the precertificate TBS from a final certificate by stripping the SCT list.
-/// Input must be strict DER.
+/// Input must be strict DER at every depth (definite minimal lengths, low tag numbers, primitive strings), as the
+/// DER-only parsers of Sigstore clients require.
 /// </summary>
 public static class Precertificate
 {
@@ -26,6 +27,7 @@ public static class Precertificate
         ArgumentException.ThrowIfNullOrEmpty(oid);
         try
         {
+            StrictDer.Validate(tbsDer);
             var outer = new AsnReader(tbsDer, AsnEncodingRules.DER);
             var tbs = outer.ReadSequence();
             outer.ThrowIfNotEmpty();
@@ -82,6 +84,7 @@ public static class Precertificate
         ArgumentNullException.ThrowIfNull(certDer);
         try
         {
+            StrictDer.Validate(certDer);
             var outer = new AsnReader(certDer, AsnEncodingRules.DER);
             var cert = outer.ReadSequence();
             outer.ThrowIfNotEmpty();
