@@ -29,4 +29,7 @@ public readonly record struct NodeId(int Level, ulong Index)
 
     /// <summary>The number of leaves this node covers, <c>2^Level</c>.</summary>
     public ulong LeafCount => 1UL << Level;
+
+    /// <summary>Formats the node as <c>(level, index)</c>.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"({Level}, {Index})");
 }
