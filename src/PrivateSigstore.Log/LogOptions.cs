@@ -6,8 +6,12 @@ public sealed class LogOptions
     /// <summary>Default largest number of entries sequenced in one batch (one storage transaction).</summary>
     public const int DefaultBatchMaxSize = 4096;
 
-    /// <summary>Default longest time the first entry of a batch waits for others to join it.</summary>
-    public static readonly TimeSpan DefaultBatchMaxAge = TimeSpan.FromMilliseconds(5);
+    /// <summary>
+    /// Default longest time the first entry of a batch waits for others to join it: zero, i.e. group commit (a batch
+    /// takes whatever queued while the previous one was being written). Measured in docs/performance.md: waiting
+    /// adds latency at low load and no throughput at high load, where batches fill on their own.
+    /// </summary>
+    public static readonly TimeSpan DefaultBatchMaxAge = TimeSpan.Zero;
 
     /// <summary>Default number of entries that may wait for sequencing before appends are pushed back.</summary>
     public const int DefaultMaxOutstanding = 65_536;
