@@ -200,7 +200,7 @@ public sealed partial record Checkpoint(string Origin, ulong Size, byte[] RootHa
         int byteCount;
         try
         {
-            byteCount = new UTF8Encoding(false, throwOnInvalidBytes: true).GetByteCount(line);
+            byteCount = StrictUtf8.Encoding.GetByteCount(line);
         }
         catch (EncoderFallbackException)
         {

@@ -28,7 +28,6 @@ public sealed class SignedNote
     /// <summary>Longest signature line accepted, in bytes, including the em dash and newline (room for post-quantum signatures).</summary>
     public const int MaxSignatureLineBytes = 16 * 1024;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly byte[] SignaturePrefix = "\u2014 "u8.ToArray();
 
     private readonly byte[] _text;
@@ -126,7 +125,7 @@ public sealed class SignedNote
         byte[] bytes;
         try
         {
-            bytes = StrictUtf8.GetBytes(note);
+            bytes = StrictUtf8.Encoding.GetBytes(note);
         }
         catch (EncoderFallbackException e)
         {
@@ -357,7 +356,7 @@ public sealed class SignedNote
         byte[] bytes;
         try
         {
-            bytes = StrictUtf8.GetBytes(text);
+            bytes = StrictUtf8.Encoding.GetBytes(text);
         }
         catch (EncoderFallbackException e)
         {

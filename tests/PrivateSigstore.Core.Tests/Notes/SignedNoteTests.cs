@@ -256,13 +256,4 @@ public sealed class SignedNoteTests
     }
 
     private static byte[] Ed25519PublicKeyInfo() => Convert.FromBase64String("MCowBQYDK2VwAyEAt8rlp1knGwjfbcXAYPYAkn0XiLz1x8O4t0YkEhie244=");
-
-    private sealed class FixedHashVerifier(string name, uint keyHash, INoteVerifier inner) : INoteVerifier
-    {
-        public string Name => name;
-
-        public uint KeyHash => keyHash;
-
-        public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) => inner.Verify(message, signature);
-    }
 }

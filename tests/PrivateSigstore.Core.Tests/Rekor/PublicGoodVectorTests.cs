@@ -4,6 +4,7 @@ using System.Text.Json;
 using PrivateSigstore.Core.Json;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.Rekor;
+using PrivateSigstore.Core.Tests.Notes;
 
 namespace PrivateSigstore.Core.Tests.Rekor;
 
@@ -215,14 +216,5 @@ public sealed class PublicGoodVectorTests
         }
 
         return sn == 0 && r.AsSpan().SequenceEqual(root);
-    }
-
-    private sealed class FixedHashVerifier(string name, uint keyHash, INoteVerifier inner) : INoteVerifier
-    {
-        public string Name => name;
-
-        public uint KeyHash => keyHash;
-
-        public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) => inner.Verify(message, signature);
     }
 }
