@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Text;
 
 namespace PrivateSigstore.Core.Json;
 
@@ -24,8 +25,6 @@ public static class CanonicalJson
 {
     /// <summary>The default bound on nesting depth (objects and arrays) accepted by the canonicalizer.</summary>
     public const int DefaultMaxDepth = 64;
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
     /// Canonicalizes one UTF-8 JSON text. Returns the RFC 8785 bytes; throws
@@ -340,7 +339,7 @@ public static class CanonicalJson
         }
 
         escaped.Append('"');
-        output.Write(StrictUtf8.GetBytes(escaped.ToString()));
+        output.Write(StrictUtf8.Encoding.GetBytes(escaped.ToString()));
     }
 
     private static void WriteAscii(string value, ArrayBufferWriter<byte> output)
@@ -433,7 +432,7 @@ public static class CanonicalJson
     {
         try
         {
-            return StrictUtf8.GetBytes(json);
+            return StrictUtf8.Encoding.GetBytes(json);
         }
         catch (EncoderFallbackException e)
         {
