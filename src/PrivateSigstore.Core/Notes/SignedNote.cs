@@ -69,7 +69,7 @@ public sealed class SignedNote
                 throw new WireFormatException($"signed note: empty signature from {signature.Name}");
             }
 
-            size += SignatureLine(signature).Length;
+            size += Encoding.UTF8.GetByteCount(SignatureLine(signature));
         }
 
         if (size > MaxNoteBytes)
