@@ -178,43 +178,8 @@ public sealed class PublicGoodVectorTests
 
     private static byte[] LeafHash(byte[] leaf) => SHA256.HashData([0x00, .. leaf]);
 
-    private static byte[] NodeHash(byte[] left, byte[] right) => SHA256.HashData([0x01, .. left, .. right]);
 
-    // replaced by ProofVerifier once merged: RFC 9162 §2.1.3.2 inclusion proof verification.
-    private static bool VerifyInclusion(byte[] leafHash, ulong index, ulong size, IReadOnlyList<byte[]> proof, byte[] root)
-    {
-        if (index >= size)
-        {
-            return false;
-        }
-
-        ulong fn = index, sn = size - 1;
-        var r = leafHash;
-        foreach (var p in proof)
-        {
-            if (sn == 0)
-            {
-                return false;
-            }
-
-            if ((fn & 1) == 1 || fn == sn)
-            {
-                r = NodeHash(p, r);
-                while ((fn & 1) == 0 && fn != 0)
-                {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
-            }
-            else
-            {
-                r = NodeHash(r, p);
-            }
-
-            fn >>= 1;
-            sn >>= 1;
-        }
-
-        return sn == 0 && r.AsSpan().SequenceEqual(root);
-    }
+    // RFC 9162 §2.1.3.2 inclusion proof verification, by Core's ProofVerifier.
+    private static bool VerifyInclusion(byte[] leafHash, ulong index, ulong size, IReadOnlyList<byte[]> proof, byte[] root) =>
+        PrivateSigstore.Core.Merkle.ProofVerifier.TryVerifyInclusion(leafHash, index, size, proof, root, out _);
 }
