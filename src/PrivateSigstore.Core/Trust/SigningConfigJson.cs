@@ -61,12 +61,11 @@ public static class SigningConfigJson
 
     private static SigningConfig ReadV02(JsonElement root)
     {
-        var config = TrustJson.ReadSigningConfig(root, "$");
-
-        // v0.1 fields (caUrl, tlogUrls, …) would be dropped as unknown; refuse rather than lose them.
-        return SigningConfigMediaType.IsV01(config.MediaType)
-            ? throw new WireFormatException($"$.mediaType: \"{config.MediaType}\" is a v0.1 signing config; parse it with ParseV01")
-            : config;
+        // v0.1 fields (caUrl, tlogUrls, …) would be dropped as unknown or misread; refuse rather than lose them.
+        var mediaType = MediaTypeOnly.Collect(root, "$").String(0);
+        return SigningConfigMediaType.IsV01(mediaType)
+            ? throw new WireFormatException($"$.mediaType: \"{mediaType}\" is a v0.1 signing config; parse it with ParseV01")
+            : TrustJson.ReadSigningConfig(root, "$");
     }
 
     private static SigningConfigV01 ReadV01(JsonElement root)

@@ -1,5 +1,6 @@
 using System.Text;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Dsse;
 
 namespace PrivateSigstore.Core.Tests.Bundle;
 
@@ -200,7 +201,7 @@ public sealed class BundleJsonBadInputTests
     {
         var bundle = BundleJson.Parse(Minimal) with
         {
-            DsseEnvelope = new Dsse.DsseEnvelope("t", [1], []),
+            DsseEnvelope = new DsseEnvelope("t", [1], []),
         };
 
         Assert.Throws<ArgumentException>(() => BundleJson.Serialize(bundle));
