@@ -20,7 +20,16 @@ internal static class ProtoJsonValue
             throw new WireFormatException($"{path}: expected a string, got {ProtoMessage.Describe(value)}");
         }
 
-        var text = value.GetString()!;
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json refuses escaped lone surrogates ("\ud800") and invalid UTF-8.
+            throw new WireFormatException($"{path}: string contains an unpaired UTF-16 surrogate or invalid UTF-8", e);
+        }
 
         // proto3 strings are valid UTF-8; an escaped lone surrogate ("\ud800") cannot be.
         for (var i = 0; i < text.Length; i++)
@@ -31,7 +40,7 @@ internal static class ProtoJsonValue
             }
             else if (char.IsSurrogate(text[i]))
             {
-                throw new WireFormatException($"{path}: string contains an unpaired UTF-16 surrogate");
+                throw new WireFormatException($"{path}: string contains an unpaired UTF-16 surrogate or invalid UTF-8");
             }
         }
 
