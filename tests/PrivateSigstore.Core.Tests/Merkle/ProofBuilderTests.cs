@@ -118,7 +118,10 @@ public sealed class ProofBuilderTests
 
             // The verifier accepts the length (only the root can then differ).
             ulong index = other == size ? size - 1 : other;
-            Assert.False(ProofVerifier.TryVerifyInclusion(new byte[32], index, size, proof, new byte[32], out string? reason));
+            // The expected root is not a possible output (all 0x01), so only the root comparison can fail; with an all-zero
+            // root a size-1 tree (root == leaf hash == zeros) would verify.
+            byte[] impossibleRoot = [.. Enumerable.Repeat((byte)1, 32)];
+            Assert.False(ProofVerifier.TryVerifyInclusion(new byte[32], index, size, proof, impossibleRoot, out string? reason));
             Assert.Equal(ProofVerifier.RootMismatch, reason);
 
             ulong size1 = Math.Max(1, other);
