@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using PrivateSigstore.Core;
+using PrivateSigstore.Core.Rekor.Entries;
+using PrivateSigstore.Log;
+
+namespace PrivateSigstore.Rekor;
+
+/// <summary>The Rekor v1 REST API (sigstore/rekor openapi.yaml: 7 paths, 8 operations).</summary>
+public static class RekorEndpoints
+{
+    /// <summary>Most queries in one retrieve request (rekor pkg/api/entries.go maxSearchQueries).</summary>
+    public const int MaxSearchQueries = 10;
+
+    /// <summary>Maps the Rekor v1 routes.</summary>
+    public static IEndpointRouteBuilder MapRekor(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/log", GetLogInfo);
+        api.MapGet("/log/publicKey", GetPublicKey);
+        api.MapGet("/log/proof", GetProof);
+        api.MapPost("/log/entries", CreateEntry);
+        api.MapGet("/log/entries", GetEntryByIndex);
+        api.MapGet("/log/entries/{entryUUID}", GetEntryByUuid);
+        api.MapPost("/log/entries/retrieve", SearchLogQuery);
+        api.MapPost("/index/retrieve", SearchIndex);
+        return app;
+    }
+
+    private static IResult GetLogInfo(RekorLog rekor) => Json(rekor.WriteLogInfo);
+
+    private static IResult GetPublicKey(RekorLog rekor, string? treeID)
+    {
+        if (treeID is not null && (!long.TryParse(treeID, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || rekor.Shards.ByTreeId(id) is null))
+        {
+            return RekorError.Of(400, $"unable to find a shard with treeID {treeID}");
+        }
+        return Results.Text(rekor.PublicKeyPem, "application/x-pem-file");
+    }
+
+    private static async Task<IResult> GetProof(RekorLog rekor, string? firstSize, string? lastSize, string? treeID, CancellationToken ct)
+    {
+        // lastSize is required, firstSize defaults to 1; both at least 1 (openapi.yaml getLogProof).
+        if (lastSize is null) return RekorError.Of(400, "lastSize in query is required");
+        if (!long.TryParse(lastSize, NumberStyles.None, CultureInfo.InvariantCulture, out var last) || last < 1) return RekorError.Of(400, "lastSize in query should be greater than or equal to 1");
+        var first = 1L;
+        if (firstSize is not null && (!long.TryParse(firstSize, NumberStyles.None, CultureInfo.InvariantCulture, out first) || first < 1)) return RekorError.Of(400, "firstSize in query should be greater than or equal to 1");
+        var shard = rekor.Shards.Active;
+        if (treeID is not null)
+        {
+            if (!long.TryParse(treeID, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || rekor.Shards.ByTreeId(id) is not { } s) return RekorError.Of(400, $"unable to find a shard with treeID {treeID}");
+            shard = s;
+        }
+        if (first > last) return RekorError.Of(400, $"firstSize({first}) must be less than lastSize({last})");
+        var size = (long)shard.Log.Size;
+        if (last > size) return RekorError.Of(400, $"the tree size requested({last}) was greater than what is currently observable({size})");
+        var proof = await shard.Log.GetConsistencyProofAsync((ulong)first, (ulong)last, ct).ConfigureAwait(false);
+        var root = await shard.Log.GetRootHashAsync((ulong)last, ct).ConfigureAwait(false);
+        return Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("hashes");
+            foreach (var h in proof) w.WriteStringValue(Convert.ToHexStringLower(h));
+            w.WriteEndArray();
+            w.WriteString("rootHash", Convert.ToHexStringLower(root));
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task<IResult> CreateEntry(HttpContext http, RekorLog rekor, RekorIndex index, IOptions<RekorOptions> options, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(http, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
+        if (body.Error is not null) return body.Error;
+        CanonicalEntry entry;
+        try
+        {
+            // Schema validation, type-specific verification and canonicalization (rekor types.CreateVersionedEntry).
+            entry = RekorEntries.Canonicalize(body.Bytes, new RekorEntryPolicy { MaxEntryBytes = (int)Math.Min(int.MaxValue, options.Value.MaxRequestBytes) });
+        }
+        catch (WireFormatException ex)
+        {
+            return RekorError.Of(400, ex.Reason);
+        }
+        var shard = rekor.Shards.Active;
+        AppendResult result;
+        try
+        {
+            result = await shard.Log.AddAsync(entry.Body, ct).ConfigureAwait(false);
+        }
+        catch (LogPushbackException ex)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return RekorError.Of(503, "the log is busy; retry later");
+        }
+        catch (LogFrozenException)
+        {
+            return RekorError.Of(501, "Create Entry API not enabled in this Rekor instance");
+        }
+        catch (InvalidEntryException ex)
+        {
+            return RekorError.Of(400, ex.Reason);
+        }
+        var entryId = shard.TreeIdHex + Convert.ToHexStringLower(entry.LeafHash);
+        var location = $"{http.Request.PathBase}/api/v1/log/entries/{entryId}";
+        if (result.Duplicate)
+        {
+            // 409 with Location of the existing entry (rekor CreateLogEntryHandler, entryAlreadyExists).
+            http.Response.Headers.Location = location;
+            return RekorError.Of(409, $"an equivalent entry already exists in the transparency log with UUID {entryId}");
+        }
+        index.Enqueue(entry.IndexKeys, entryId);
+        return new EntryResult(201, rekor, shard, [result.Index], location, entryId);
+    }
+
+    private static async Task<IResult> GetEntryByIndex(RekorLog rekor, string? logIndex, CancellationToken ct)
+    {
+        if (logIndex is null || !long.TryParse(logIndex, NumberStyles.None, CultureInfo.InvariantCulture, out var global))
+        {
+            return RekorError.Of(400, "logIndex in query must be a non-negative integer");
+        }
+        if (rekor.Shards.ByGlobalIndex(global) is not { } shard) return Results.NotFound();
+        await Task.CompletedTask.ConfigureAwait(false);
+        return new EntryResult(200, rekor, shard, [(ulong)(global - shard.Offset)], null, null);
+    }
+
+    private static async Task<IResult> GetEntryByUuid(RekorLog rekor, string entryUUID, CancellationToken ct)
+    {
+        if (!Core.Rekor.Entries.RekorLogEntry.TryParseEntryId(entryUUID, out _, out _))
+        {
+            return RekorError.Of(400, "entryUUID in path should match '^([0-9a-fA-F]{64}|[0-9a-fA-F]{80})$'");
+        }
+        if (await rekor.FindAsync(entryUUID, ct).ConfigureAwait(false) is not { } found) return Results.NotFound();
+        return new EntryResult(200, rekor, found.Shard, [found.Index], null, null);
+    }
+
+    private static async Task<IResult> SearchLogQuery(HttpContext http, RekorLog rekor, IOptions<RekorOptions> options, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(http, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
+        if (body.Error is not null) return body.Error;
+        SearchLogQueryRequest query;
+        try
+        {
+            query = SearchLogQueryRequest.Parse(body.Bytes);
+        }
+        catch (WireFormatException ex)
+        {
+            return RekorError.Of(400, ex.Reason);
+        }
+        if (query.Count > MaxSearchQueries) return RekorError.Of(422, $"more than max allowed {MaxSearchQueries} entries in request");
+        var found = new List<(RekorShard, ulong)>();
+        foreach (var id in query.EntryUuids)
+        {
+            if (!Core.Rekor.Entries.RekorLogEntry.TryParseEntryId(id, out _, out _)) return RekorError.Of(400, $"invalid entry UUID {id}");
+            if (await rekor.FindAsync(id, ct).ConfigureAwait(false) is { } f) found.Add(f);
+        }
+        foreach (var i in query.LogIndexes)
+        {
+            if (i < 0) return RekorError.Of(400, "logIndexes must be non-negative");
+            if (rekor.Shards.ByGlobalIndex(i) is { } s) found.Add((s, (ulong)(i - s.Offset)));
+        }
+        foreach (var proposed in query.Entries)
+        {
+            CanonicalEntry entry;
+            try
+            {
+                entry = RekorEntries.Canonicalize(proposed, new RekorEntryPolicy());
+            }
+            catch (WireFormatException ex)
+            {
+                return RekorError.Of(400, ex.Reason);
+            }
+            // A proposed entry is looked up by its leaf hash in every shard (rekor SearchLogQueryHandler).
+            foreach (var s in rekor.Shards.All.Reverse())
+            {
+                if (await s.Log.FindIndexAsync(entry.LeafHash, ct).ConfigureAwait(false) is { } idx)
+                {
+                    found.Add((s, idx));
+                    break;
+                }
+            }
+        }
+        return new SearchResult(rekor, found);
+    }
+
+    private static async Task<IResult> SearchIndex(HttpContext http, RekorIndex index, IOptions<RekorOptions> options, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(http, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
+        if (body.Error is not null) return body.Error;
+        SearchIndexRequest request;
+        try
+        {
+            request = SearchIndexRequest.Parse(body.Bytes);
+        }
+        catch (WireFormatException ex)
+        {
+            return RekorError.Of(400, ex.Reason);
+        }
+        var ids = await index.SearchAsync(request.Keys, request.And, ct).ConfigureAwait(false);
+        return Json(w =>
+        {
+            w.WriteStartArray();
+            foreach (var id in ids) w.WriteStringValue(id);
+            w.WriteEndArray();
+        });
+    }
+
+    private static async Task<(byte[] Bytes, IResult? Error)> ReadBodyAsync(HttpContext http, long limit, CancellationToken ct)
+    {
+        if (http.Request.ContentLength > limit) return ([], RekorError.Of(413, $"request body is larger than the limit of {limit} bytes"));
+        var feature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = limit;
+        using var buffer = new MemoryStream();
+        try
+        {
+            await http.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return ([], RekorError.Of(413, $"request body is larger than the limit of {limit} bytes"));
+        }
+        if (buffer.Length > limit) return ([], RekorError.Of(413, $"request body is larger than the limit of {limit} bytes"));
+        if (buffer.Length == 0) return ([], RekorError.Of(400, "request body is empty"));
+        return (buffer.ToArray(), null);
+    }
+
+    private static IResult Json(Action<Utf8JsonWriter> write) => new JsonWriterResult(write);
+
+    private sealed class JsonWriterResult(Action<Utf8JsonWriter> write) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.ContentType = "application/json";
+            await using var w = new Utf8JsonWriter(httpContext.Response.Body);
+            write(w);
+            await w.FlushAsync(httpContext.RequestAborted);
+        }
+    }
+
+    /// <summary>A single-key LogEntry map; for 201 also Location and the unquoted ETag equal to the key (sigstore-go reads Payload[ETag]).</summary>
+    private sealed class EntryResult(int status, RekorLog rekor, RekorShard shard, ulong[] indexes, string? location, string? entryId) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            using var buffer = new MemoryStream();
+            await using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                foreach (var i in indexes) await rekor.WriteEntryAsync(w, shard, i, httpContext.RequestAborted);
+                w.WriteEndObject();
+            }
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = "application/json";
+            if (location is not null) httpContext.Response.Headers.Location = location;
+            if (entryId is not null) httpContext.Response.Headers.ETag = entryId;
+            buffer.Position = 0;
+            await buffer.CopyToAsync(httpContext.Response.Body, httpContext.RequestAborted);
+        }
+    }
+
+    /// <summary>An array of single-key LogEntry maps; entries not found are omitted (rekor searchLogQuery).</summary>
+    private sealed class SearchResult(RekorLog rekor, List<(RekorShard Shard, ulong Index)> found) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            using var buffer = new MemoryStream();
+            await using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartArray();
+                foreach (var (shard, index) in found)
+                {
+                    w.WriteStartObject();
+                    await rekor.WriteEntryAsync(w, shard, index, httpContext.RequestAborted);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            httpContext.Response.ContentType = "application/json";
+            buffer.Position = 0;
+            await buffer.CopyToAsync(httpContext.Response.Body, httpContext.RequestAborted);
+        }
+    }
+}
