@@ -118,7 +118,7 @@ public sealed class ProofBuilderTests
 
             // The verifier accepts the length (only the root can then differ).
             ulong index = other == size ? size - 1 : other;
-            Assert.False(ProofVerifier.TryVerifyInclusion(new byte[32], index, size, proof, new byte[32], out string? reason));
+            Assert.False(ProofVerifier.TryVerifyInclusion(new byte[32], index, size, proof, Rfc6962.EmptyRoot, out string? reason));
             Assert.Equal(ProofVerifier.RootMismatch, reason);
 
             ulong size1 = Math.Max(1, other);
