@@ -65,7 +65,8 @@ public static class Rfc6962
         int length = 1 + left.Length + right.Length;
         if (length <= 1024)
         {
-            Span<byte> message = stackalloc byte[1024];
+            // stackalloc is zero-initialised: keep the common 65-byte case small.
+            Span<byte> message = length <= 128 ? stackalloc byte[128] : stackalloc byte[1024];
             message[0] = NodePrefix;
             left.CopyTo(message[1..]);
             right.CopyTo(message[(1 + left.Length)..]);

@@ -76,6 +76,9 @@ internal static class Sha256MultiBuffer
     /// <summary>Messages up to this length are staged on the stack by the scalar path.</summary>
     private const int StackMessageLimit = 1024;
 
+    /// <summary>Messages up to this length use a smaller (cheaper to zero) stack buffer.</summary>
+    private const int SmallMessageLimit = 128;
+
     private static readonly uint[] RoundConstants =
     [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -119,20 +122,18 @@ internal static class Sha256MultiBuffer
         {
             Span<uint> words = stackalloc uint[16 * 16];
             Span<uint> stateOut = stackalloc uint[8 * 16];
-            Span<byte> block = stackalloc byte[BlockSize];
             for (; count - done >= MinimumBatch; done += 16)
             {
-                Batch512(prefix, source, done, Math.Min(16, count - done), destination, words, stateOut, block);
+                Batch512(prefix, source, done, Math.Min(16, count - done), destination, words, stateOut);
             }
         }
         else if (lanes == 8 && Avx2.IsSupported)
         {
             Span<uint> words = stackalloc uint[16 * 8];
             Span<uint> stateOut = stackalloc uint[8 * 8];
-            Span<byte> block = stackalloc byte[BlockSize];
             for (; count - done >= MinimumBatch; done += 8)
             {
-                Batch256(prefix, source, done, Math.Min(8, count - done), destination, words, stateOut, block);
+                Batch256(prefix, source, done, Math.Min(8, count - done), destination, words, stateOut);
             }
         }
 
@@ -147,7 +148,8 @@ internal static class Sha256MultiBuffer
     {
         if (data.Length < StackMessageLimit)
         {
-            Span<byte> message = stackalloc byte[StackMessageLimit];
+            // stackalloc is zero-initialised: keep the common short case small.
+            Span<byte> message = data.Length < SmallMessageLimit ? stackalloc byte[SmallMessageLimit] : stackalloc byte[StackMessageLimit];
             message[0] = prefix;
             data.CopyTo(message[1..]);
             SHA256.HashData(message[..(data.Length + 1)], destination);
@@ -175,7 +177,7 @@ internal static class Sha256MultiBuffer
     /// <c>prefix || data</c> into <c>words[t * lanes + lane]</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadBlock(byte prefix, ReadOnlySpan<byte> data, int blockIndex, Span<uint> words, int lane, int lanes, Span<byte> scratch)
+    private static void LoadBlock(byte prefix, ReadOnlySpan<byte> data, int blockIndex, Span<uint> words, int lane, int lanes)
     {
         int messageLength = data.Length + 1;
         int start = blockIndex * BlockSize;
@@ -200,32 +202,40 @@ internal static class Sha256MultiBuffer
             return;
         }
 
-        // The block holds the end of the message and/or the padding: stage it.
-        scratch.Clear();
-        if (start == 0)
-        {
-            scratch[0] = prefix;
-            data[..Math.Min(data.Length, BlockSize - 1)].CopyTo(scratch[1..]);
-        }
-        else if (start - 1 < data.Length)
-        {
-            data[(start - 1)..].CopyTo(scratch);
-        }
-
-        int end = messageLength - start;
-        if (end is >= 0 and < BlockSize)
-        {
-            scratch[end] = 0x80;
-        }
-
-        if (blockIndex == BlockCount(messageLength) - 1)
-        {
-            BinaryPrimitives.WriteUInt64BigEndian(scratch[56..], (ulong)messageLength * 8);
-        }
-
+        // The block holds the end of the message and/or the padding (0x80, zeros, 64-bit bit length).
+        int remaining = messageLength - start;
+        bool last = blockIndex == BlockCount(messageLength) - 1;
+        ulong bitLength = (ulong)messageLength * 8;
         for (int t = 0; t < 16; t++)
         {
-            words[(t * lanes) + lane] = BinaryPrimitives.ReadUInt32BigEndian(scratch[(4 * t)..]);
+            int p = 4 * t;
+            uint word;
+            if (p + 4 <= remaining && (start + p) > 0)
+            {
+                uint raw = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), start + p - 1));
+                word = BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(raw) : raw;
+            }
+            else if (p <= remaining)
+            {
+                word = 0;
+                for (int k = 0; k < 4; k++)
+                {
+                    int q = start + p + k;
+                    uint b = p + k < remaining ? (q == 0 ? prefix : data[q - 1]) : p + k == remaining ? 0x80u : 0u;
+                    word = (word << 8) | b;
+                }
+            }
+            else
+            {
+                word = 0;
+            }
+
+            if (last && t >= 14)
+            {
+                word = t == 14 ? (uint)(bitLength >> 32) : (uint)bitLength;
+            }
+
+            words[(t * lanes) + lane] = word;
         }
     }
 
@@ -239,7 +249,7 @@ internal static class Sha256MultiBuffer
 
     private static void Batch512<TSource>(
         byte prefix, scoped in TSource source, int first, int active, Span<byte> destination,
-        Span<uint> words, Span<uint> stateOut, Span<byte> scratch)
+        Span<uint> words, Span<uint> stateOut)
         where TSource : IMessageSource, allows ref struct
     {
         const int Lanes = 16;
@@ -264,7 +274,7 @@ internal static class Sha256MultiBuffer
             {
                 if (b < blocks[j])
                 {
-                    LoadBlock(prefix, source[first + j], b, words, j, Lanes, scratch);
+                    LoadBlock(prefix, source[first + j], b, words, j, Lanes);
                     anyDone |= b == blocks[j] - 1;
                 }
             }
@@ -292,7 +302,7 @@ internal static class Sha256MultiBuffer
 
     private static void Batch256<TSource>(
         byte prefix, scoped in TSource source, int first, int active, Span<byte> destination,
-        Span<uint> words, Span<uint> stateOut, Span<byte> scratch)
+        Span<uint> words, Span<uint> stateOut)
         where TSource : IMessageSource, allows ref struct
     {
         const int Lanes = 8;
@@ -317,7 +327,7 @@ internal static class Sha256MultiBuffer
             {
                 if (b < blocks[j])
                 {
-                    LoadBlock(prefix, source[first + j], b, words, j, Lanes, scratch);
+                    LoadBlock(prefix, source[first + j], b, words, j, Lanes);
                     anyDone |= b == blocks[j] - 1;
                 }
             }
