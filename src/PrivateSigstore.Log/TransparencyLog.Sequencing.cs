@@ -90,7 +90,10 @@ public sealed partial class TransparencyLog
             var edges = await LoadRightEdgesAsync(state.Size, ct).ConfigureAwait(false);
             var writer = new TileWriter(edges);
             var range = state.Range.Clone();
-            foreach (var p in accepted) range.Append(p.Hash, writer.Visit);
+            // Level-by-level batch hashing (multi-buffer SHA-256) rather than one append at a time.
+            var hashes = new byte[accepted.Count * Rfc6962.HashSize];
+            for (var i = 0; i < accepted.Count; i++) accepted[i].Hash.CopyTo(hashes, i * Rfc6962.HashSize);
+            range.AppendMany(hashes, writer.Visit);
             var root = range.GetRootHash();
             var newSize = state.Size + (ulong)accepted.Count;
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
