@@ -4,7 +4,7 @@ namespace PrivateSigstore.Log;
 public sealed class LogOptions
 {
     /// <summary>Default largest number of entries sequenced in one batch (one storage transaction).</summary>
-    public const int DefaultBatchMaxSize = 4096;
+    public const int DefaultBatchMaxSize = 1024;
 
     /// <summary>
     /// Default longest time the first entry of a batch waits for others to join it: zero, i.e. group commit (a batch
