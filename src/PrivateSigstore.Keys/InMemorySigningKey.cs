@@ -45,9 +45,9 @@ public sealed class InMemorySigningKey : ISigningKey
             throw new ArgumentException("the ECDSA key has no exportable private part", nameof(key), e);
         }
 
-        Algorithm = (parameters.Curve.IsNamed ? SigningAlgorithms.FromEcKeySize(key.KeySize) : null)
-            ?? throw new ArgumentException($"ECDSA keys must be on NIST P-256, P-384 or P-521 (got a {key.KeySize}-bit curve)", nameof(key));
         _spki = key.ExportSubjectPublicKeyInfo();
+        Algorithm = SigningAlgorithms.FromEcSubjectPublicKeyInfo(_spki)
+            ?? throw new ArgumentException($"ECDSA keys must be on NIST P-256, P-384 or P-521 (got a {key.KeySize}-bit curve {parameters.Curve.Oid?.Value ?? parameters.Curve.Oid?.FriendlyName ?? "with explicit parameters"})", nameof(key));
         _idle.Add(key);
         _ecParameters = parameters;
         Description = description ?? $"in-memory ECDSA {Algorithm} key";

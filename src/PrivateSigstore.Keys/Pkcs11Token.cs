@@ -434,24 +434,14 @@ public sealed class Pkcs11Token : IDisposable
     {
         using var certificate = X509CertificateLoader.LoadCertificate(der);
         var spki = certificate.PublicKey.ExportSubjectPublicKeyInfo();
-        if (certificate.GetECDsaPublicKey() is { } ecdsa)
+        return certificate.PublicKey.Oid.Value switch
         {
-            using (ecdsa)
-            {
-                return (SigningAlgorithms.FromEcKeySize(ecdsa.KeySize)
-                    ?? throw new KeyConfigurationException($"PKCS#11 token '{Label}': the certificate labelled '{label}' has an unsupported curve"), spki);
-            }
-        }
-
-        if (certificate.GetRSAPublicKey() is { } rsa)
-        {
-            rsa.Dispose();
-            return (SigningAlgorithm.RsaPkcs1v15Sha256, spki);
-        }
-
-        return certificate.PublicKey.Oid.Value == SigningAlgorithms.Ed25519Oid
-            ? (SigningAlgorithm.Ed25519, spki)
-            : throw new KeyConfigurationException($"PKCS#11 token '{Label}': the certificate labelled '{label}' has an unsupported key type");
+            SigningAlgorithms.EcPublicKeyOid => (SigningAlgorithms.FromEcSubjectPublicKeyInfo(spki)
+                ?? throw new KeyConfigurationException($"PKCS#11 token '{Label}': the certificate labelled '{label}' has an unsupported curve"), spki),
+            SigningAlgorithms.RsaEncryptionOid => (SigningAlgorithm.RsaPkcs1v15Sha256, spki),
+            SigningAlgorithms.Ed25519Oid => (SigningAlgorithm.Ed25519, spki),
+            _ => throw new KeyConfigurationException($"PKCS#11 token '{Label}': the certificate labelled '{label}' has an unsupported key type"),
+        };
     }
 
     /// <summary>

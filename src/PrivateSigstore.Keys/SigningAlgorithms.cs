@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 
 namespace PrivateSigstore.Keys;
@@ -82,12 +83,28 @@ internal static class SigningAlgorithms
         _ => null,
     };
 
-    /// <summary>Maps an ECDSA key size in bits to its algorithm, or <c>null</c> for other sizes.</summary>
-    public static SigningAlgorithm? FromEcKeySize(int bits) => bits switch
+    /// <summary>
+    /// Maps an EC SubjectPublicKeyInfo to its ECDSA algorithm by the named-curve OID in its
+    /// AlgorithmIdentifier (key size alone would take secp256k1 for P-256), or <c>null</c> for other
+    /// curves, explicit curve parameters or malformed input.
+    /// </summary>
+    public static SigningAlgorithm? FromEcSubjectPublicKeyInfo(ReadOnlySpan<byte> spki)
     {
-        256 => SigningAlgorithm.EcdsaP256Sha256,
-        384 => SigningAlgorithm.EcdsaP384Sha384,
-        521 => SigningAlgorithm.EcdsaP521Sha512,
-        _ => null,
-    };
+        try
+        {
+            var reader = new AsnReader(spki.ToArray(), AsnEncodingRules.DER);
+            var algorithm = reader.ReadSequence().ReadSequence();
+            if (algorithm.ReadObjectIdentifier() != EcPublicKeyOid || !algorithm.HasData
+                || !algorithm.PeekTag().HasSameClassAndValue(Asn1Tag.ObjectIdentifier))
+            {
+                return null;
+            }
+
+            return FromCurveOid(algorithm.ReadObjectIdentifier());
+        }
+        catch (AsnContentException)
+        {
+            return null;
+        }
+    }
 }
