@@ -16,6 +16,7 @@ need_pkg() { # need_pkg <command-or-file> <debian-package>
   log "installing $2"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 }
 command -v dotnet >/dev/null || { log "the .NET SDK 10 is required (see global.json)"; exit 1; }
+need_pkg softhsm2-util softhsm2
 
 # --- throwaway PostgreSQL 15 on 127.0.0.1 (the PostgreSQL store suites must really run) ------------
 start_postgres() {

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace PrivateSigstore.Core.Crypto;
 
 /// <summary>
-/// Pure Ed25519 (RFC 8032 §5.1) signing and verification. .NET 10's BCL has no Ed25519 type, so
+/// Ed25519 and Ed25519ph (RFC 8032 §5.1) signing and verification. .NET 10's BCL has no Ed25519 type, so
 /// this is a straightforward implementation on <see cref="BigInteger"/> in extended twisted
 /// Edwards coordinates: correct first, then uniform in shape (a Montgomery ladder performs the same
 /// point operations for every scalar bit), but not hardened against timing side channels at the
@@ -23,6 +23,13 @@ public static class Ed25519
 
     /// <summary>Size of a signature (R || S), in bytes.</summary>
     public const int SignatureSize = 64;
+
+    /// <summary>Size of the SHA-512 prehash that Ed25519ph signs, in bytes.</summary>
+    public const int PrehashSize = 64;
+
+    // RFC 8032 §2: dom2(x, y) = "SigEd25519 no Ed25519 collisions" || octet(x) || octet(OLEN(y)) || y;
+    // Ed25519ph uses x = 1 and, here, the empty context y.
+    private static readonly byte[] Dom2Prehash = [.. "SigEd25519 no Ed25519 collisions"u8, 0x01, 0x00];
 
     // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING }.
     private static readonly byte[] SpkiPrefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
@@ -46,46 +53,37 @@ public static class Ed25519
     public static byte[] Sign(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> message)
     {
         RequireLength(seed, KeySize, nameof(seed));
-        var (a, prefix) = ExpandSeed(seed);
-        var publicKey = Encode(Multiply(a, BasePoint));
-        var r = HashToScalar(prefix, [], message);
-        var encodedR = Encode(Multiply(r, BasePoint));
-        var k = HashToScalar(encodedR, publicKey, message);
-        var s = Mod(r + (k * a), L);
-
-        var signature = new byte[SignatureSize];
-        encodedR.CopyTo(signature, 0);
-        WriteLittleEndian(s, signature.AsSpan(KeySize));
-        return signature;
+        return SignCore(seed, [], message);
     }
 
     /// <summary>
     /// Verifies a 64-byte signature over <paramref name="message"/> with a 32-byte public key
     /// (RFC 8032 §5.1.7). Returns false for any malformed key or signature; never throws for bad input.
     /// </summary>
-    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+        VerifyCore(publicKey, [], message, signature);
+
+    /// <summary>
+    /// Ed25519ph (RFC 8032 §5.1, phflag = 1, empty context): signs the 64-byte SHA-512 digest of a
+    /// message, i.e. the signature covers <c>dom2(1, "") || PH(M)</c> with PH = SHA-512. This is what
+    /// Go's <c>ed25519.Sign</c> does with <c>crypto.SHA512</c> options, and what Rekor's hashedrekord
+    /// type verifies for Ed25519 keys. Deterministic.
+    /// </summary>
+    /// <exception cref="ArgumentException">The seed is not 32 bytes or the digest is not 64 bytes.</exception>
+    public static byte[] SignPrehashed(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> sha512Digest)
     {
-        if (publicKey.Length != KeySize || signature.Length != SignatureSize)
-        {
-            return false;
-        }
-
-        if (!TryDecode(publicKey, out var a) || !TryDecode(signature[..KeySize], out var r))
-        {
-            return false;
-        }
-
-        var s = new BigInteger(signature[KeySize..], isUnsigned: true, isBigEndian: false);
-        if (s >= L)
-        {
-            return false;
-        }
-
-        var k = HashToScalar(signature[..KeySize], publicKey, message);
-        var left = Multiply(s, BasePoint);
-        var right = Add(r, Multiply(k, a));
-        return AreEqual(left, right);
+        RequireLength(seed, KeySize, nameof(seed));
+        RequireLength(sha512Digest, PrehashSize, nameof(sha512Digest));
+        return SignCore(seed, Dom2Prehash, sha512Digest);
     }
+
+    /// <summary>
+    /// Verifies an Ed25519ph signature (RFC 8032 §5.1.7 with dom2(phflag = 1, context = "")) over the
+    /// 64-byte SHA-512 digest of a message. Returns false for a digest that is not 64 bytes or any
+    /// malformed key or signature; never throws for bad input.
+    /// </summary>
+    public static bool VerifyPrehashed(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> sha512Digest, ReadOnlySpan<byte> signature) =>
+        sha512Digest.Length == PrehashSize && VerifyCore(publicKey, Dom2Prehash, sha512Digest, signature);
 
     /// <summary>Returns the DER SubjectPublicKeyInfo (RFC 8410) of a 32-byte public key.</summary>
     public static byte[] ToSubjectPublicKeyInfo(ReadOnlySpan<byte> publicKey)
@@ -108,6 +106,45 @@ public static class Ed25519
         return spki[SpkiPrefix.Length..].ToArray();
     }
 
+    private static byte[] SignCore(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> dom, ReadOnlySpan<byte> message)
+    {
+        var (a, prefix) = ExpandSeed(seed);
+        var publicKey = Encode(Multiply(a, BasePoint));
+        var r = HashToScalar(dom, prefix, [], message);
+        var encodedR = Encode(Multiply(r, BasePoint));
+        var k = HashToScalar(dom, encodedR, publicKey, message);
+        var s = Mod(r + (k * a), L);
+
+        var signature = new byte[SignatureSize];
+        encodedR.CopyTo(signature, 0);
+        WriteLittleEndian(s, signature.AsSpan(KeySize));
+        return signature;
+    }
+
+    private static bool VerifyCore(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> dom, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (publicKey.Length != KeySize || signature.Length != SignatureSize)
+        {
+            return false;
+        }
+
+        if (!TryDecode(publicKey, out var a) || !TryDecode(signature[..KeySize], out var r))
+        {
+            return false;
+        }
+
+        var s = new BigInteger(signature[KeySize..], isUnsigned: true, isBigEndian: false);
+        if (s >= L)
+        {
+            return false;
+        }
+
+        var k = HashToScalar(dom, signature[..KeySize], publicKey, message);
+        var left = Multiply(s, BasePoint);
+        var right = Add(r, Multiply(k, a));
+        return AreEqual(left, right);
+    }
+
     private static (BigInteger Scalar, byte[] Prefix) ExpandSeed(ReadOnlySpan<byte> seed)
     {
         var h = SHA512.HashData(seed);
@@ -118,9 +155,10 @@ public static class Ed25519
         return (scalar, h[32..]);
     }
 
-    private static BigInteger HashToScalar(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c)
+    private static BigInteger HashToScalar(ReadOnlySpan<byte> dom, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        sha.AppendData(dom);
         sha.AppendData(a);
         sha.AppendData(b);
         sha.AppendData(c);

@@ -1,0 +1,223 @@
+using System.Formats.Asn1;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using PrivateSigstore.Core.Certificates;
+
+namespace PrivateSigstore.Core.Rekor.Entries;
+
+/// <summary>
+/// The parts of an X.509 certificate that Rekor's x509 PKI reads (Go's <c>x509.Certificate</c> fields):
+/// raw names, validity, basic constraints, key usage, key identifiers, the signed TBS and its signature,
+/// the public key and the SAN "subjects". Parsed once; holds no native handles.
+/// </summary>
+internal sealed class ParsedCertificate
+{
+    // Extensions Go's x509 parser understands; a critical extension outside this set is "unhandled"
+    // (crypto/x509 parseCertificate), which Verify rejects.
+    private static readonly HashSet<string> HandledExtensions =
+    [
+        "2.5.29.14", // subjectKeyIdentifier
+        "2.5.29.15", // keyUsage
+        "2.5.29.17", // subjectAltName (unless it holds no DNS/email/IP/URI name)
+        "2.5.29.19", // basicConstraints
+        "2.5.29.30", // nameConstraints
+        "2.5.29.31", // cRLDistributionPoints
+        "2.5.29.32", // certificatePolicies
+        "2.5.29.33", // policyMappings
+        "2.5.29.35", // authorityKeyIdentifier
+        "2.5.29.36", // policyConstraints
+        "2.5.29.37", // extKeyUsage
+        "2.5.29.54", // inhibitAnyPolicy
+        "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+    ];
+
+    private ParsedCertificate() { }
+
+    public required byte[] Der { get; init; }
+
+    public required byte[] Tbs { get; init; }
+
+    public required string SignatureAlgorithm { get; init; }
+
+    public required byte[]? SignatureParameters { get; init; }
+
+    public required byte[] Signature { get; init; }
+
+    public required VerificationKey Key { get; init; }
+
+    public required byte[] RawSubject { get; init; }
+
+    public required byte[] RawIssuer { get; init; }
+
+    public required DateTime NotBeforeUtc { get; init; }
+
+    public required DateTime NotAfterUtc { get; init; }
+
+    public required int Version { get; init; }
+
+    public required bool BasicConstraintsValid { get; init; }
+
+    public required bool IsCa { get; init; }
+
+    /// <summary>Go's <c>MaxPathLen</c>: -1 when basic constraints carry no path length.</summary>
+    public required int MaxPathLength { get; init; }
+
+    /// <summary>The key usage bits (0 when the extension is absent).</summary>
+    public required X509KeyUsageFlags KeyUsage { get; init; }
+
+    public required byte[] SubjectKeyId { get; init; }
+
+    public required byte[] AuthorityKeyId { get; init; }
+
+    public required bool HasUnhandledCriticalExtension { get; init; }
+
+    /// <summary>sigstore's <c>cryptoutils.GetSubjectAlternateNames</c>: DNS names, emails, IPs, URIs, then the Sigstore otherName when there is exactly one.</summary>
+    public required IReadOnlyList<string> Subjects { get; init; }
+
+    /// <summary>A short name for error messages, as Go's <c>UnknownAuthorityError</c> picks it.</summary>
+    public required string DisplayName { get; init; }
+
+    /// <summary>Parses DER as Go's <c>x509.ParseCertificate</c> would accept it; throws <see cref="EntryFailure"/> otherwise.</summary>
+    public static ParsedCertificate Parse(byte[] der)
+    {
+        try
+        {
+            using var certificate = X509CertificateLoader.LoadCertificate(der);
+            if (certificate.RawData.Length != der.Length)
+            {
+                throw new EntryFailure("x509: trailing data", FailureStage.Processing);
+            }
+
+            var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+            var tbs = outer.ReadEncodedValue().ToArray();
+            var algorithm = outer.ReadSequence();
+            var signatureAlgorithm = algorithm.ReadObjectIdentifier();
+            var signatureParameters = algorithm.HasData ? algorithm.ReadEncodedValue().ToArray() : null;
+            var signature = outer.ReadBitString(out _);
+
+            var basicConstraintsValid = false;
+            var isCa = false;
+            var maxPathLength = -1;
+            var keyUsage = X509KeyUsageFlags.None;
+            byte[] subjectKeyId = [];
+            byte[] authorityKeyId = [];
+            var unhandledCritical = false;
+            var sanHasNames = false;
+            var dnsNames = new List<string>();
+            var ipAddresses = new List<string>();
+            foreach (var extension in certificate.Extensions)
+            {
+                var oid = extension.Oid?.Value ?? string.Empty;
+                switch (extension)
+                {
+                    case X509BasicConstraintsExtension constraints:
+                        basicConstraintsValid = true;
+                        isCa = constraints.CertificateAuthority;
+                        maxPathLength = constraints.HasPathLengthConstraint ? constraints.PathLengthConstraint : -1;
+                        break;
+                    case X509KeyUsageExtension usage:
+                        keyUsage = usage.KeyUsages;
+                        break;
+                    case X509SubjectAlternativeNameExtension san:
+                        dnsNames.AddRange(san.EnumerateDnsNames());
+                        ipAddresses.AddRange(san.EnumerateIPAddresses().Select(GoIpString));
+                        break;
+                    default:
+                        break;
+                }
+
+                if (oid == "2.5.29.14")
+                {
+                    subjectKeyId = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadOctetString();
+                }
+                else if (oid == "2.5.29.35")
+                {
+                    var aki = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
+                    if (aki.HasData && aki.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+                    {
+                        authorityKeyId = aki.ReadOctetString(new Asn1Tag(TagClass.ContextSpecific, 0));
+                    }
+                }
+
+                if (extension.Critical && !HandledExtensions.Contains(oid))
+                {
+                    unhandledCritical = true;
+                }
+            }
+
+            var names = SubjectAltNames.Read(certificate);
+            sanHasNames = dnsNames.Count + names.Emails.Count + ipAddresses.Count + names.Uris.Count > 0;
+            foreach (var extension in certificate.Extensions)
+            {
+                if (extension.Critical && extension.Oid?.Value == "2.5.29.17" && !sanHasNames)
+                {
+                    unhandledCritical = true;
+                }
+            }
+
+            var subjects = new List<string>(dnsNames);
+            subjects.AddRange(names.Emails);
+            subjects.AddRange(ipAddresses);
+            subjects.AddRange(names.Uris);
+            if (names.Usernames.Count == 1)
+            {
+                subjects.Add(names.Usernames[0]);
+            }
+
+            return new ParsedCertificate
+            {
+                Der = der,
+                Tbs = tbs,
+                SignatureAlgorithm = signatureAlgorithm,
+                SignatureParameters = signatureParameters,
+                Signature = signature,
+                Key = VerificationKey.Parse(certificate.PublicKey.ExportSubjectPublicKeyInfo()),
+                RawSubject = certificate.SubjectName.RawData,
+                RawIssuer = certificate.IssuerName.RawData,
+                NotBeforeUtc = certificate.NotBefore.ToUniversalTime(),
+                NotAfterUtc = certificate.NotAfter.ToUniversalTime(),
+                Version = certificate.Version,
+                BasicConstraintsValid = basicConstraintsValid,
+                IsCa = isCa,
+                MaxPathLength = maxPathLength,
+                KeyUsage = keyUsage,
+                SubjectKeyId = subjectKeyId,
+                AuthorityKeyId = authorityKeyId,
+                HasUnhandledCriticalExtension = unhandledCritical,
+                Subjects = subjects,
+                DisplayName = DisplayNameOf(certificate),
+            };
+        }
+        catch (CryptographicException e)
+        {
+            throw new EntryFailure($"x509: malformed certificate ({e.Message})", FailureStage.Processing, e);
+        }
+        catch (AsnContentException e)
+        {
+            throw new EntryFailure($"x509: malformed certificate ({e.Message})", FailureStage.Processing, e);
+        }
+        catch (WireFormatException e)
+        {
+            throw new EntryFailure($"x509: {e.Reason}", FailureStage.Processing, e);
+        }
+    }
+
+    private static string GoIpString(IPAddress address)
+    {
+        // net.IP.String prints IPv4-mapped IPv6 addresses in dotted form.
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        return address.ToString();
+    }
+
+    private static string DisplayNameOf(X509Certificate2 certificate)
+    {
+        var commonName = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return string.IsNullOrEmpty(commonName) ? "serial:" + certificate.SerialNumber : commonName;
+    }
+}
