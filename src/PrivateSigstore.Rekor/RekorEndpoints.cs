@@ -226,14 +226,14 @@ public static class RekorEndpoints
         return (buffer.ToArray(), null);
     }
 
-    private static IResult Json(Action<Utf8JsonWriter> write) => new JsonWriterResult(write);
+    private static JsonWriterResult Json(Action<Utf8JsonWriter> write) => new(write);
 
     private sealed class JsonWriterResult(Action<Utf8JsonWriter> write) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.ContentType = "application/json";
-            await using var w = new Utf8JsonWriter(httpContext.Response.Body);
+            await using var w = new Utf8JsonWriter(httpContext.Response.Body, RekorJson.WriterOptions);
             write(w);
             await w.FlushAsync(httpContext.RequestAborted);
         }
@@ -245,7 +245,7 @@ public static class RekorEndpoints
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             using var buffer = new MemoryStream();
-            await using (var w = new Utf8JsonWriter(buffer))
+            await using (var w = new Utf8JsonWriter(buffer, RekorJson.WriterOptions))
             {
                 w.WriteStartObject();
                 foreach (var i in indexes) await rekor.WriteEntryAsync(w, shard, i, httpContext.RequestAborted);
@@ -266,7 +266,7 @@ public static class RekorEndpoints
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             using var buffer = new MemoryStream();
-            await using (var w = new Utf8JsonWriter(buffer))
+            await using (var w = new Utf8JsonWriter(buffer, RekorJson.WriterOptions))
             {
                 w.WriteStartArray();
                 foreach (var (shard, index) in found)

@@ -14,7 +14,7 @@ internal static class RekorError
         {
             httpContext.Response.StatusCode = status;
             httpContext.Response.ContentType = "application/json";
-            await using var writer = new Utf8JsonWriter(httpContext.Response.Body);
+            await using var writer = new Utf8JsonWriter(httpContext.Response.Body, RekorJson.WriterOptions);
             writer.WriteStartObject();
             writer.WriteNumber("code", status);
             writer.WriteString("message", message);
