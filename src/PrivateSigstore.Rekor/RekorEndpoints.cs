@@ -80,6 +80,11 @@ public static class RekorEndpoints
             // Schema validation, type-specific verification and canonicalization (rekor types.CreateVersionedEntry).
             entry = RekorEntries.Canonicalize(body.Bytes, new RekorEntryPolicy { MaxEntryBytes = (int)Math.Min(int.MaxValue, options.Value.MaxRequestBytes) });
         }
+        catch (RekorEntryException ex)
+        {
+            // Status as upstream's pipeline stage: 400 processing/parse, 422 model binding, 413 size.
+            return RekorError.Of(ex.HttpStatus, ex.Reason);
+        }
         catch (WireFormatException ex)
         {
             return RekorError.Of(400, ex.Reason);
@@ -166,7 +171,11 @@ public static class RekorEndpoints
             CanonicalEntry entry;
             try
             {
-                entry = RekorEntries.Canonicalize(proposed, new RekorEntryPolicy());
+                entry = RekorEntries.Canonicalize(proposed, RekorEntryPolicy.Search);
+            }
+            catch (RekorEntryException ex)
+            {
+                return RekorError.Of(ex.HttpStatus, ex.Reason);
             }
             catch (WireFormatException ex)
             {
