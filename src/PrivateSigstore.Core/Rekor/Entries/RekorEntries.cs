@@ -87,6 +87,10 @@ public static partial class RekorEntries
         {
             throw ToPublic(e, RekorEntryPolicy.Search);
         }
+        catch (InvalidOperationException e)
+        {
+            throw ToPublic(new EntryFailure(e.Message, FailureStage.Parse, e), RekorEntryPolicy.Search);
+        }
     }
 
     private static JsonDocument ParseBody(ReadOnlySpan<byte> json)

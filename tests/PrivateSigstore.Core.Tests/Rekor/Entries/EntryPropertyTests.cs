@@ -26,7 +26,17 @@ public sealed class EntryPropertyTests
     [Fact]
     public void Random_bytes()
     {
-        Gen.Byte.Array[0, 400].Sample(bytes => OnlyEntryErrors(bytes, RekorEntryPolicy.Default), iter: 3000);
+        Gen.Byte.Array[0, 400].Sample(bytes =>
+        {
+            OnlyEntryErrors(bytes, RekorEntryPolicy.Default);
+            try
+            {
+                RekorEntries.ReadKind(bytes);
+            }
+            catch (RekorEntryException)
+            {
+            }
+        }, iter: 3000);
     }
 
     [Fact]
@@ -40,6 +50,13 @@ public sealed class EntryPropertyTests
             var json = $"{{\"apiVersion\":\"{version}\",\"kind\":\"{kind}\",\"spec\":{spec}}}";
             OnlyEntryErrors(Encoding.UTF8.GetBytes(json), RekorEntryPolicy.Default);
             OnlyEntryErrors(Encoding.UTF8.GetBytes(json), RekorEntryPolicy.Search);
+            try
+            {
+                RekorEntries.ReadKind(Encoding.UTF8.GetBytes(json));
+            }
+            catch (RekorEntryException)
+            {
+            }
         }, iter: 3000);
     }
 

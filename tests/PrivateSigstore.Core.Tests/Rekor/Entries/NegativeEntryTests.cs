@@ -95,6 +95,10 @@ public sealed class NegativeEntryTests
         Add("missing spec", () => Text("{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\"}"), "spec in body is required", status: 422);
         Add("spec not an object", () => Text("{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\",\"spec\":\"x\"}"), Prefix + "unsupported input type string for DecodeEntry");
 
+        Add("lone surrogate in a value", () => Text("{\"apiVersion\":\"0.0.1\",\"kind\":\"\\ud800\",\"spec\":{}}"), Prefix + "invalid JSON string: ", startsWith: true);
+        Add("lone surrogate in a member name", () => Text("{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\",\"\\udc00\":1,\"spec\":{}}"), Prefix, startsWith: true);
+        Add("invalid UTF-8", () => [.. "{\"kind\":\""u8, 0xff, .. "\"}"u8], "parsing proposedEntry body failed: invalid UTF-8 in JSON text");
+
         // hashedrekord 0.0.1.
         Add("hashedrekord truncated base64 signature", () => Hashed(SignerKind.P256, "sha256", j => j["spec"]!["signature"]!["content"] = "MEUCIQ"), Prefix + "failed parsing base64 data for signature content: illegal base64 data at input byte ", startsWith: true);
         Add("hashedrekord invalid base64 public key", () => Hashed(SignerKind.P256, "sha256", j => j["spec"]!["signature"]!["publicKey"]!["content"] = "LS0t*"), Prefix + "failed parsing base64 data for public key content: illegal base64 data at input byte 4");
