@@ -87,11 +87,23 @@ internal static class GoJson
         _ => "null",
     };
 
-    /// <summary>Parses UTF-8 JSON with the entry bounds (depth, no comments, no trailing commas).</summary>
-    public static JsonDocument Parse(ReadOnlyMemory<byte> utf8) => JsonDocument.Parse(utf8, new JsonDocumentOptions
+    /// <summary>
+    /// Parses UTF-8 JSON with the entry bounds (depth, no comments, no trailing commas). Invalid UTF-8 is
+    /// rejected up front (Go would substitute U+FFFD; <see cref="JsonDocument"/> only notices when a string is read).
+    /// </summary>
+    /// <exception cref="JsonException">The text is not valid UTF-8 JSON within the bounds.</exception>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> utf8)
     {
-        MaxDepth = RekorEntryPolicy.MaxJsonDepth,
-        CommentHandling = JsonCommentHandling.Disallow,
-        AllowTrailingCommas = false,
-    });
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+        {
+            throw new JsonException("invalid UTF-8 in JSON text");
+        }
+
+        return JsonDocument.Parse(utf8, new JsonDocumentOptions
+        {
+            MaxDepth = RekorEntryPolicy.MaxJsonDepth,
+            CommentHandling = JsonCommentHandling.Disallow,
+            AllowTrailingCommas = false,
+        });
+    }
 }

@@ -104,7 +104,6 @@ internal sealed class ParsedCertificate
             byte[] subjectKeyId = [];
             byte[] authorityKeyId = [];
             var unhandledCritical = false;
-            var sanHasNames = false;
             var dnsNames = new List<string>();
             var ipAddresses = new List<string>();
             foreach (var extension in certificate.Extensions)
@@ -148,7 +147,7 @@ internal sealed class ParsedCertificate
             }
 
             var names = SubjectAltNames.Read(certificate);
-            sanHasNames = dnsNames.Count + names.Emails.Count + ipAddresses.Count + names.Uris.Count > 0;
+            var sanHasNames = dnsNames.Count + names.Emails.Count + ipAddresses.Count + names.Uris.Count > 0;
             foreach (var extension in certificate.Extensions)
             {
                 if (extension.Critical && extension.Oid?.Value == "2.5.29.17" && !sanHasNames)

@@ -51,7 +51,7 @@ public static partial class RekorEntries
         {
             throw ToPublic(e, policy);
         }
-        catch (Exception e) when (e is JsonException or CryptographicException or AsnContentException or RegexMatchTimeoutException or WireFormatException)
+        catch (Exception e) when (e is JsonException or CryptographicException or AsnContentException or RegexMatchTimeoutException or WireFormatException or InvalidOperationException)
         {
             // Defensive: every parser above maps these already; anything left is still bad input.
             throw ToPublic(new EntryFailure(e.Message, FailureStage.Processing, e), policy);
@@ -86,6 +86,10 @@ public static partial class RekorEntries
         catch (EntryFailure e)
         {
             throw ToPublic(e, RekorEntryPolicy.Search);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ToPublic(new EntryFailure(e.Message, FailureStage.Parse, e), RekorEntryPolicy.Search);
         }
     }
 
