@@ -24,7 +24,7 @@ internal sealed class Pkcs11Module
         Library = library;
     }
 
-    /// <summary>The absolute module path.</summary>
+    /// <summary>The absolute module path (or the bare library name the loader resolved).</summary>
     public string Path { get; }
 
     /// <summary>Pkcs11Interop's factories for this module.</summary>
@@ -40,7 +40,9 @@ internal sealed class Pkcs11Module
     /// </summary>
     public static Pkcs11Module Acquire(string modulePath)
     {
-        var path = System.IO.Path.GetFullPath(modulePath);
+        // A bare file name ("libsofthsm2.so") is left to the dynamic loader's search path.
+        var bareName = !modulePath.Contains('/', StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(modulePath);
+        var path = bareName ? modulePath : System.IO.Path.GetFullPath(modulePath);
         lock (Gate)
         {
             RegisterLibdlResolver();
@@ -50,7 +52,7 @@ internal sealed class Pkcs11Module
                 return module;
             }
 
-            if (!File.Exists(path))
+            if (!bareName && !File.Exists(path))
             {
                 throw new KeyConfigurationException($"PKCS#11 module {path} does not exist (for SoftHSM2: apt-get install softhsm2)");
             }

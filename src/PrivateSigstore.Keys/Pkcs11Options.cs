@@ -69,6 +69,9 @@ public sealed class Pkcs11Options
             : Pin;
     }
 
+    /// <summary>Whether the PIN would come from <see cref="Pin"/>, the clear-text option meant for tests.</summary>
+    internal bool PinFromConfiguration => string.IsNullOrEmpty(PinFile) && string.IsNullOrEmpty(PinEnvironmentVariable) && !string.IsNullOrEmpty(Pin);
+
     /// <summary>Checks the options that can be checked without the module; throws <see cref="KeyConfigurationException"/> naming the bad option.</summary>
     internal void Validate()
     {

@@ -47,6 +47,7 @@ internal sealed class Pkcs11SessionPool : IDisposable
         _permits.Wait();
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // disposed while this caller waited
             for (var attempt = 1; ; attempt++)
             {
                 var session = Take();
@@ -78,14 +79,38 @@ internal sealed class Pkcs11SessionPool : IDisposable
     /// <summary>Opens the first session and logs in, so that a bad PIN or token fails at start-up.</summary>
     public void Warm() => Run(static _ => 0);
 
+    /// <summary>
+    /// Stops new operations, waits (up to <see cref="DrainTimeout"/>) for running ones to return their
+    /// sessions, and closes every session, so that the module is never finalized under a running call.
+    /// </summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
+        var drained = 0;
+        var deadline = Environment.TickCount64 + (long)DrainTimeout.TotalMilliseconds;
+        while (drained < MaxSessions && _permits.Wait(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64))))
+        {
+            drained++;
+        }
+
         while (_idle.TryTake(out var session))
         {
             Close(session);
         }
+
+        if (drained > 0)
+        {
+            _permits.Release(drained); // callers that queued meanwhile wake up and see the pool disposed
+        }
     }
+
+    /// <summary>How long <see cref="Dispose"/> waits for running operations.</summary>
+    public static TimeSpan DrainTimeout { get; } = TimeSpan.FromSeconds(10);
 
     private static bool IsSessionLost(CKR rv) =>
         rv is CKR.CKR_SESSION_HANDLE_INVALID or CKR.CKR_SESSION_CLOSED or CKR.CKR_USER_NOT_LOGGED_IN;

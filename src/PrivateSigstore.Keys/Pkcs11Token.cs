@@ -71,17 +71,14 @@ public sealed class Pkcs11Token : IDisposable
             token._pool.Warm();
             return token;
         }
+        catch (Pkcs11Exception e)
+        {
+            ReleaseAfterFailure(token, module);
+            throw new KeyConfigurationException($"PKCS#11 module {module.Path}: {e.Method} failed with {e.RV} while opening the token", e);
+        }
         catch
         {
-            if (token is not null)
-            {
-                token.Dispose();
-            }
-            else
-            {
-                module.Release();
-            }
-
+            ReleaseAfterFailure(token, module);
             throw;
         }
     }
@@ -335,6 +332,18 @@ public sealed class Pkcs11Token : IDisposable
         });
         var (algorithm, spki) = ReadPublicKey(label, keyType, id);
         return new Pkcs11SigningKey(this, handle, label, algorithm, spki, ownsToken);
+    }
+
+    private static void ReleaseAfterFailure(Pkcs11Token? token, Pkcs11Module module)
+    {
+        if (token is not null)
+        {
+            token.Dispose();
+        }
+        else
+        {
+            module.Release();
+        }
     }
 
     private static (ISlot Slot, string Label) FindSlot(Pkcs11Module module, Pkcs11Options options)

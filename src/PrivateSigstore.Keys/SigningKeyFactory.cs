@@ -107,6 +107,11 @@ public static partial class SigningKeyFactory
     private static Pkcs11SigningKey OpenPkcs11(SigningKeyOptions options, ILogger logger)
     {
         var label = options.KeyLabel!;
+        if (options.Pkcs11.PinFromConfiguration)
+        {
+            LogPinFromConfiguration(logger);
+        }
+
         var token = Pkcs11Token.Open(options.Pkcs11);
         try
         {
@@ -174,6 +179,9 @@ public static partial class SigningKeyFactory
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Generated a new {Algorithm} key labelled '{Label}' inside PKCS#11 token '{Token}' (GenerateIfMissing); publish its public key")]
     private static partial void LogGeneratedInToken(ILogger logger, string label, string token, SigningAlgorithm algorithm);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The PKCS#11 PIN comes from the Pin option in configuration, which is meant for tests; use Pkcs11.PinFile (a mounted secret) or Pkcs11.PinEnvironmentVariable")]
+    private static partial void LogPinFromConfiguration(ILogger logger);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Generated a new {Algorithm} key file {Path} (GenerateIfMissing); it is NOT HSM-BACKED")]
     private static partial void LogGeneratedFile(ILogger logger, string path, SigningAlgorithm algorithm);

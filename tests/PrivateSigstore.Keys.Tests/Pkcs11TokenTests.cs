@@ -322,6 +322,47 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
         key.Dispose();
     }
 
+    [Fact]
+    public void Disposing_the_token_while_threads_sign_waits_for_them_and_then_refuses()
+    {
+        var token = hsm.OpenToken(maxSessions: 2);
+        var key = token.GenerateKey(NewLabel(), SigningAlgorithm.EcdsaP256Sha256);
+        var spki = key.SubjectPublicKeyInfo;
+        var unexpected = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var started = new CountdownEvent(4);
+
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            started.Signal();
+            for (var i = 0; i < 10_000; i++)
+            {
+                try
+                {
+                    Assert.True(Signatures.Verify(SigningAlgorithm.EcdsaP256Sha256, spki, [1], key.Sign([1])));
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    unexpected.Enqueue(e);
+                    return;
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        started.Wait(TestContext.Current.CancellationToken);
+        Thread.Sleep(20);
+
+        token.Dispose();
+        threads.ForEach(t => t.Join());
+
+        Assert.Empty(unexpected);
+        Assert.Equal(0, token.OpenSessions);
+        key.Dispose();
+    }
+
     private static string NewLabel() => $"test-{Guid.NewGuid():N}";
 
     private static byte[] SelfSigned(ISigningKey key, string subject)

@@ -140,6 +140,7 @@ public sealed class SigningKeyFactoryTests(SoftHsmFixture hsm) : IDisposable
         Assert.IsType<Pkcs11SigningKey>(reopened);
         Assert.Equal(generated.SubjectPublicKeyInfo, reopened.SubjectPublicKeyInfo);
         Assert.Contains(generateLog.Entries, e => e.Message.Contains("inside PKCS#11 token", StringComparison.Ordinal));
+        Assert.Contains(generateLog.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("meant for tests", StringComparison.Ordinal));
         Assert.True(Signatures.Verify(SigningAlgorithm.EcdsaP256Sha256, reopened.SubjectPublicKeyInfo, [5], generated.Sign([5])));
     }
 }
