@@ -141,18 +141,18 @@ public sealed partial class TransparencyLog
         var count = 1 << sub;
         var tileIndex = first >> 8;
         var slot = (int)(first & 0xff);
+        if (count > 1 && _computedNodes.TryGetValue(id, out var memo)) return memo;
         var data = await GetTileDataAsync(tileLevel, tileIndex, slot + count, ct).ConfigureAwait(false);
         if (count == 1) return data.AsSpan(slot * 32, 32).ToArray();
         var hashes = new byte[count * 32];
         data.AsSpan(slot * 32, count * 32).CopyTo(hashes);
-        for (var n = count; n > 1; n /= 2)
-        {
-            for (var i = 0; i < n / 2; i++)
-            {
-                Rfc6962.HashChildren(hashes.AsSpan(2 * i * 32, 32), hashes.AsSpan((2 * i + 1) * 32, 32), hashes.AsSpan(i * 32, 32));
-            }
-        }
-        return hashes.AsSpan(0, 32).ToArray();
+        // Level-by-level, in place, with the multi-buffer hasher.
+        for (var n = count; n > 1; n /= 2) Rfc6962.HashChildPairs(hashes.AsSpan(0, n * 32), hashes.AsSpan(0, n / 2 * 32));
+        var node = hashes.AsSpan(0, 32).ToArray();
+        // Nodes under a perfect subtree never change: remember them (bounded; cleared when full).
+        if (_computedNodes.Count >= MaxComputedNodes) _computedNodes.Clear();
+        _computedNodes[id] = node;
+        return node;
     }
 
     private async Task<byte[]> GetTileDataAsync(int level, ulong index, int minWidth, CancellationToken ct)

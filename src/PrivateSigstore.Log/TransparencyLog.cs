@@ -30,6 +30,8 @@ public sealed partial class TransparencyLog : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly LogMetrics _metrics;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<NodeId, byte[]> _computedNodes = new();
+    private const int MaxComputedNodes = 1 << 18;
     private Task _sequencer = Task.CompletedTask;
     private int _outstanding;
 
