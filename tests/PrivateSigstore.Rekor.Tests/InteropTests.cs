@@ -83,6 +83,9 @@ public sealed class InteropTests(NodeInteropFixture fixture) : IClassFixture<Nod
         Assert.True(Bool(result, "verifiedWithIntegratedTimeAsTimestamp"), "not verified with the SET's integratedTime as the one timestamp");
         Assert.True(Bool(result, "verifiedProofOnly"), "not verified by inclusion proof + checkpoint alone");
         Assert.True(Bool(result, "verifiedSETOnly"), "not verified by the SET alone");
+        // Not checked by sigstore-js, relied on by cosign and sigstore-go: upstream Rekor's exact body bytes and UUID.
+        Assert.True(Bool(result, "bodyMatchesUpstream"), "the canonical body differs from upstream Rekor's (see failures)");
+        Assert.True(Bool(result, "entryUUIDMatchesLeafHash"), "the entry UUID is not tree id + leaf hash");
         Assert.True(Bool(result, "ok"));
     }
 

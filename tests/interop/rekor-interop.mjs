@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
+import { bundleFromJSON, bundleToJSON, envelopeToJSON } from '@sigstore/bundle';
+import { json as canonicalJSON } from '@sigstore/core';
 import { PublicKey, TrustedRoot } from '@sigstore/protobuf-specs';
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
@@ -171,6 +172,29 @@ function checkPositive(name, bundleJSON, artifact, verifier, strictVerifier) {
   result.ok = true;
 }
 
+// Byte-level checks that sigstore-js does not make but other clients (cosign, sigstore-go) rely on:
+// the canonical body equals what upstream Rekor would log for the same request (RFC 8785 JSON, key
+// re-encoded as Go writes PEM; dsse envelopeHash over the envelope string as submitted), and the
+// entry UUID (the response's map key) is 16 hex of tree id + hex(SHA-256(0x00 || body)).
+async function checkUpstreamBytes(name, bundleJSON, expectedBody) {
+  const result = summary[name];
+  const entry = bundleJSON.verificationMaterial.tlogEntries[0];
+  const body = Buffer.from(entry.canonicalizedBody, 'base64');
+  const expected = Buffer.from(canonicalJSON.canonicalize(expectedBody), 'utf8');
+  result.bodyMatchesUpstream = body.equals(expected);
+  if (!result.bodyMatchesUpstream) {
+    fail(name, `canonical body differs from upstream Rekor's:\n    got      ${body.toString('utf8')}\n    expected ${expected.toString('utf8')}`);
+  }
+  const res = await fetch(`${rekorURL}/api/v1/log/entries?logIndex=${entry.logIndex}`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (res.status !== 200) throw new Error(`GET /api/v1/log/entries?logIndex=${entry.logIndex} answered ${res.status}`);
+  const [uuid] = Object.keys(await res.json());
+  const leafHash = crypto.createHash('sha256').update(Buffer.from([0])).update(body).digest('hex');
+  result.entryUUID = uuid;
+  result.entryUUIDMatchesLeafHash = /^[0-9a-f]{80}$/.test(uuid) && uuid.slice(16) === leafHash;
+  if (!result.entryUUIDMatchesLeafHash) fail(name, `entry UUID ${uuid} is not <16 hex tree id>${leafHash}`);
+  result.ok = result.ok && result.bodyMatchesUpstream && result.entryUUIDMatchesLeafHash;
+}
+
 // A negative case passes when verification throws a VerificationError (not a crash).
 function expectRejected(name, verifier, bundleJSON, artifact) {
   try {
@@ -216,6 +240,14 @@ async function main() {
     const bundle = await messageBuilder.create({ data: artifact });
     hashedJSON = bundleToJSON(bundle);
     checkPositive('hashedrekord', hashedJSON, artifact, verifier, strictVerifier);
+    await checkUpstreamBytes('hashedrekord', hashedJSON, {
+      apiVersion: '0.0.1',
+      kind: 'hashedrekord',
+      spec: {
+        data: { hash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(artifact).digest('hex') } },
+        signature: { content: hashedJSON.messageSignature.signature, publicKey: { content: Buffer.from(key.pem).toString('base64') } },
+      },
+    });
   } catch (err) {
     fail('hashedrekord', describe(err));
   }
@@ -232,6 +264,17 @@ async function main() {
     const bundle = await dsseBuilder.create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
     dsseJSON = bundleToJSON(bundle);
     checkPositive('dsse', dsseJSON, undefined, verifier, strictVerifier);
+    // The envelope string exactly as @sigstore/sign submitted it (sign/dist/witness/tlog/entry.js).
+    const envelopeString = JSON.stringify(envelopeToJSON(bundle.content.dsseEnvelope));
+    await checkUpstreamBytes('dsse', dsseJSON, {
+      apiVersion: '0.0.1',
+      kind: 'dsse',
+      spec: {
+        envelopeHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(envelopeString).digest('hex') },
+        payloadHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(bundle.content.dsseEnvelope.payload).digest('hex') },
+        signatures: [{ signature: dsseJSON.dsseEnvelope.signatures[0].sig, verifier: Buffer.from(key.pem).toString('base64') }],
+      },
+    });
   } catch (err) {
     fail('dsse', describe(err));
   }
