@@ -23,6 +23,7 @@ public sealed class InMemorySigningKey : ISigningKey
     private readonly RSAParameters _rsaParameters;
     private readonly byte[]? _ed25519Seed;
     private readonly byte[] _spki;
+    private int _idleCount; // ConcurrentBag.Count locks the whole bag, so count separately
     private volatile bool _disposed;
 
     /// <summary>
@@ -48,7 +49,7 @@ public sealed class InMemorySigningKey : ISigningKey
         _spki = key.ExportSubjectPublicKeyInfo();
         Algorithm = SigningAlgorithms.FromEcSubjectPublicKeyInfo(_spki)
             ?? throw new ArgumentException($"ECDSA keys must be on NIST P-256, P-384 or P-521 (got a {key.KeySize}-bit curve {parameters.Curve.Oid?.Value ?? parameters.Curve.Oid?.FriendlyName ?? "with explicit parameters"})", nameof(key));
-        _idle.Add(key);
+        Add(key);
         _ecParameters = parameters;
         Description = description ?? $"in-memory ECDSA {Algorithm} key";
     }
@@ -80,7 +81,7 @@ public sealed class InMemorySigningKey : ISigningKey
 
         Algorithm = SigningAlgorithm.RsaPkcs1v15Sha256;
         _spki = key.ExportSubjectPublicKeyInfo();
-        _idle.Add(key);
+        Add(key);
         _rsaParameters = parameters;
         Description = description ?? $"in-memory RSA-{key.KeySize} key";
     }
@@ -181,7 +182,7 @@ public sealed class InMemorySigningKey : ISigningKey
     public void Dispose()
     {
         _disposed = true;
-        while (_idle.TryTake(out var instance))
+        while (TryTake(out var instance))
         {
             instance.Dispose();
         }
@@ -196,9 +197,26 @@ public sealed class InMemorySigningKey : ISigningKey
         CryptographicOperations.ZeroMemory(_rsaParameters.InverseQ);
     }
 
+    private void Add(AsymmetricAlgorithm instance)
+    {
+        Interlocked.Increment(ref _idleCount);
+        _idle.Add(instance);
+    }
+
+    private bool TryTake(out AsymmetricAlgorithm instance)
+    {
+        if (!_idle.TryTake(out instance!))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _idleCount);
+        return true;
+    }
+
     private AsymmetricAlgorithm Rent()
     {
-        if (_idle.TryTake(out var instance))
+        if (TryTake(out var instance))
         {
             return instance;
         }
@@ -209,14 +227,14 @@ public sealed class InMemorySigningKey : ISigningKey
 
     private void Return(AsymmetricAlgorithm instance)
     {
-        if (_disposed || _idle.Count >= MaxIdleInstances)
+        if (_disposed || Volatile.Read(ref _idleCount) >= MaxIdleInstances)
         {
             instance.Dispose();
             return;
         }
 
-        _idle.Add(instance);
-        if (_disposed && _idle.TryTake(out var late))
+        Add(instance);
+        if (_disposed && TryTake(out var late))
         {
             late.Dispose(); // Dispose raced with this return
         }
