@@ -46,7 +46,7 @@ internal static class RekorAppendScenario
         long taken = 0, done = 0, errors = 0, retryAfterWaits = 0;
         using var runEnd = new CancellationTokenSource(duration);
         var stop = Stopwatch.StartNew();
-        source.StartProducer(count - presign);
+        source.AllowProducer(count - presign);
 
         async Task Worker()
         {

@@ -22,17 +22,20 @@ internal sealed class RekorEntrySource : IAsyncDisposable
     private readonly byte[][] _pool;
     private readonly Channel<byte[]> _queue;
     private readonly CancellationTokenSource _stop = new();
+    private readonly int _queueCapacity;
     private long _next = -1;
     private long _produced;
     private long _waits;
     private long _waitTicks;
     private Task _producer = Task.CompletedTask;
     private Stopwatch? _producerClock;
+    private long _producerBudget;
 
     private RekorEntrySource(ECParameters key, string publicKeyPem, byte[][] pool, int queueCapacity)
     {
         _key = key;
         _pool = pool;
+        _queueCapacity = queueCapacity;
         _prefix = "{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\",\"spec\":{\"signature\":{\"publicKey\":{\"content\":\""
             + Convert.ToBase64String(Encoding.ASCII.GetBytes(publicKeyPem)) + "\"},\"content\":\"";
         _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(queueCapacity) { FullMode = BoundedChannelFullMode.Wait });
@@ -72,9 +75,19 @@ internal sealed class RekorEntrySource : IAsyncDisposable
         return source;
     }
 
-    /// <summary>Starts signing <paramref name="count"/> more entries in the background (used once the pool runs out).</summary>
-    public void StartProducer(long count)
+    /// <summary>
+    /// Allows <paramref name="count"/> more entries to be signed in the background. The producer starts only when the
+    /// pool is nearly used up (a queue's worth left), so a run that fits in the pool signs nothing while timed.
+    /// </summary>
+    public void AllowProducer(long count)
     {
+        _producerBudget = count;
+        if (_pool.Length <= _queueCapacity) StartProducer();
+    }
+
+    private void StartProducer()
+    {
+        var count = Interlocked.Exchange(ref _producerBudget, 0);
         if (count <= 0) return;
         _producerClock = Stopwatch.StartNew();
         var remaining = count;
@@ -101,6 +114,7 @@ internal sealed class RekorEntrySource : IAsyncDisposable
     public async ValueTask<byte[]?> NextAsync(CancellationToken ct)
     {
         var i = Interlocked.Increment(ref _next);
+        if (i == _pool.Length - _queueCapacity) StartProducer();
         if (i < _pool.Length)
         {
             var entry = _pool[i];
