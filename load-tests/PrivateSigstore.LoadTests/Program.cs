@@ -1,7 +1,7 @@
 using PrivateSigstore.LoadTests;
 
 // Load and fault tools for PrivateSigstore. Every scenario talks only to this machine (an in-process engine,
-// a local database, or services on 127.0.0.1) and stops by itself (bounded count and duration).
+// a local database, or services on 127.0.0.1, ::1 or localhost) and stops by itself (bounded count and duration).
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine("""
@@ -16,6 +16,15 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                        --proof-samples 10000 (inclusion-proof read latency after the run)
                        --ack (print "ack <index> <leaf hash hex>" for every acknowledged entry; fault tests)
                        --json <file> (write the results as JSON)
+          rekor-append POST /api/v1/log/entries to a Rekor v1 service: unique hashedrekord 0.0.1 entries, ECDSA P-256,
+                       pre-signed before the timed phase (more are signed in the background if the run needs them)
+                       --url http://127.0.0.1:3000 (loopback only)  --concurrency 256  --duration 60
+                       --count 10000000  --presign 200000  --timeout 30  --json <file>
+          rekor-read   GET reads against a Rekor v1 service, latency per kind
+                       --url http://127.0.0.1:3000 (loopback only)  --concurrency 64  --duration 30
+                       --mix entries=40,uuid=30,proofs=20,log=10  (entries = ?logIndex=, uuid = /entries/{uuid},
+                       proofs = /log/proof, log = /log)  --uuids 1000 (entry ids to learn first)
+                       --count 100000000  --timeout 30  --json <file>
         """);
     return 2;
 }
@@ -25,6 +34,8 @@ try
     return args[0] switch
     {
         "log-append" => await LogAppendScenario.RunAsync(options),
+        "rekor-append" => await RekorAppendScenario.RunAsync(options),
+        "rekor-read" => await RekorReadScenario.RunAsync(options),
         _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
     };
 }
