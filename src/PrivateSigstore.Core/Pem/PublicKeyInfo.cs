@@ -54,10 +54,8 @@ internal static class PublicKeyInfo
                         throw new WireFormatException($"public key: unsupported elliptic curve {curve}");
                     }
 
-                    using (var ecdsa = ECDsa.Create())
-                    {
-                        ImportFully(ecdsa, der);
-                    }
+                    // Imports (and validates the point) once per distinct key; see ImportedKeys.
+                    Crypto.ImportedKeys.Ecdsa(der.ToArray());
 
                     break;
                 case RsaEncryptionOid:
@@ -69,10 +67,7 @@ internal static class PublicKeyInfo
 
                     algorithm.ReadNull();
                     RequireEnd(algorithm);
-                    using (var rsa = RSA.Create())
-                    {
-                        ImportFully(rsa, der);
-                    }
+                    Crypto.ImportedKeys.Rsa(der.ToArray());
 
                     break;
                 case Ed25519Oid:
@@ -105,15 +100,6 @@ internal static class PublicKeyInfo
         if (reader.HasData)
         {
             throw new WireFormatException("public key: unexpected data in SubjectPublicKeyInfo");
-        }
-    }
-
-    private static void ImportFully(AsymmetricAlgorithm key, ReadOnlySpan<byte> der)
-    {
-        key.ImportSubjectPublicKeyInfo(der, out var read);
-        if (read != der.Length)
-        {
-            throw new WireFormatException("public key: trailing bytes after SubjectPublicKeyInfo");
         }
     }
 }

@@ -209,8 +209,7 @@ internal sealed class VerificationKey
 
         try
         {
-            using var ecdsa = ECDsa.Create();
-            ecdsa.ImportSubjectPublicKeyInfo(SubjectPublicKeyInfo, out _);
+            var ecdsa = Crypto.ImportedKeys.Ecdsa(SubjectPublicKeyInfo);
             return ecdsa.VerifyHash(digest, fixedWidth, DSASignatureFormat.IeeeP1363FixedFieldConcatenation) ? null : failure;
         }
         catch (CryptographicException)
@@ -235,8 +234,7 @@ internal sealed class VerificationKey
 
         try
         {
-            using var rsa = RSA.Create();
-            rsa.ImportSubjectPublicKeyInfo(SubjectPublicKeyInfo, out _);
+            var rsa = Crypto.ImportedKeys.Rsa(SubjectPublicKeyInfo);
             return rsa.VerifyHash(digest, signature, hash, RSASignaturePadding.Pkcs1) ? null : Failure;
         }
         catch (CryptographicException)
