@@ -150,7 +150,12 @@ public sealed partial class TransparencyLog
         for (var n = count; n > 1; n /= 2) Rfc6962.HashChildPairs(hashes.AsSpan(0, n * 32), hashes.AsSpan(0, n / 2 * 32));
         var node = hashes.AsSpan(0, 32).ToArray();
         // Nodes under a perfect subtree never change: remember them (bounded; cleared when full).
-        if (_computedNodes.Count >= MaxComputedNodes) _computedNodes.Clear();
+        // (ConcurrentDictionary.Count takes every lock, so the size is tracked separately.)
+        if (Interlocked.Increment(ref _computedNodeCount) > MaxComputedNodes)
+        {
+            _computedNodes.Clear();
+            Interlocked.Exchange(ref _computedNodeCount, 0);
+        }
         _computedNodes[id] = node;
         return node;
     }

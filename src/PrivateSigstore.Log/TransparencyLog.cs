@@ -32,6 +32,7 @@ public sealed partial class TransparencyLog : IAsyncDisposable
     private readonly LogMetrics _metrics;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<NodeId, byte[]> _computedNodes = new();
     private const int MaxComputedNodes = 1 << 18;
+    private int _computedNodeCount;
     private Task _sequencer = Task.CompletedTask;
     private int _outstanding;
 

@@ -101,53 +101,80 @@ internal sealed partial class RekorIndex : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var batch = new List<(IReadOnlyList<string> Keys, string EntryId)>();
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        DbConnection? conn = null;
+        try
         {
-            batch.Clear();
-            while (batch.Count < 2000 && _queue.Reader.TryRead(out var item)) batch.Add(item);
-            try
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                await WriteBatchAsync(batch).ConfigureAwait(false);
+                batch.Clear();
+                while (batch.Count < 5000 && _queue.Reader.TryRead(out var item)) batch.Add(item);
+                try
+                {
+                    conn ??= await OpenWriterAsync().ConfigureAwait(false);
+                    await WriteBatchAsync(conn, batch).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is DbException or InvalidOperationException)
+                {
+                    IndexWriteFailed(_logger, ex, batch.Count);
+                    if (conn is not null) await conn.DisposeAsync().ConfigureAwait(false);
+                    conn = null;
+                }
             }
-            catch (Exception ex) when (ex is DbException or InvalidOperationException)
-            {
-                IndexWriteFailed(_logger, ex, batch.Count);
-            }
+        }
+        finally
+        {
+            if (conn is not null) await conn.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task WriteBatchAsync(List<(IReadOnlyList<string> Keys, string EntryId)> batch)
+    /// <summary>One long-lived writer connection; on SQLite the index is WAL with NORMAL sync (it is rebuildable).</summary>
+    private async Task<DbConnection> OpenWriterAsync()
     {
         var conn = _connect();
-        await using (conn.ConfigureAwait(false))
+        await conn.OpenAsync().ConfigureAwait(false);
+        if (conn is SqliteConnection)
         {
-            await conn.OpenAsync().ConfigureAwait(false);
-            var tx = await conn.BeginTransactionAsync().ConfigureAwait(false);
-            await using (tx.ConfigureAwait(false))
+            var pragma = conn.CreateCommand();
+            await using (pragma.ConfigureAwait(false))
             {
+                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA busy_timeout=30000;";
+                await pragma.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+        return conn;
+    }
+
+    private static async Task WriteBatchAsync(DbConnection conn, List<(IReadOnlyList<string> Keys, string EntryId)> batch)
+    {
+        var tx = await conn.BeginTransactionAsync().ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            // One prepared statement for the whole batch.
+            var cmd = conn.CreateCommand();
+            await using (cmd.ConfigureAwait(false))
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO rekor_index (lookup_key, entry_id) VALUES (@k, @e) ON CONFLICT DO NOTHING";
+                var k = cmd.CreateParameter();
+                k.ParameterName = "@k";
+                k.Value = "";
+                cmd.Parameters.Add(k);
+                var e = cmd.CreateParameter();
+                e.ParameterName = "@e";
+                e.Value = "";
+                cmd.Parameters.Add(e);
+                await cmd.PrepareAsync().ConfigureAwait(false);
                 foreach (var (keys, id) in batch)
                 {
-                    foreach (var key in keys.Distinct(StringComparer.Ordinal))
+                    e.Value = id;
+                    foreach (var key in keys)
                     {
-                        var cmd = conn.CreateCommand();
-                        await using (cmd.ConfigureAwait(false))
-                        {
-                            cmd.Transaction = tx;
-                            cmd.CommandText = "INSERT INTO rekor_index (lookup_key, entry_id) VALUES (@k, @e) ON CONFLICT DO NOTHING";
-                            var k = cmd.CreateParameter();
-                            k.ParameterName = "@k";
-                            k.Value = key.Length > 512 ? key[..512] : key;
-                            cmd.Parameters.Add(k);
-                            var e = cmd.CreateParameter();
-                            e.ParameterName = "@e";
-                            e.Value = id;
-                            cmd.Parameters.Add(e);
-                            await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
-                        }
+                        k.Value = key.Length > 512 ? key[..512] : key;
+                        await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
                     }
                 }
-                await tx.CommitAsync().ConfigureAwait(false);
             }
+            await tx.CommitAsync().ConfigureAwait(false);
         }
     }
 
