@@ -19,7 +19,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           rekor-append POST /api/v1/log/entries to a Rekor v1 service: unique hashedrekord 0.0.1 entries, ECDSA P-256,
                        pre-signed before the timed phase (more are signed in the background if the run needs them)
                        --url http://127.0.0.1:3000 (loopback only)  --concurrency 256  --duration 60
-                       --count 10000000  --presign 200000  --timeout 30  --json <file>
+                       --count 10000000  --presign 200000  --warmup 0 (untimed seconds first)  --timeout 30  --json <file>
           rekor-read   GET reads against a Rekor v1 service, latency per kind
                        --url http://127.0.0.1:3000 (loopback only)  --concurrency 64  --duration 30
                        --mix entries=40,uuid=30,proofs=20,log=10  (entries = ?logIndex=, uuid = /entries/{uuid},

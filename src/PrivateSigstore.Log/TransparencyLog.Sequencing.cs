@@ -99,19 +99,25 @@ public sealed partial class TransparencyLog
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var checkpoint = CheckpointText.Sign(CheckpointText.Body(_options.Origin, newSize, root), _signers);
             var tiles = writer.Tiles();
-            var leaves = new List<ReadOnlyMemory<byte>>(accepted.Count);
-            foreach (var p in accepted) leaves.Add(p.Leaf);
-            var segment = new EntrySegment(state.Size, accepted.Count, now, SegmentCodec.Encode(leaves));
+            // Entries are stored in segments of at most MaxSegmentEntries, so a random entry read fetches a small row.
+            var segments = new List<EntrySegment>((accepted.Count + MaxSegmentEntries - 1) / MaxSegmentEntries);
+            for (var first = 0; first < accepted.Count; first += MaxSegmentEntries)
+            {
+                var n = Math.Min(MaxSegmentEntries, accepted.Count - first);
+                var leaves = new List<ReadOnlyMemory<byte>>(n);
+                for (var i = first; i < first + n; i++) leaves.Add(accepted[i].Leaf);
+                segments.Add(new EntrySegment(state.Size + (ulong)first, n, now, SegmentCodec.Encode(leaves)));
+            }
             var newState = new StoredLogState(newSize, root, range.Hashes, checkpoint, now, false);
 
-            await tx.WriteSegmentAsync(segment, ct).ConfigureAwait(false);
+            foreach (var segment in segments) await tx.WriteSegmentAsync(segment, ct).ConfigureAwait(false);
             await tx.WriteTilesAsync(tiles, ct).ConfigureAwait(false);
             await tx.WriteStateAsync(newState, ct).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
 
             // Publish: only after the commit is durable.
             _tiles.Publish(tiles);
-            _segments.Add(segment);
+            foreach (var segment in segments) _segments.Add(segment);
             var keys = new ulong[accepted.Count];
             for (var i = 0; i < keys.Length; i++) keys[i] = LeafIndex.KeyOf(accepted[i].Hash);
             _leafIndex.AddRange(keys, state.Size);

@@ -32,6 +32,9 @@ public sealed partial class TransparencyLog : IAsyncDisposable
     private readonly LogMetrics _metrics;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<NodeId, byte[]> _computedNodes = new();
     private const int MaxComputedNodes = 1 << 18;
+
+    /// <summary>Most entries per stored segment (a batch is split into several): bounds the bytes read per entry read.</summary>
+    internal const int MaxSegmentEntries = 64;
     private int _computedNodeCount;
     private Task _sequencer = Task.CompletedTask;
     private int _outstanding;
