@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Log;
 using PrivateSigstore.Log.Storage;
 
@@ -48,7 +49,7 @@ internal static class LogAppendScenario
             BatchMaxAge = batchAge,
             MaxOutstanding = Math.Max(concurrency * 2, batchSize),
         };
-        var signer = new EcdsaCheckpointSigner("load.test", LoadKey(keyFile));
+        var signer = new EcdsaNoteSigner("load.test", LoadKey(keyFile));
         var openWatch = Stopwatch.StartNew();
         await using var log = await TransparencyLog.OpenAsync(store, options, [signer]);
         var openMs = openWatch.Elapsed.TotalMilliseconds;

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Log.Storage;
 
 namespace PrivateSigstore.Log.Tests;
@@ -10,7 +11,7 @@ public sealed class CorruptionTests
 
     private static LogOptions Options() => new() { Origin = "corrupt.test - 1", BatchMaxSize = 100, BatchMaxAge = TimeSpan.FromMilliseconds(1) };
 
-    private static async Task<(string Path, TestEcdsaSigner Signer)> BuildLogAsync(int entries = 700)
+    private static async Task<(string Path, EcdsaNoteSigner Signer)> BuildLogAsync(int entries = 700)
     {
         var path = Path.Combine(TestStores.TempDir(), "log.db");
         var signer = TestStores.Signer();
@@ -29,7 +30,7 @@ public sealed class CorruptionTests
         Assert.True(cmd.ExecuteNonQuery() > 0, $"the corruption step changed nothing: {sql}");
     }
 
-    private static async Task<LogCorruptedException> OpenFailsAsync(string path, TestEcdsaSigner signer)
+    private static async Task<LogCorruptedException> OpenFailsAsync(string path, EcdsaNoteSigner signer)
     {
         await using var store = new SqliteLogStore(path);
         return await Assert.ThrowsAsync<LogCorruptedException>(async () =>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Npgsql;
+using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Log.Storage;
 
 namespace PrivateSigstore.Log.Tests;
@@ -48,6 +49,6 @@ internal static class TestStores
         return (new PostgresLogStore(cs, logId), cs);
     }
 
-    public static TestEcdsaSigner Signer(string name = "test.log") =>
+    public static EcdsaNoteSigner Signer(string name = "test.log") =>
         new(name, ECDsa.Create(ECCurve.NamedCurves.nistP256));
 }

@@ -37,7 +37,7 @@ public abstract class TransparencyLogSuite
         Assert.StartsWith($"test.log - 42\n700\n{Convert.ToBase64String(cp.RootHash)}\n\n\u2014 test.log ", cp.SignedNote);
         // Cross-check with Core's independent C2SP note and checkpoint code (Rekor v1 key-hash rule).
         var note = SignedNote.Parse(cp.SignedNote);
-        Assert.Single(note.Verify([new EcdsaNoteVerifier("test.log", signer.Key)]));
+        Assert.Single(note.Verify([signer.Verifier]));
         var parsed = Checkpoint.Parse(note.Text);
         Assert.Equal(("test.log - 42", 700UL), (parsed.Origin, parsed.Size));
         Assert.Equal(cp.RootHash, parsed.RootHash);
