@@ -34,6 +34,8 @@ public static class Ed25519
     // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING }.
     private static readonly byte[] SpkiPrefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
 
+    // Note: declared before every field whose initializer reduces modulo p (static initializers run in order).
+    private static readonly BigInteger Mask255 = (BigInteger.One << 255) - 1;
     private static readonly BigInteger P = BigInteger.Pow(2, 255) - 19;
     private static readonly BigInteger L = BigInteger.Pow(2, 252) + BigInteger.Parse("27742317777372353535851937790883648493", System.Globalization.CultureInfo.InvariantCulture);
     private static readonly BigInteger D = Mod(-121665 * Inverse(121666));
@@ -140,9 +142,10 @@ public static class Ed25519
         }
 
         var k = HashToScalar(dom, signature[..KeySize], publicKey, message);
-        var left = Multiply(s, BasePoint);
-        var right = Add(r, Multiply(k, a));
-        return AreEqual(left, right);
+        // [s]B = R + [k]A  ⇔  [s]B + [k](−A) = R, computed in one interleaved pass (Straus): verification handles
+        // only public values, so it need not be constant-time (signing keeps the ladder).
+        var negA = new Point(Mod(-a.X), a.Y, a.Z, Mod(-a.T));
+        return AreEqual(DoubleMultiply(s, BasePoint, k, negA), r);
     }
 
     private static (BigInteger Scalar, byte[] Prefix) ExpandSeed(ReadOnlySpan<byte> seed)
@@ -199,6 +202,39 @@ public static class Ed25519
         }
 
         return r0;
+    }
+
+    private static Point Double(Point p)
+    {
+        // dbl-2008-hwcd for a = -1 (4 multiplications, 4 squarings).
+        var a = Mod(p.X * p.X);
+        var b = Mod(p.Y * p.Y);
+        var c = Mod(2 * p.Z * p.Z);
+        var h = a + b;
+        var sum = p.X + p.Y;
+        var e = h - Mod(sum * sum);
+        var g = a - b;
+        var f = c + g;
+        return new Point(Mod(e * f), Mod(g * h), Mod(f * g), Mod(e * h));
+    }
+
+    /// <summary>[a]P + [b]Q with one shared chain of doublings (Straus–Shamir); variable-time, for public inputs only.</summary>
+    private static Point DoubleMultiply(BigInteger a, Point p, BigInteger b, Point q)
+    {
+        var pq = Add(p, q);
+        var result = Identity;
+        var bits = (int)Math.Max(a.GetBitLength(), b.GetBitLength());
+        for (var bit = bits - 1; bit >= 0; bit--)
+        {
+            result = Double(result);
+            var ba = !(a >> bit).IsEven;
+            var bb = !(b >> bit).IsEven;
+            if (ba && bb) result = Add(result, pq);
+            else if (ba) result = Add(result, p);
+            else if (bb) result = Add(result, q);
+        }
+
+        return result;
     }
 
     private static bool AreEqual(Point p, Point q) =>
@@ -281,7 +317,14 @@ public static class Ed25519
         value.TryWriteBytes(destination[..KeySize], out _, isUnsigned: true, isBigEndian: false);
     }
 
-    private static BigInteger Mod(BigInteger value) => Mod(value, P);
+    /// <summary>Reduction modulo p = 2^255 − 19 by folding (2^255 ≡ 19), much cheaper than a BigInteger division.</summary>
+    private static BigInteger Mod(BigInteger value)
+    {
+        if (value.Sign < 0) return Mod(value, P);
+        while (value.GetBitLength() > 255) value = (value & Mask255) + (19 * (value >> 255));
+        return value >= P ? value - P : value;
+    }
+
 
     private static BigInteger Mod(BigInteger value, BigInteger modulus)
     {
