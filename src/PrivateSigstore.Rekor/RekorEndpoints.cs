@@ -120,14 +120,13 @@ public static class RekorEndpoints
         return new EntryResult(201, rekor, shard, [result.Index], location, entryId);
     }
 
-    private static async Task<IResult> GetEntryByIndex(RekorLog rekor, string? logIndex, CancellationToken ct)
+    private static IResult GetEntryByIndex(RekorLog rekor, string? logIndex)
     {
         if (logIndex is null || !long.TryParse(logIndex, NumberStyles.None, CultureInfo.InvariantCulture, out var global))
         {
             return RekorError.Of(400, "logIndex in query must be a non-negative integer");
         }
         if (rekor.Shards.ByGlobalIndex(global) is not { } shard) return Results.NotFound();
-        await Task.CompletedTask.ConfigureAwait(false);
         return new EntryResult(200, rekor, shard, [(ulong)(global - shard.Offset)], null, null);
     }
 
