@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace PrivateSigstore.Stack.Tests;
+
+/// <summary>Runs the README's first command as a user would: a child process, a fresh data directory, Ctrl-C, restart.</summary>
+public sealed class StackProcessTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Stack_starts_reports_readiness_stops_on_ctrl_c_and_keeps_its_log_across_restarts()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
+        var port = FreePort();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        string body;
+        (body, var output) = await RunAsync(data, port, async () =>
+        {
+            var entry = """{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{}}""";
+            // A bad entry is refused; the log still answers.
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("/api/v1/log/entries", new StringContent(entry, Encoding.UTF8, "application/json"), Ct)).StatusCode);
+            return await http.GetStringAsync("/api/v1/log/publicKey", Ct);
+        });
+        Assert.Contains("Rekor (transparency log, Rekor v1 API)", output, StringComparison.Ordinal);
+        Assert.Contains("ready", output, StringComparison.Ordinal);
+        Assert.Contains("not built yet", output, StringComparison.Ordinal);
+        Assert.Contains("stopped.", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
+
+        // Second start reuses everything: same log key.
+        var ((again, logInfo), _) = await RunAsync(data, port, async () =>
+            (await http.GetStringAsync("/api/v1/log/publicKey", Ct), await http.GetStringAsync("/api/v1/log", Ct)));
+        Assert.Equal(body, again);
+        Assert.Equal(0, JsonNode.Parse(logInfo)!["treeSize"]!.GetValue<long>());
+    }
+
+    private static async Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<Task<T>> whileRunning)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { StackPath(), "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        using var stack = Process.Start(psi)!;
+        var output = new StringBuilder();
+        var ready = new TaskCompletionSource();
+        stack.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.Contains("Press Ctrl-C", StringComparison.Ordinal)) ready.TrySetResult();
+        };
+        stack.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) lock (output) output.AppendLine(e.Data);
+        };
+        stack.BeginOutputReadLine();
+        stack.BeginErrorReadLine();
+        try
+        {
+            await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            var result = await whileRunning();
+            // Ctrl-C, as a user would stop it.
+            using (var kill = Process.Start("kill", ["-INT", stack.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync(Ct);
+            await stack.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal(0, stack.ExitCode);
+            lock (output) return (result, output.ToString());
+        }
+        finally
+        {
+            if (!stack.HasExited) stack.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static string StackPath()
+    {
+        var baseDir = new DirectoryInfo(AppContext.BaseDirectory);
+        var tfm = baseDir.Name;
+        var config = baseDir.Parent!.Name;
+        var root = baseDir;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "PrivateSigstore.sln"))) root = root.Parent;
+        Assert.NotNull(root);
+        var path = Path.Combine(root.FullName, "src", "PrivateSigstore.Stack", "bin", config, tfm, "PrivateSigstore.Stack.dll");
+        Assert.True(File.Exists(path), $"build the solution first: {path} is missing");
+        return path;
+    }
+}
