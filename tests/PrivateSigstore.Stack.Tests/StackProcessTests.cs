@@ -24,6 +24,22 @@ public sealed class StackProcessTests
             var entry = """{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{}}""";
             // A bad entry is refused; the log still answers.
             Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("/api/v1/log/entries", new StringContent(entry, Encoding.UTF8, "application/json"), Ct)).StatusCode);
+            // A valid hashedrekord is logged.
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var digest = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            var sig = key.SignHash(digest, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence);
+            var pem = Convert.ToBase64String(Encoding.UTF8.GetBytes(key.ExportSubjectPublicKeyInfoPem() + "\n"));
+            var valid = new JsonObject
+            {
+                ["apiVersion"] = "0.0.1",
+                ["kind"] = "hashedrekord",
+                ["spec"] = new JsonObject
+                {
+                    ["data"] = new JsonObject { ["hash"] = new JsonObject { ["algorithm"] = "sha256", ["value"] = Convert.ToHexStringLower(digest) } },
+                    ["signature"] = new JsonObject { ["content"] = Convert.ToBase64String(sig), ["publicKey"] = new JsonObject { ["content"] = pem } },
+                },
+            }.ToJsonString();
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("/api/v1/log/entries", new StringContent(valid, Encoding.UTF8, "application/json"), Ct)).StatusCode);
             return await http.GetStringAsync("/api/v1/log/publicKey", Ct);
         });
         Assert.Contains("Rekor (transparency log, Rekor v1 API)", output, StringComparison.Ordinal);
@@ -32,11 +48,11 @@ public sealed class StackProcessTests
         Assert.Contains("stopped.", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
 
-        // Second start reuses everything: same log key.
+        // Second start reuses everything: same log key, and the entry is still there.
         var ((again, logInfo), _) = await RunAsync(data, port, async () =>
             (await http.GetStringAsync("/api/v1/log/publicKey", Ct), await http.GetStringAsync("/api/v1/log", Ct)));
         Assert.Equal(body, again);
-        Assert.Equal(0, JsonNode.Parse(logInfo)!["treeSize"]!.GetValue<long>());
+        Assert.Equal(1, JsonNode.Parse(logInfo)!["treeSize"]!.GetValue<long>());
     }
 
     private static async Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<Task<T>> whileRunning)
