@@ -66,10 +66,12 @@ public sealed class PostgresMultiInstanceTests
         Assert.False(waiting.IsCompleted, "the standby must wait while the leader holds the writer lock");
 
         // Kill the leader's database session (as if its process died): PostgreSQL rolls back and frees the lock.
+        // Only sessions of this test's own database: other tests run in parallel on the same cluster.
         await using (var conn = new NpgsqlConnection(cs))
         {
             await conn.OpenAsync(Ct);
-            await using var kill = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()", conn);
+            await using var kill = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() " +
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", conn);
             await kill.ExecuteNonQueryAsync(Ct);
         }
         leaderStore.ReleaseCommit();
