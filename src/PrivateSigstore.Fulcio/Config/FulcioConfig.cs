@@ -11,7 +11,7 @@ namespace PrivateSigstore.Fulcio.Config;
 /// Fulcio's identity configuration in upstream's format (<c>pkg/config/config.go</c>): JSON field names
 /// (<c>OIDCIssuers</c>, <c>MetaIssuers</c>, <c>CIIssuerMetadata</c>) or YAML names (<c>oidc-issuers</c>, …).
 /// </summary>
-public sealed class FulcioConfig
+public sealed partial class FulcioConfig
 {
     /// <summary>The audience used when an issuer has no <c>ClientID</c>.</summary>
     public const string DefaultClientId = "sigstore";
@@ -129,7 +129,10 @@ public sealed class FulcioConfig
         object? yaml;
         try
         {
-            yaml = new DeserializerBuilder().Build().Deserialize<object>(text);
+            // go-yaml (libyaml) ends an alias name at ':' ("*github-type:" as a key, used by upstream's config.yaml);
+            // YamlDotNet reads the ':' as part of the name, so separate it.
+            var normalized = AliasKey().Replace(text, "$1*$2 :");
+            yaml = new DeserializerBuilder().Build().Deserialize<object>(normalized);
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
@@ -142,6 +145,9 @@ public sealed class FulcioConfig
             _ => throw new FulcioConfigException("parse: unmarshal: the configuration must be a mapping"),
         };
     }
+
+    [GeneratedRegex(@"^(\s*)\*([A-Za-z0-9_.-]+):", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex AliasKey();
 
     private static JsonNode? FromYaml(object? value) => value switch
     {
