@@ -233,6 +233,44 @@ public sealed class OidcVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Discovery_over_https_trusts_the_configured_ca_certificate_file()
+    {
+        var (caPem, leaf) = TestOidcIssuer.NewTlsChain();
+        using var _ = leaf;
+        await using var idp = await TestOidcIssuer.StartAsync(leaf);
+        idp.Publish(_rsa);
+        var dir = Directory.CreateTempSubdirectory("ca");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "idp-ca.pem"), caPem, Ct);
+            var json = $$$"""{"OIDCIssuers":{"{{{idp.BaseUrl}}}":{"IssuerURL":"{{{idp.BaseUrl}}}","Type":"email","CaCertificateFile":"idp-ca.pem"} } }""";
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "config.json"), json, Ct);
+            using var verifier = new OidcVerifier(FulcioConfig.Load(Path.Combine(dir.FullName, "config.json")), timeProvider: _time);
+            var token = await verifier.VerifyAsync(TestOidcIssuer.Mint(_rsa, Claims(iss: idp.BaseUrl)), Ct);
+            Assert.Equal(idp.BaseUrl, token.Issuer.IssuerUrl);
+
+            // Inline PEM (upstream CACert) works too; without any custom CA the TLS handshake fails.
+            var inline = FulcioConfig.Parse($$$"""{"OIDCIssuers":{"{{{idp.BaseUrl}}}":{"IssuerURL":"{{{idp.BaseUrl}}}","Type":"email","CACert":{{{System.Text.Json.JsonSerializer.Serialize(caPem)}}}} } }""");
+            using var inlineVerifier = new OidcVerifier(inline, timeProvider: _time);
+            await inlineVerifier.VerifyAsync(TestOidcIssuer.Mint(_rsa, Claims(iss: idp.BaseUrl)), Ct);
+
+            using var untrusting = new OidcVerifier(FulcioConfig.Parse($$$"""{"OIDCIssuers":{"{{{idp.BaseUrl}}}":{"IssuerURL":"{{{idp.BaseUrl}}}","Type":"email"} } }"""), timeProvider: _time);
+            Assert.Equal(OidcErrorReason.KeysUnavailable, await Reject(untrusting, TestOidcIssuer.Mint(_rsa, Claims(iss: idp.BaseUrl))));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
+    public async Task Http_discovery_is_refused_unless_allowed()
+    {
+        using var verifier = new OidcVerifier(Config(), timeProvider: _time);
+        Assert.Equal(OidcErrorReason.KeysUnavailable, await Reject(verifier, TestOidcIssuer.Mint(_rsa, Claims())));
+    }
+
+    [Fact]
     public async Task Meta_issuer_wildcard_matches_one_segment_only()
     {
         var config = FulcioConfig.Parse($$$"""{"MetaIssuers":{"{{{_idp.BaseUrl}}}/tenants/*":{"ClientID":"sigstore","Type":"email"} } }""");

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -29,11 +30,20 @@ internal sealed class TestOidcIssuer : IAsyncDisposable
     public string BaseUrl { get; }
     public int JwksRequests;
 
-    public static async Task<TestOidcIssuer> StartAsync()
+    public static async Task<TestOidcIssuer> StartAsync(X509Certificate2? tlsCertificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (tlsCertificate is null)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.UseUrls("https://127.0.0.1:0");
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = tlsCertificate));
+        }
         var app = builder.Build();
         TestOidcIssuer? self = null;
         app.MapGet("/.well-known/openid-configuration", () => Discovery(self!.BaseUrl, self.BaseUrl + "/keys"));
@@ -61,6 +71,28 @@ internal sealed class TestOidcIssuer : IAsyncDisposable
         ["response_types_supported"] = new[] { "id_token" },
         ["subject_types_supported"] = new[] { "public" },
     });
+
+    /// <summary>A private CA (PEM) and a leaf for 127.0.0.1 signed by it.</summary>
+    public static (string CaPem, X509Certificate2 Leaf) NewTlsChain()
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caReq = new CertificateRequest("CN=Test IdP CA", caKey, HashAlgorithmName.SHA256);
+        caReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        var now = DateTimeOffset.UtcNow;
+        using var ca = caReq.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafReq = new CertificateRequest("CN=127.0.0.1", leafKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        leafReq.CertificateExtensions.Add(san.Build());
+        leafReq.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var leafPublic = leafReq.Create(ca, now.AddHours(-1), now.AddHours(1), [1, 2, 3, 4]);
+        using var withKey = leafPublic.CopyWithPrivateKey(leafKey);
+        // Re-import so SslStream can use the key on every platform.
+        var leaf = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        return (ca.ExportCertificatePem(), leaf);
+    }
 
     public static RsaSecurityKey NewRsaKey(string kid) => new(RSA.Create(2048)) { KeyId = kid };
     public static ECDsaSecurityKey NewEcKey(string kid) => new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = kid };
