@@ -59,8 +59,9 @@ public static class CaCertificates
         ArgumentException.ThrowIfNullOrWhiteSpace(commonName);
         ArgumentException.ThrowIfNullOrWhiteSpace(organization);
         var builder = new X500DistinguishedNameBuilder();
-        builder.AddOrganizationName(organization);
+        // The builder encodes in reverse order of adding: this yields O then CN, as Go's pkix.Name writes them.
         builder.AddCommonName(commonName);
+        builder.AddOrganizationName(organization);
         return builder.Build();
     }
 
