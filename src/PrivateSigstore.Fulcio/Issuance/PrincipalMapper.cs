@@ -244,20 +244,26 @@ public static partial class PrincipalMapper
     private static Principal GitlabPipeline(PrincipalRequest request)
     {
         var c = request.Claims;
+        // Upstream's required claims, in its order; ci_config_sha and project_visibility are optional.
         string projectPath = ClaimValues.Required(c, "project_path");
-        string projectId = ClaimValues.Required(c, "project_id");
         string pipelineSource = ClaimValues.Required(c, "pipeline_source");
         ClaimValues.Required(c, "pipeline_id");
         string ciConfigRefUri = ClaimValues.Required(c, "ci_config_ref_uri");
-        string ciConfigSha = ClaimValues.Required(c, "ci_config_sha");
-        string namespacePath = ClaimValues.Required(c, "namespace_path");
-        string namespaceId = ClaimValues.Required(c, "namespace_id");
         string jobId = ClaimValues.Required(c, "job_id");
         string gitRef = ClaimValues.Required(c, "ref");
         string refType = ClaimValues.Required(c, "ref_type");
+        string namespacePath = ClaimValues.Required(c, "namespace_path");
+        string namespaceId = ClaimValues.Required(c, "namespace_id");
+        string projectId = ClaimValues.Required(c, "project_id");
         string sha = ClaimValues.Required(c, "sha");
         string runnerEnvironment = ClaimValues.Required(c, "runner_environment");
-        string projectVisibility = ClaimValues.Required(c, "project_visibility");
+        if (!c.TryGetProperty("runner_id", out var runnerId) || runnerId.ValueKind != JsonValueKind.Number || !runnerId.TryGetInt64(out long id) || id == 0)
+        {
+            throw IssuanceException.Identity("missing runner_id claim in ID token");
+        }
+
+        string ciConfigSha = ClaimValues.String(c, "ci_config_sha") ?? "";
+        string projectVisibility = ClaimValues.String(c, "project_visibility") ?? "";
 
         string qualifiedRef = refType switch
         {

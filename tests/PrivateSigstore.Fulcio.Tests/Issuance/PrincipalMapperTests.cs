@@ -236,6 +236,15 @@ public sealed class PrincipalMapperTests : IDisposable
             RunInvocationUri = "https://gitlab.com/group/project/-/jobs/1001",
             SourceRepositoryVisibilityAtSigning = "private",
         }, SanKind.Uri, Config);
+
+        var noRunner = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(claims.GetRawText())!;
+        noRunner.Remove("runner_id");
+        Assert.Equal("missing runner_id claim in ID token", Assert.Throws<IssuanceException>(() => PrincipalMapper.Map(
+            new PrincipalRequest(IssuerType.GitlabPipeline, "https://gitlab.com", JsonSerializer.SerializeToElement(noRunner)))).Message);
+        var tagRef = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(claims.GetRawText())!;
+        tagRef["ref_type"] = JsonSerializer.SerializeToElement("tag");
+        Assert.Equal("refs/tags/main", PrincipalMapper.Map(
+            new PrincipalRequest(IssuerType.GitlabPipeline, "https://gitlab.com", JsonSerializer.SerializeToElement(tagRef))).Extensions.SourceRepositoryRef);
     }
 
     [Fact]
