@@ -71,6 +71,7 @@ public sealed class CertificateProfileTests : IDisposable
     [InlineData(SigningAlgorithm.EcdsaP384Sha384, SigningAlgorithm.RsaPkcs1v15Sha256, "1.2.840.113549.1.1.11")]
     [InlineData(SigningAlgorithm.RsaPkcs1v15Sha256, SigningAlgorithm.EcdsaP384Sha384, "1.2.840.10045.4.3.3")]
     [InlineData(SigningAlgorithm.EcdsaP521Sha512, SigningAlgorithm.EcdsaP521Sha512, "1.2.840.10045.4.3.4")]
+    [InlineData(SigningAlgorithm.Ed25519, SigningAlgorithm.Ed25519, "1.3.101.112")]
     public void Signature_algorithm_follows_the_issuer_key(SigningAlgorithm root, SigningAlgorithm intermediate, string signatureOid)
     {
         using var ca = new TestCa(root, intermediate);
