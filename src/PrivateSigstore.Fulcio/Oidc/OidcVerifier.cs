@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using PrivateSigstore.Fulcio.Config;
+
+namespace PrivateSigstore.Fulcio.Oidc;
+
+/// <summary>
+/// Verifies OIDC identity tokens like Fulcio (go-oidc): bounded size, issuer chosen by the unverified <c>iss</c>, keys from
+/// discovery + JWKS (or a static JWKS file), exact <c>iss</c>, <c>aud</c> containing the client ID, <c>exp</c> without leeway,
+/// <c>nbf</c>/<c>iat</c> with a small leeway, an algorithm allow-list, then the issuer's <c>AllowedClaims</c>.
+/// </summary>
+public sealed class OidcVerifier : IDisposable
+{
+    private readonly FulcioConfig _config;
+    private readonly OidcVerifierOptions _options;
+    private readonly TimeProvider _time;
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly ConcurrentDictionary<string, Lazy<IssuerKeySource>> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Regex> _globs = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the verifier.</summary>
+    public OidcVerifier(FulcioConfig config, OidcVerifierOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
+        _options = options ?? new OidcVerifierOptions();
+        _time = timeProvider ?? TimeProvider.System;
+        foreach (var alg in _options.AllowedAlgorithms)
+        {
+            if (!IsSupportedAlgorithm(alg))
+            {
+                throw new ArgumentException($"algorithm {alg} is not supported (allowed: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512)", nameof(options));
+            }
+        }
+    }
+
+    private static bool IsSupportedAlgorithm(string alg) =>
+        alg is "RS256" or "RS384" or "RS512" or "PS256" or "PS384" or "PS512" or "ES256" or "ES384" or "ES512";
+
+    /// <summary>Verifies <paramref name="rawToken"/>; throws <see cref="OidcVerificationException"/> on any failure.</summary>
+    public async Task<VerifiedToken> VerifyAsync(string rawToken, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(rawToken))
+        {
+            throw new OidcVerificationException(OidcErrorReason.MalformedToken, "empty token");
+        }
+        if (rawToken.Length > _options.MaxTokenBytes || Encoding.UTF8.GetByteCount(rawToken) > _options.MaxTokenBytes)
+        {
+            throw new OidcVerificationException(OidcErrorReason.TokenTooLarge, $"token too large: more than {_options.MaxTokenBytes} bytes");
+        }
+
+        JsonWebToken unverified;
+        try
+        {
+            unverified = _handler.ReadJsonWebToken(rawToken);
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or JsonException or FormatException)
+        {
+            throw new OidcVerificationException(OidcErrorReason.MalformedToken, "malformed jwt: " + ex.Message, ex);
+        }
+        if (rawToken.Split('.').Length != 3)
+        {
+            throw new OidcVerificationException(OidcErrorReason.MalformedToken, "malformed jwt: expected a compact JWS");
+        }
+
+        var alg = unverified.Alg;
+        if (string.IsNullOrEmpty(alg) || !_options.AllowedAlgorithms.Contains(alg, StringComparer.Ordinal))
+        {
+            throw new OidcVerificationException(OidcErrorReason.UnsupportedAlgorithm, $"unsupported signing algorithm \"{alg}\"");
+        }
+
+        string iss;
+        try
+        {
+            iss = unverified.Issuer;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or JsonException)
+        {
+            throw new OidcVerificationException(OidcErrorReason.MalformedToken, "malformed iss claim", ex);
+        }
+        var issuer = string.IsNullOrEmpty(iss) ? null : _config.GetIssuer(iss);
+        if (issuer is null)
+        {
+            // Upstream: "unsupported issuer" / "could not get verifier for issuer" → invalid credentials.
+            throw new OidcVerificationException(OidcErrorReason.UnknownIssuer, $"unsupported issuer \"{iss}\"");
+        }
+
+        var source = GetSource(issuer);
+        var keys = await source.GetKeysAsync(unverified.Kid, cancellationToken).ConfigureAwait(false);
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuer = issuer.IssuerUrl,
+            ValidateIssuer = true,
+            ValidAudience = issuer.ClientId,
+            ValidateAudience = true,
+            ValidateLifetime = false, // checked below with TimeProvider: exp without leeway
+            RequireExpirationTime = false,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = false,
+            IssuerSigningKeys = keys,
+            TryAllIssuerSigningKeys = true,
+            ValidAlgorithms = _options.AllowedAlgorithms,
+        };
+        var result = await _handler.ValidateTokenAsync(rawToken, parameters).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            throw Map(result.Exception);
+        }
+
+        var claims = ParsePayload(unverified);
+        CheckTimes(claims, out var expires);
+        CheckAllowedClaims(issuer, claims);
+
+        return new VerifiedToken
+        {
+            Issuer = issuer,
+            Claims = claims,
+            Subject = claims.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString()! : "",
+            Email = claims.TryGetProperty("email", out var email) && email.ValueKind == JsonValueKind.String ? email.GetString() : null,
+            EmailVerified = claims.TryGetProperty("email_verified", out var ev)
+                && (ev.ValueKind == JsonValueKind.True || (ev.ValueKind == JsonValueKind.String && ev.GetString() == "true")),
+            Expires = expires,
+            RawToken = rawToken,
+        };
+    }
+
+    private IssuerKeySource GetSource(OidcIssuerConfig issuer)
+    {
+        if (_sources.Count >= _options.MaxCachedIssuers && !_sources.ContainsKey(issuer.IssuerUrl))
+        {
+            // Bounded like upstream's LRU; meta issuers are the only unbounded source. Old sources are left to the GC.
+            _sources.Clear();
+        }
+        return _sources.GetOrAdd(issuer.IssuerUrl, _ => new Lazy<IssuerKeySource>(() => new IssuerKeySource(issuer, _options, _time))).Value;
+    }
+
+    private static OidcVerificationException Map(Exception? ex) => ex switch
+    {
+        SecurityTokenInvalidIssuerException => new(OidcErrorReason.WrongIssuer, "id token issued by a different provider", ex),
+        SecurityTokenInvalidAudienceException => new(OidcErrorReason.WrongAudience, "expected audience not in the token's audience", ex),
+        SecurityTokenSignatureKeyNotFoundException => new(OidcErrorReason.UnknownKey, "no key matches the token's kid", ex),
+        SecurityTokenInvalidAlgorithmException => new(OidcErrorReason.UnsupportedAlgorithm, "algorithm not allowed", ex),
+        SecurityTokenMalformedException => new(OidcErrorReason.MalformedToken, "malformed jwt", ex),
+        _ => new(OidcErrorReason.InvalidSignature, "failed to verify signature: " + ex?.Message, ex),
+    };
+
+    private static JsonElement ParsePayload(JsonWebToken token)
+    {
+        try
+        {
+            var json = Base64UrlEncoder.DecodeBytes(token.EncodedPayload);
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new OidcVerificationException(OidcErrorReason.MalformedToken, "payload is not a JSON object");
+            }
+            return doc.RootElement.Clone();
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            throw new OidcVerificationException(OidcErrorReason.MalformedToken, "malformed payload", ex);
+        }
+    }
+
+    private void CheckTimes(JsonElement claims, out DateTimeOffset expires)
+    {
+        var now = _time.GetUtcNow();
+        if (!TryGetTime(claims, "exp", out expires))
+        {
+            throw new OidcVerificationException(OidcErrorReason.MissingExpiry, "token has no exp claim");
+        }
+        if (now > expires)
+        {
+            // go-oidc: now.After(expiry), no leeway.
+            throw new OidcVerificationException(OidcErrorReason.Expired, $"token is expired (Token Expiry: {expires:O})");
+        }
+        if (TryGetTime(claims, "nbf", out var nbf) && nbf > now + _options.NotBeforeLeeway)
+        {
+            throw new OidcVerificationException(OidcErrorReason.NotYetValid, $"current time {now:O} before the nbf (not before) time: {nbf:O}");
+        }
+        if (TryGetTime(claims, "iat", out var iat) && iat > now + _options.NotBeforeLeeway)
+        {
+            throw new OidcVerificationException(OidcErrorReason.IssuedInFuture, $"token issued in the future: {iat:O}");
+        }
+    }
+
+    private static bool TryGetTime(JsonElement claims, string name, out DateTimeOffset value)
+    {
+        value = default;
+        if (!claims.TryGetProperty(name, out var e))
+        {
+            return false;
+        }
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var seconds) || double.IsNaN(seconds)
+            || seconds < -62135596800d || seconds > 253402300799d)
+        {
+            throw new OidcVerificationException(OidcErrorReason.MalformedToken, $"claim {name} is not a NumericDate");
+        }
+        value = DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+        return true;
+    }
+
+    private void CheckAllowedClaims(OidcIssuerConfig issuer, JsonElement claims)
+    {
+        foreach (var (name, patterns) in issuer.AllowedClaims)
+        {
+            var values = claims.TryGetProperty(name, out var claim) ? ClaimValues(claim) : [];
+            if (!values.Any(v => patterns.Any(p => Glob(p).IsMatch(v))))
+            {
+                throw new OidcVerificationException(OidcErrorReason.ClaimNotAllowed, $"claim \"{name}\" is not allowed for issuer {issuer.IssuerUrl}");
+            }
+        }
+    }
+
+    private static List<string> ClaimValues(JsonElement claim) => claim.ValueKind switch
+    {
+        JsonValueKind.String => [claim.GetString()!],
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => [claim.GetRawText()],
+        JsonValueKind.Array => [.. claim.EnumerateArray().Where(e => e.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object)).SelectMany(ClaimValues)],
+        _ => [],
+    };
+
+    /// <summary>Glob: <c>*</c> any run of characters, <c>?</c> one character, anchored, ordinal.</summary>
+    private Regex Glob(string pattern) => _globs.GetOrAdd(pattern, p => new Regex(
+        "^" + Regex.Escape(p).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+        RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1)));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var source in _sources.Values)
+        {
+            if (source.IsValueCreated)
+            {
+                source.Value.Dispose();
+            }
+        }
+        _sources.Clear();
+    }
+}
