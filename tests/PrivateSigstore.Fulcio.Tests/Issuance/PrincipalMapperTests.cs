@@ -206,36 +206,99 @@ public sealed class PrincipalMapperTests : IDisposable
         Assert.Equal("missing run_attempt claim in ID token", e.Message);
     }
 
+    private const string GitlabClaims = """
+        {"sub":"project_path:group/project:ref_type:branch:ref:main","project_path":"group/project","project_id":"42",
+         "pipeline_source":"push","pipeline_id":"7","ci_config_ref_uri":"gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main",
+         "ci_config_sha":"cafe","namespace_path":"group","namespace_id":"9","job_id":"1001","ref":"main","ref_type":"branch",
+         "sha":"beef","runner_environment":"gitlab-hosted","runner_id":5,"project_visibility":"private"}
+        """;
+
+    private const string GitlabConfig = "https://gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main";
+
+    private static readonly SigstoreExtensions GitlabExpected = new()
+    {
+        Issuer = "https://gitlab.com",
+        TokenSubject = "project_path:group/project:ref_type:branch:ref:main",
+        BuildConfigUri = GitlabConfig,
+        BuildConfigDigest = "cafe",
+        BuildSignerUri = GitlabConfig,
+        BuildSignerDigest = "cafe",
+        RunnerEnvironment = "gitlab-hosted",
+        SourceRepositoryUri = "https://gitlab.com/group/project",
+        SourceRepositoryDigest = "beef",
+        SourceRepositoryRef = "refs/heads/main",
+        SourceRepositoryIdentifier = "42",
+        SourceRepositoryOwnerUri = "https://gitlab.com/group",
+        SourceRepositoryOwnerIdentifier = "9",
+        BuildTrigger = "push",
+        RunInvocationUri = "https://gitlab.com/group/project/-/jobs/1001",
+        SourceRepositoryVisibilityAtSigning = "private",
+    };
+
+    // The GitLab entry of upstream config/identity/config.yaml (ci-issuer-metadata: gitlab-pipeline), verbatim.
+    private static readonly CiProviderMetadata GitlabCiProvider = new(
+        new SigstoreExtensions
+        {
+            BuildSignerUri = "https://{{ .ci_config_ref_uri }}",
+            BuildSignerDigest = "ci_config_sha",
+            RunnerEnvironment = "runner_environment",
+            SourceRepositoryUri = "{{ .url }}/{{ .project_path }}",
+            SourceRepositoryDigest = "sha",
+            SourceRepositoryRef = "refs/{{if eq .ref_type \"branch\"}}heads/{{ else }}tags/{{end}}{{ .ref }}",
+            SourceRepositoryIdentifier = "project_id",
+            SourceRepositoryOwnerUri = "{{ .url }}/{{ .namespace_path }}",
+            SourceRepositoryOwnerIdentifier = "namespace_id",
+            BuildConfigUri = "https://{{ .ci_config_ref_uri }}",
+            BuildConfigDigest = "ci_config_sha",
+            BuildTrigger = "pipeline_source",
+            RunInvocationUri = "{{ .url }}/{{ .project_path }}/-/jobs/{{ .job_id }}",
+            SourceRepositoryVisibilityAtSigning = "project_visibility",
+            DeploymentEnvironment = "environment",
+        },
+        new Dictionary<string, string> { ["url"] = "https://gitlab.com", ["environment"] = "" },
+        "https://{{ .ci_config_ref_uri }}");
+
+    [Fact]
+    public void Ci_provider_upstream_gitlab_templates_reproduce_the_gitlab_mapping()
+    {
+        var request = new PrincipalRequest(IssuerType.CiProvider, "https://gitlab.com", Claims(GitlabClaims)) { CiProvider = GitlabCiProvider };
+        IssueAndCheck(PrincipalMapper.Map(request), GitlabExpected, SanKind.Uri, GitlabConfig);
+
+        var tag = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(GitlabClaims)!;
+        tag["ref_type"] = JsonSerializer.SerializeToElement("tag");
+        tag["environment"] = JsonSerializer.SerializeToElement("production");
+        var tagged = PrincipalMapper.Map(request with { Claims = JsonSerializer.SerializeToElement(tag) });
+        Assert.Equal("refs/tags/main", tagged.Extensions.SourceRepositoryRef);
+        Assert.Equal("production", tagged.Extensions.DeploymentEnvironment);
+    }
+
+    [Theory]
+    [InlineData("{{ .a }} \n {{- \" x\" -}} \n", "A x")]
+    [InlineData("{{ if .missing_is_error }}x{{ end }}", null)]
+    [InlineData("{{ if .empty }}yes{{ else }}no{{ end }}", "no")]
+    [InlineData("{{ if ne .a \"B\" }}{{ .a }}{{ end }}", "A")]
+    [InlineData("{{ printf \"%s\" .a }}", null)]
+    [InlineData("{{ if .a }}unterminated", null)]
+    public void Ci_template_subset(string template, string? expected)
+    {
+        var metadata = new CiProviderMetadata(new SigstoreExtensions { BuildTrigger = template }, new Dictionary<string, string> { ["empty"] = "" }, "https://ci.example/{{ .a }}");
+        var request = new PrincipalRequest(IssuerType.CiProvider, "https://ci.example", Claims("""{"sub":"s","a":"A"}""")) { CiProvider = metadata };
+        if (expected is null)
+        {
+            Assert.Equal(IssuanceError.InvalidIdentity, Assert.Throws<IssuanceException>(() => PrincipalMapper.Map(request)).Error);
+        }
+        else
+        {
+            Assert.Equal(expected, PrincipalMapper.Map(request).Extensions.BuildTrigger);
+        }
+    }
+
     [Fact]
     public void Gitlab_pipeline_maps_as_upstream()
     {
-        var claims = Claims("""
-            {"sub":"project_path:group/project:ref_type:branch:ref:main","project_path":"group/project","project_id":"42",
-             "pipeline_source":"push","pipeline_id":"7","ci_config_ref_uri":"gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main",
-             "ci_config_sha":"cafe","namespace_path":"group","namespace_id":"9","job_id":"1001","ref":"main","ref_type":"branch",
-             "sha":"beef","runner_environment":"gitlab-hosted","runner_id":5,"project_visibility":"private"}
-            """);
+        var claims = Claims(GitlabClaims);
         var principal = PrincipalMapper.Map(new PrincipalRequest(IssuerType.GitlabPipeline, "https://gitlab.com", claims));
-        const string Config = "https://gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main";
-        IssueAndCheck(principal, new SigstoreExtensions
-        {
-            Issuer = "https://gitlab.com",
-            TokenSubject = "project_path:group/project:ref_type:branch:ref:main",
-            BuildConfigUri = Config,
-            BuildConfigDigest = "cafe",
-            BuildSignerUri = Config,
-            BuildSignerDigest = "cafe",
-            RunnerEnvironment = "gitlab-hosted",
-            SourceRepositoryUri = "https://gitlab.com/group/project",
-            SourceRepositoryDigest = "beef",
-            SourceRepositoryRef = "refs/heads/main",
-            SourceRepositoryIdentifier = "42",
-            SourceRepositoryOwnerUri = "https://gitlab.com/group",
-            SourceRepositoryOwnerIdentifier = "9",
-            BuildTrigger = "push",
-            RunInvocationUri = "https://gitlab.com/group/project/-/jobs/1001",
-            SourceRepositoryVisibilityAtSigning = "private",
-        }, SanKind.Uri, Config);
+        IssueAndCheck(principal, GitlabExpected, SanKind.Uri, GitlabConfig);
 
         var noRunner = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(claims.GetRawText())!;
         noRunner.Remove("runner_id");
