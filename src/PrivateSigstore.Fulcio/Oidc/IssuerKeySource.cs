@@ -28,6 +28,7 @@ internal sealed class IssuerKeySource : IDisposable
     private KeySet? _keys;
     private DateTimeOffset _fetchedAt;
     private DateTimeOffset _lastAttempt;
+    private string? _lastFailure;
 
     public IssuerKeySource(OidcIssuerConfig issuer, OidcVerifierOptions options, TimeProvider time)
     {
@@ -101,6 +102,11 @@ internal sealed class IssuerKeySource : IDisposable
             {
                 return keys;
             }
+            if (keys is null && _lastFailure is { } failure && now - _lastAttempt < _options.MinimumKeyRefreshInterval)
+            {
+                // Negative cache: a burst of tokens for an unreachable (e.g. attacker-chosen meta) issuer costs one request.
+                throw new OidcVerificationException(OidcErrorReason.KeysUnavailable, $"cannot load keys of {_issuer.IssuerUrl} (cached failure): {failure}");
+            }
             _lastAttempt = now;
             try
             {
@@ -112,6 +118,7 @@ internal sealed class IssuerKeySource : IDisposable
                 {
                     return _keys; // keep serving the last good keys
                 }
+                _lastFailure = ex.Message;
                 throw new OidcVerificationException(OidcErrorReason.KeysUnavailable, $"cannot load keys of {_issuer.IssuerUrl}: {ex.Message}", ex);
             }
             _fetchedAt = now;

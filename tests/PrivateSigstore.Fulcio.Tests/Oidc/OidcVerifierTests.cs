@@ -342,6 +342,28 @@ public sealed class OidcVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Allowed_claims_apply_to_meta_issuers()
+    {
+        var config = FulcioConfig.Parse($$$"""{"MetaIssuers":{"{{{_idp.BaseUrl}}}/tenants/*":{"Type":"email","AllowedClaims":{"sub":["user-*"]}} } }""");
+        using var verifier = new OidcVerifier(config, Options, _time);
+        await verifier.VerifyAsync(TestOidcIssuer.Mint(_rsa, Claims(iss: _idp.BaseUrl + "/tenants/a")), Ct);
+        var other = Claims(iss: _idp.BaseUrl + "/tenants/a");
+        other["sub"] = "robot-1";
+        Assert.Equal(OidcErrorReason.ClaimNotAllowed, await Reject(verifier, TestOidcIssuer.Mint(_rsa, other)));
+    }
+
+    [Fact]
+    public async Task Discovery_failures_are_negatively_cached()
+    {
+        var config = FulcioConfig.Parse($$$"""{"MetaIssuers":{"{{{_idp.BaseUrl}}}/missing/*":{"Type":"email"} } }""");
+        using var verifier = new OidcVerifier(config, Options, _time);
+        var raw = TestOidcIssuer.Mint(_rsa, Claims(iss: _idp.BaseUrl + "/missing/a"));
+        Assert.Equal(OidcErrorReason.KeysUnavailable, await Reject(verifier, raw));
+        var ex = await Assert.ThrowsAsync<OidcVerificationException>(() => verifier.VerifyAsync(raw, Ct));
+        Assert.Contains("cached failure", ex.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_reason_maps_to_fulcios_invalid_credentials_response()
     {
         foreach (var reason in Enum.GetValues<OidcErrorReason>())
