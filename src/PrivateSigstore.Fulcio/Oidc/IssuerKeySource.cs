@@ -10,13 +10,25 @@ namespace PrivateSigstore.Fulcio.Oidc;
 /// <summary>Signing keys of one issuer: discovery + JWKS over HTTPS, or a static JWKS file; cached, refreshed on unknown kid.</summary>
 internal sealed class IssuerKeySource : IDisposable
 {
+    /// <summary>An Ed25519 (OKP) key from the JWKS; Microsoft.IdentityModel does not handle these.</summary>
+    internal sealed record Ed25519Key(string? KeyId, byte[] PublicKey);
+
+    /// <summary>The issuer's keys.</summary>
+    internal sealed record KeySet(IReadOnlyList<SecurityKey> Keys, IReadOnlyList<Ed25519Key> Ed25519Keys)
+    {
+        public bool Contains(string kid) =>
+            Keys.Any(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal)) || Ed25519Keys.Any(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal));
+    }
+
     private readonly OidcIssuerConfig _issuer;
     private readonly OidcVerifierOptions _options;
     private readonly TimeProvider _time;
     private readonly HttpClient? _http;
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private IReadOnlyList<SecurityKey>? _keys;
+    private KeySet? _keys;
     private DateTimeOffset _fetchedAt;
+    private DateTimeOffset _lastAttempt;
+    private string? _lastFailure;
 
     public IssuerKeySource(OidcIssuerConfig issuer, OidcVerifierOptions options, TimeProvider time)
     {
@@ -74,7 +86,7 @@ internal sealed class IssuerKeySource : IDisposable
     }
 
     /// <summary>The keys; refreshed when <paramref name="kid"/> is unknown (rate-limited) or the cache is stale.</summary>
-    public async Task<IReadOnlyList<SecurityKey>> GetKeysAsync(string? kid, CancellationToken cancellationToken)
+    public async Task<KeySet> GetKeysAsync(string? kid, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var keys = Volatile.Read(ref _keys);
@@ -90,6 +102,12 @@ internal sealed class IssuerKeySource : IDisposable
             {
                 return keys;
             }
+            if (keys is null && _lastFailure is { } failure && now - _lastAttempt < _options.MinimumKeyRefreshInterval)
+            {
+                // Negative cache: a burst of tokens for an unreachable (e.g. attacker-chosen meta) issuer costs one request.
+                throw new OidcVerificationException(OidcErrorReason.KeysUnavailable, $"cannot load keys of {_issuer.IssuerUrl} (cached failure): {failure}");
+            }
+            _lastAttempt = now;
             try
             {
                 keys = await FetchAsync(cancellationToken).ConfigureAwait(false);
@@ -100,6 +118,7 @@ internal sealed class IssuerKeySource : IDisposable
                 {
                     return _keys; // keep serving the last good keys
                 }
+                _lastFailure = ex.Message;
                 throw new OidcVerificationException(OidcErrorReason.KeysUnavailable, $"cannot load keys of {_issuer.IssuerUrl}: {ex.Message}", ex);
             }
             _fetchedAt = now;
@@ -112,23 +131,39 @@ internal sealed class IssuerKeySource : IDisposable
         }
     }
 
-    private bool NeedsRefresh(IReadOnlyList<SecurityKey> keys, string? kid, DateTimeOffset now)
+    private bool NeedsRefresh(KeySet keys, string? kid, DateTimeOffset now)
     {
-        var age = now - _fetchedAt;
-        if (age >= _options.KeyCacheLifetime)
+        if (now - _lastAttempt < _options.MinimumKeyRefreshInterval)
         {
-            return true;
+            return false; // rate limit, also after a failed refresh (stale keys keep serving)
         }
-        var unknownKid = !string.IsNullOrEmpty(kid) && !keys.Any(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal));
-        return unknownKid && age >= _options.MinimumKeyRefreshInterval;
+        return now - _fetchedAt >= _options.KeyCacheLifetime || (!string.IsNullOrEmpty(kid) && !keys.Contains(kid));
     }
 
-    private async Task<IReadOnlyList<SecurityKey>> FetchAsync(CancellationToken cancellationToken)
+    private static KeySet ToKeySet(JsonWebKeySet? set, IEnumerable<SecurityKey> signingKeys)
+    {
+        var ed = new List<Ed25519Key>();
+        foreach (var k in set?.Keys ?? [])
+        {
+            if (k.Kty == "OKP" && k.Crv == "Ed25519" && !string.IsNullOrEmpty(k.X) && (string.IsNullOrEmpty(k.Use) || k.Use == "sig"))
+            {
+                var pub = Base64UrlEncoder.DecodeBytes(k.X);
+                if (pub.Length == PrivateSigstore.Core.Crypto.Ed25519.KeySize)
+                {
+                    ed.Add(new Ed25519Key(string.IsNullOrEmpty(k.Kid) ? null : k.Kid, pub));
+                }
+            }
+        }
+        return new KeySet([.. signingKeys], ed);
+    }
+
+    private async Task<KeySet> FetchAsync(CancellationToken cancellationToken)
     {
         if (_http is null)
         {
             var json = await File.ReadAllTextAsync(_issuer.JwksFile!, cancellationToken).ConfigureAwait(false);
-            return [.. new JsonWebKeySet(json).GetSigningKeys()];
+            var set = new JsonWebKeySet(json);
+            return ToKeySet(set, set.GetSigningKeys());
         }
         var retriever = new HttpDocumentRetriever(_http) { RequireHttps = !_options.AllowHttpDiscovery };
         var address = _issuer.IssuerUrl.TrimEnd('/') + "/.well-known/openid-configuration";
@@ -138,7 +173,7 @@ internal sealed class IssuerKeySource : IDisposable
             // go-oidc: "oidc: issuer did not match the issuer returned by provider".
             throw new InvalidOperationException($"issuer did not match the issuer returned by provider, expected \"{_issuer.IssuerUrl}\" got \"{config.Issuer}\"");
         }
-        return [.. config.SigningKeys];
+        return ToKeySet(config.JsonWebKeySet, config.SigningKeys);
     }
 
     public void Dispose()

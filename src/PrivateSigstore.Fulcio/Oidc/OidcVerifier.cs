@@ -33,13 +33,13 @@ public sealed class OidcVerifier : IDisposable
         {
             if (!IsSupportedAlgorithm(alg))
             {
-                throw new ArgumentException($"algorithm {alg} is not supported (allowed: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512)", nameof(options));
+                throw new ArgumentException($"algorithm {alg} is not supported (allowed: EdDSA, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512)", nameof(options));
             }
         }
     }
 
     private static bool IsSupportedAlgorithm(string alg) =>
-        alg is "RS256" or "RS384" or "RS512" or "PS256" or "PS384" or "PS512" or "ES256" or "ES384" or "ES512";
+        alg is "EdDSA" or "RS256" or "RS384" or "RS512" or "PS256" or "PS384" or "PS512" or "ES256" or "ES384" or "ES512";
 
     /// <summary>Verifies <paramref name="rawToken"/>; throws <see cref="OidcVerificationException"/> on any failure.</summary>
     public async Task<VerifiedToken> VerifyAsync(string rawToken, CancellationToken cancellationToken = default)
@@ -91,24 +91,13 @@ public sealed class OidcVerifier : IDisposable
 
         var source = GetSource(issuer);
         var keys = await source.GetKeysAsync(unverified.Kid, cancellationToken).ConfigureAwait(false);
-        var parameters = new TokenValidationParameters
+        if (alg == "EdDSA")
         {
-            ValidIssuer = issuer.IssuerUrl,
-            ValidateIssuer = true,
-            ValidAudience = issuer.ClientId,
-            ValidateAudience = true,
-            ValidateLifetime = false, // checked below with TimeProvider: exp without leeway
-            RequireExpirationTime = false,
-            RequireSignedTokens = true,
-            ValidateIssuerSigningKey = false,
-            IssuerSigningKeys = keys,
-            TryAllIssuerSigningKeys = true,
-            ValidAlgorithms = _options.AllowedAlgorithms,
-        };
-        var result = await _handler.ValidateTokenAsync(rawToken, parameters).ConfigureAwait(false);
-        if (!result.IsValid)
+            VerifyEd25519(rawToken, unverified, keys, issuer);
+        }
+        else
         {
-            throw Map(result.Exception);
+            await VerifyWithIdentityModelAsync(rawToken, keys, issuer).ConfigureAwait(false);
         }
 
         var claims = ParsePayload(unverified);
@@ -126,6 +115,65 @@ public sealed class OidcVerifier : IDisposable
             Expires = expires,
             RawToken = rawToken,
         };
+    }
+
+    private async Task VerifyWithIdentityModelAsync(string rawToken, IssuerKeySource.KeySet keys, OidcIssuerConfig issuer)
+    {
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuer = issuer.IssuerUrl,
+            ValidateIssuer = true,
+            ValidAudience = issuer.ClientId,
+            ValidateAudience = true,
+            ValidateLifetime = false, // checked below with TimeProvider: exp without leeway
+            RequireExpirationTime = false,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = false,
+            IssuerSigningKeys = keys.Keys,
+            TryAllIssuerSigningKeys = true,
+            ValidAlgorithms = _options.AllowedAlgorithms,
+        };
+        var result = await _handler.ValidateTokenAsync(rawToken, parameters).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            throw Map(result.Exception);
+        }
+    }
+
+    /// <summary>EdDSA (Ed25519, RFC 8037) with PrivateSigstore.Core's strict RFC 8032 verifier, then <c>iss</c> and <c>aud</c>.</summary>
+    private static void VerifyEd25519(string rawToken, JsonWebToken token, IssuerKeySource.KeySet keys, OidcIssuerConfig issuer)
+    {
+        var candidates = string.IsNullOrEmpty(token.Kid)
+            ? keys.Ed25519Keys
+            : [.. keys.Ed25519Keys.Where(k => string.Equals(k.KeyId, token.Kid, StringComparison.Ordinal))];
+        if (candidates.Count == 0)
+        {
+            throw new OidcVerificationException(OidcErrorReason.UnknownKey, "no Ed25519 key matches the token's kid");
+        }
+        var lastDot = rawToken.LastIndexOf('.');
+        byte[] signature;
+        try
+        {
+            signature = Base64UrlEncoder.DecodeBytes(rawToken[(lastDot + 1)..]);
+        }
+        catch (FormatException ex)
+        {
+            throw new OidcVerificationException(OidcErrorReason.MalformedToken, "malformed signature", ex);
+        }
+        var signingInput = Encoding.ASCII.GetBytes(rawToken[..lastDot]);
+        if (signature.Length != PrivateSigstore.Core.Crypto.Ed25519.SignatureSize
+            || !candidates.Any(k => PrivateSigstore.Core.Crypto.Ed25519.Verify(k.PublicKey, signingInput, signature)))
+        {
+            throw new OidcVerificationException(OidcErrorReason.InvalidSignature, "failed to verify signature");
+        }
+        if (!string.Equals(token.Issuer, issuer.IssuerUrl, StringComparison.Ordinal))
+        {
+            throw new OidcVerificationException(OidcErrorReason.WrongIssuer, "id token issued by a different provider");
+        }
+        if (!token.Audiences.Contains(issuer.ClientId, StringComparer.Ordinal))
+        {
+            throw new OidcVerificationException(OidcErrorReason.WrongAudience, "expected audience not in the token's audience");
+        }
     }
 
     private IssuerKeySource GetSource(OidcIssuerConfig issuer)

@@ -18,7 +18,8 @@ public sealed record OidcVerifierOptions
     /// <summary>Issuers whose keys are cached (meta issuers create entries on demand; upstream uses an LRU of 100).</summary>
     public int MaxCachedIssuers { get; init; } = 100;
     /// <summary>
-    /// Accepted JWS algorithms. Never <c>none</c> or HS*. EdDSA is not supported: Microsoft.IdentityModel 8 cannot verify it.
+    /// Accepted JWS algorithms (RS*, PS*, ES*, EdDSA; never <c>none</c> or HS*). EdDSA means Ed25519 (RFC 8037 OKP keys),
+    /// verified with PrivateSigstore.Core's Ed25519 because Microsoft.IdentityModel 8 lacks it.
     /// </summary>
-    public IReadOnlyList<string> AllowedAlgorithms { get; init; } = ["RS256", "ES256", "ES384"];
+    public IReadOnlyList<string> AllowedAlgorithms { get; init; } = ["RS256", "ES256", "ES384", "EdDSA"];
 }

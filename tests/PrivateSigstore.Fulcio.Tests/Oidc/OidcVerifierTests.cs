@@ -271,6 +271,47 @@ public sealed class OidcVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EdDSA_token_verifies_with_an_Ed25519_jwk_and_tampering_fails()
+    {
+        var seed = RandomNumberGenerator.GetBytes(32);
+        var pub = PrivateSigstore.Core.Crypto.Ed25519.PublicKeyFromSeed(seed);
+        var dir = Directory.CreateTempSubdirectory("jwks");
+        try
+        {
+            var jwk = $$$"""{"kty":"OKP","crv":"Ed25519","kid":"ed-1","x":"{{{Base64UrlEncoder.Encode(pub)}}}"}""";
+            var jwks = Path.Combine(dir.FullName, "jwks.json");
+            await File.WriteAllTextAsync(jwks, "{\"keys\":[" + jwk + "]}", Ct);
+            const string iss = "https://ed.airgapped.invalid";
+            var config = FulcioConfig.Parse($$$"""{"OIDCIssuers":{"{{{iss}}}":{"IssuerURL":"{{{iss}}}","Type":"email","JwksFile":{{{System.Text.Json.JsonSerializer.Serialize(jwks)}}}} } }""");
+            using var verifier = new OidcVerifier(config, timeProvider: _time);
+
+            string Mint(Dictionary<string, object> claims, string kid = "ed-1")
+            {
+                var input = Base64UrlEncoder.Encode($$$"""{"alg":"EdDSA","typ":"JWT","kid":"{{{kid}}}"}""") + "." + Base64UrlEncoder.Encode(System.Text.Json.JsonSerializer.Serialize(claims));
+                return input + "." + Base64UrlEncoder.Encode(PrivateSigstore.Core.Crypto.Ed25519.Sign(seed, System.Text.Encoding.ASCII.GetBytes(input)));
+            }
+
+            var token = await verifier.VerifyAsync(Mint(Claims(iss: iss)), Ct);
+            Assert.Equal("user-123", token.Subject);
+
+            var good = Mint(Claims(iss: iss));
+            var parts = good.Split('.');
+            var evil = Claims(iss: iss);
+            evil["sub"] = "admin";
+            var tampered = parts[0] + "." + Base64UrlEncoder.Encode(System.Text.Json.JsonSerializer.Serialize(evil)) + "." + parts[2];
+            Assert.Equal(OidcErrorReason.InvalidSignature, await Reject(verifier, tampered));
+            Assert.Equal(OidcErrorReason.WrongAudience, await Reject(verifier, Mint(Claims(iss: iss, aud: "other"))));
+            Assert.Equal(OidcErrorReason.UnknownKey, await Reject(verifier, Mint(Claims(iss: iss), kid: "ed-2")));
+            _time.Advance(TimeSpan.FromMinutes(11));
+            Assert.Equal(OidcErrorReason.Expired, await Reject(verifier, good));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
     public async Task Meta_issuer_wildcard_matches_one_segment_only()
     {
         var config = FulcioConfig.Parse($$$"""{"MetaIssuers":{"{{{_idp.BaseUrl}}}/tenants/*":{"ClientID":"sigstore","Type":"email"} } }""");
@@ -298,6 +339,28 @@ public sealed class OidcVerifierTests : IAsyncLifetime
 
         var noGroup = Claims();
         Assert.Equal(OidcErrorReason.ClaimNotAllowed, await Reject(verifier, TestOidcIssuer.Mint(_rsa, noGroup)));
+    }
+
+    [Fact]
+    public async Task Allowed_claims_apply_to_meta_issuers()
+    {
+        var config = FulcioConfig.Parse($$$"""{"MetaIssuers":{"{{{_idp.BaseUrl}}}/tenants/*":{"Type":"email","AllowedClaims":{"sub":["user-*"]}} } }""");
+        using var verifier = new OidcVerifier(config, Options, _time);
+        await verifier.VerifyAsync(TestOidcIssuer.Mint(_rsa, Claims(iss: _idp.BaseUrl + "/tenants/a")), Ct);
+        var other = Claims(iss: _idp.BaseUrl + "/tenants/a");
+        other["sub"] = "robot-1";
+        Assert.Equal(OidcErrorReason.ClaimNotAllowed, await Reject(verifier, TestOidcIssuer.Mint(_rsa, other)));
+    }
+
+    [Fact]
+    public async Task Discovery_failures_are_negatively_cached()
+    {
+        var config = FulcioConfig.Parse($$$"""{"MetaIssuers":{"{{{_idp.BaseUrl}}}/missing/*":{"Type":"email"} } }""");
+        using var verifier = new OidcVerifier(config, Options, _time);
+        var raw = TestOidcIssuer.Mint(_rsa, Claims(iss: _idp.BaseUrl + "/missing/a"));
+        Assert.Equal(OidcErrorReason.KeysUnavailable, await Reject(verifier, raw));
+        var ex = await Assert.ThrowsAsync<OidcVerificationException>(() => verifier.VerifyAsync(raw, Ct));
+        Assert.Contains("cached failure", ex.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
