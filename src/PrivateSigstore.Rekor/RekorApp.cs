@@ -32,7 +32,9 @@ public static class RekorApp
         builder.Services.AddSingleton(Options.Create(options));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
 
-        using var bootLoggerFactory = LoggerFactory.Create(l => l.AddConsole());
+        // The engine and the index are opened before the host exists, so they log through this factory, which
+        // lives as long as the application (disposed when it stops), not only during start-up.
+        var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
         var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Rekor");
         var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "rekor-key.pem"), logger);
         // SET verifiers (sigstore-go VerifySET) accept only ECDSA log keys.
@@ -57,6 +59,7 @@ public static class RekorApp
         {
             index.DisposeAsync().AsTask().GetAwaiter().GetResult();
             rekor.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            bootLoggerFactory.Dispose();
         });
         app.MapRekor();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
