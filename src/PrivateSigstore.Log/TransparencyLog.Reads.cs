@@ -124,8 +124,10 @@ public sealed partial class TransparencyLog
 
     private async Task<List<byte[]>> GetNodesAsync(IReadOnlyList<NodeId> ids, CancellationToken ct)
     {
+        // Several proof nodes often live in one tile (the right border above all): read each tile once per proof.
+        var tiles = new Dictionary<(int, ulong), byte[]>();
         var list = new List<byte[]>(ids.Count);
-        foreach (var id in ids) list.Add(await GetNodeAsync(id, ct).ConfigureAwait(false));
+        foreach (var id in ids) list.Add(await GetNodeAsync(id, ct, tiles).ConfigureAwait(false));
         return list;
     }
 
@@ -133,7 +135,7 @@ public sealed partial class TransparencyLog
     /// A perfect-subtree node from the tiles: node (l, i) is stored in tile level l/8 when l is a multiple of 8,
     /// otherwise it is recomputed from the 2^(l mod 8) tile hashes beneath it (at most 255 hashes).
     /// </summary>
-    private async Task<byte[]> GetNodeAsync(NodeId id, CancellationToken ct)
+    private async Task<byte[]> GetNodeAsync(NodeId id, CancellationToken ct, Dictionary<(int, ulong), byte[]>? tiles = null)
     {
         var tileLevel = id.Level / 8;
         var sub = id.Level % 8;
@@ -142,7 +144,11 @@ public sealed partial class TransparencyLog
         var tileIndex = first >> 8;
         var slot = (int)(first & 0xff);
         if (count > 1 && _computedNodes.TryGetValue(id, out var memo)) return memo;
-        var data = await GetTileDataAsync(tileLevel, tileIndex, slot + count, ct).ConfigureAwait(false);
+        if (tiles is null || !tiles.TryGetValue((tileLevel, tileIndex), out var data) || data.Length < (slot + count) * 32)
+        {
+            data = await GetTileDataAsync(tileLevel, tileIndex, slot + count, ct).ConfigureAwait(false);
+            if (tiles is not null) tiles[(tileLevel, tileIndex)] = data;
+        }
         if (count == 1) return data.AsSpan(slot * 32, 32).ToArray();
         var hashes = new byte[count * 32];
         data.AsSpan(slot * 32, count * 32).CopyTo(hashes);
