@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using PrivateSigstore.Core;
-using PrivateSigstore.Core.Pem;
 
 namespace PrivateSigstore.Rekor;
 
@@ -111,12 +109,7 @@ internal sealed record SearchIndexRequest(IReadOnlyList<string> Keys, bool And)
         {
             throw new WireFormatException("publicKey.content is not valid base64", ex);
         }
-        var text = Encoding.UTF8.GetString(raw);
-        var blocks = GoPem.DecodeAll(text);
-        if (blocks.Count == 0) throw new WireFormatException("publicKey.content holds no PEM block");
-        var canonical = blocks[0].Type == GoPem.CertificateType
-            ? GoPem.EncodeCertificates(GoPem.DecodeCertificates(text))
-            : GoPem.EncodePublicKey(GoPem.DecodePublicKey(text));
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        // The same canonicalization and hash the entry kinds index keys under.
+        return Core.Rekor.Entries.RekorEntries.PublicKeyIndexKey(raw);
     }
 }

@@ -59,6 +59,24 @@ public static partial class RekorEntries
     }
 
     /// <summary>
+    /// The search-index key of an x509 public key, certificate or chain in PEM — hex SHA-256 of its canonical
+    /// (Go-encoded) PEM, the same key <see cref="Canonicalize"/> indexes hashedrekord entries under
+    /// (rekor <c>pkg/api/index.go</c> and <c>hashedrekord IndexKeys</c>).
+    /// </summary>
+    /// <exception cref="RekorEntryException">The PEM is not a valid key, certificate or chain.</exception>
+    public static string PublicKeyIndexKey(ReadOnlySpan<byte> pem)
+    {
+        try
+        {
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(RekorPublicKey.Parse(pem, RekorEntryPolicy.Search.MaxChainLength).CanonicalPem()));
+        }
+        catch (EntryFailure e)
+        {
+            throw ToPublic(e, RekorEntryPolicy.Search);
+        }
+    }
+
+    /// <summary>
     /// Reads the <c>kind</c> and <c>apiVersion</c> of a stored canonical body (or any proposed entry) without
     /// validating the rest, as clients do to fill a bundle's <c>kindVersion</c>.
     /// </summary>
