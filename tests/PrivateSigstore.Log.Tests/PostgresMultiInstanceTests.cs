@@ -90,7 +90,7 @@ public sealed class PostgresMultiInstanceTests
     }
 
     /// <summary>Holds one commit until released (the transaction, and so the lock, stays open meanwhile).</summary>
-    private sealed class HoldingStore(ILogStore inner) : ILogStore
+    private sealed class HoldingStore(ILogStore inner) : DelegatingLogStore(inner)
     {
         private volatile bool _hold;
         private readonly TaskCompletionSource _held = new();
@@ -100,20 +100,11 @@ public sealed class PostgresMultiInstanceTests
         public void HoldNextCommit() => _hold = true;
         public void ReleaseCommit() => _release.TrySetResult();
 
-        public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
-        public Task<StoredLogState?> ReadStateAsync(CancellationToken cancellationToken) => inner.ReadStateAsync(cancellationToken);
-        public async Task<IAppendTransaction> BeginAppendAsync(CancellationToken cancellationToken)
+        public override async Task<IAppendTransaction> BeginAppendAsync(CancellationToken cancellationToken)
         {
-            var tx = await inner.BeginAppendAsync(cancellationToken);
+            var tx = await Inner.BeginAppendAsync(cancellationToken);
             return _hold ? new HeldTransaction(tx, this) : tx;
         }
-        public Task<byte[]?> ReadTileAsync(int level, ulong index, CancellationToken cancellationToken) => inner.ReadTileAsync(level, index, cancellationToken);
-        public IAsyncEnumerable<StoredTile> ReadTilesAsync(int level, ulong fromIndex, CancellationToken cancellationToken) => inner.ReadTilesAsync(level, fromIndex, cancellationToken);
-        public Task<EntrySegment?> ReadSegmentAsync(ulong index, CancellationToken cancellationToken) => inner.ReadSegmentAsync(index, cancellationToken);
-        public Task<string?> ReadCheckpointAsync(ulong size, CancellationToken cancellationToken) => inner.ReadCheckpointAsync(size, cancellationToken);
-        public Task<SegmentSummary> SummarizeSegmentsAsync(CancellationToken cancellationToken) => inner.SummarizeSegmentsAsync(cancellationToken);
-        public Task SetFrozenAsync(bool frozen, CancellationToken cancellationToken) => inner.SetFrozenAsync(frozen, cancellationToken);
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
 
         private sealed class HeldTransaction(IAppendTransaction tx, HoldingStore owner) : IAppendTransaction
         {

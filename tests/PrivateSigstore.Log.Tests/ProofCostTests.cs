@@ -39,24 +39,15 @@ public sealed class ProofCostTests
         }
     }
 
-    private sealed class CountingStore(ILogStore inner) : ILogStore
+    private sealed class CountingStore(ILogStore inner) : DelegatingLogStore(inner)
     {
         public int TileReads;
 
-        public Task<byte[]?> ReadTileAsync(int level, ulong index, CancellationToken cancellationToken)
+        public override Task<byte[]?> ReadTileAsync(int level, ulong index, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref TileReads);
-            return inner.ReadTileAsync(level, index, cancellationToken);
+            return Inner.ReadTileAsync(level, index, cancellationToken);
         }
 
-        public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
-        public Task<StoredLogState?> ReadStateAsync(CancellationToken cancellationToken) => inner.ReadStateAsync(cancellationToken);
-        public Task<IAppendTransaction> BeginAppendAsync(CancellationToken cancellationToken) => inner.BeginAppendAsync(cancellationToken);
-        public IAsyncEnumerable<StoredTile> ReadTilesAsync(int level, ulong fromIndex, CancellationToken cancellationToken) => inner.ReadTilesAsync(level, fromIndex, cancellationToken);
-        public Task<EntrySegment?> ReadSegmentAsync(ulong index, CancellationToken cancellationToken) => inner.ReadSegmentAsync(index, cancellationToken);
-        public Task<string?> ReadCheckpointAsync(ulong size, CancellationToken cancellationToken) => inner.ReadCheckpointAsync(size, cancellationToken);
-        public Task<SegmentSummary> SummarizeSegmentsAsync(CancellationToken cancellationToken) => inner.SummarizeSegmentsAsync(cancellationToken);
-        public Task SetFrozenAsync(bool frozen, CancellationToken cancellationToken) => inner.SetFrozenAsync(frozen, cancellationToken);
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -201,7 +201,7 @@ public abstract class TransparencyLogSuite
     }
 
     /// <summary>A store whose commits can be held, to fill the queue.</summary>
-    private sealed class GatedStore(ILogStore inner) : ILogStore
+    private sealed class GatedStore(ILogStore inner) : DelegatingLogStore(inner)
     {
         private TaskCompletionSource _open = CompletedSource();
 
@@ -216,20 +216,11 @@ public abstract class TransparencyLogSuite
 
         public void Release() => _open.TrySetResult();
 
-        public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
-        public Task<StoredLogState?> ReadStateAsync(CancellationToken cancellationToken) => inner.ReadStateAsync(cancellationToken);
-        public async Task<IAppendTransaction> BeginAppendAsync(CancellationToken cancellationToken)
+        public override async Task<IAppendTransaction> BeginAppendAsync(CancellationToken cancellationToken)
         {
             await _open.Task.WaitAsync(cancellationToken);
-            return await inner.BeginAppendAsync(cancellationToken);
+            return await Inner.BeginAppendAsync(cancellationToken);
         }
-        public Task<byte[]?> ReadTileAsync(int level, ulong index, CancellationToken cancellationToken) => inner.ReadTileAsync(level, index, cancellationToken);
-        public IAsyncEnumerable<StoredTile> ReadTilesAsync(int level, ulong fromIndex, CancellationToken cancellationToken) => inner.ReadTilesAsync(level, fromIndex, cancellationToken);
-        public Task<EntrySegment?> ReadSegmentAsync(ulong index, CancellationToken cancellationToken) => inner.ReadSegmentAsync(index, cancellationToken);
-        public Task<string?> ReadCheckpointAsync(ulong size, CancellationToken cancellationToken) => inner.ReadCheckpointAsync(size, cancellationToken);
-        public Task<SegmentSummary> SummarizeSegmentsAsync(CancellationToken cancellationToken) => inner.SummarizeSegmentsAsync(cancellationToken);
-        public Task SetFrozenAsync(bool frozen, CancellationToken cancellationToken) => inner.SetFrozenAsync(frozen, cancellationToken);
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
 
