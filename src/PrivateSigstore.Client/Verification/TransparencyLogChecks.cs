@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using PrivateSigstore.Core;
+using PrivateSigstore.Core.Bundle;
+using HashAlgorithm = PrivateSigstore.Core.Bundle.HashAlgorithm;
+using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Ct;
+using PrivateSigstore.Core.Merkle;
+using PrivateSigstore.Core.Notes;
+using PrivateSigstore.Core.Pem;
+using PrivateSigstore.Core.Rekor;
+
+namespace PrivateSigstore.Client.Verification;
+
+/// <summary>The per-entry and per-certificate checks of <see cref="BundleVerifier"/>, one method per upstream helper.</summary>
+internal static class TransparencyLogChecks
+{
+    /// <summary>sigstore-go <c>tlog.VerifySET</c>: the log's ECDSA signature over the canonical {body, integratedTime, logID, logIndex}.</summary>
+    public static void VerifySignedEntryTimestamp(TransparencyLogEntry entry, InclusionPromise promise, TrustedLog log, string logIdHex)
+    {
+        var payload = SignedEntryTimestamp.Payload(Convert.ToBase64String(entry.CanonicalizedBody), entry.IntegratedTime, logIdHex, entry.LogIndex);
+        bool ok;
+        try
+        {
+            ok = SignedEntryTimestamp.Verify(payload, promise.SignedEntryTimestamp, log.SubjectPublicKeyInfo);
+        }
+        catch (WireFormatException e)
+        {
+            throw new VerificationException(VerificationStep.InclusionPromise, e.Message, e);
+        }
+        if (!ok)
+        {
+            throw new VerificationException(VerificationStep.InclusionPromise, $"the signed entry timestamp of entry {entry.LogIndex} does not verify with log {logIdHex}");
+        }
+    }
+
+    /// <summary>
+    /// rekor <c>VerifyCheckpointSignature</c> then <c>VerifyInclusion</c>: the checkpoint is signed by the log key alone,
+    /// commits to the proof's tree size and root hash, and the audit path leads from the body's leaf hash to that root.
+    /// Returns the checkpoint text.
+    /// </summary>
+    public static string VerifyInclusion(TransparencyLogEntry entry, TlogInclusionProof proof, TrustedLog log)
+    {
+        SignedCheckpoint checkpoint;
+        try
+        {
+            checkpoint = SignedCheckpoint.Parse(proof.Checkpoint?.Envelope ?? "");
+        }
+        catch (WireFormatException e)
+        {
+            throw new VerificationException(VerificationStep.Checkpoint, $"the checkpoint does not parse: {e.Message}", e);
+        }
+        if (PublicKeyInfo.Validate(log.SubjectPublicKeyInfo) != PublicKeyInfo.EcPublicKeyOid)
+        {
+            throw new VerificationException(VerificationStep.Checkpoint, "only ECDSA Rekor v1 log keys are supported for checkpoints");
+        }
+        if (!checkpoint.VerifyRekorV1(new EcdsaNoteVerifier("rekor", log.SubjectPublicKeyInfo)))
+        {
+            throw new VerificationException(VerificationStep.Checkpoint, "the checkpoint is not signed by the log's key");
+        }
+        if (checkpoint.Checkpoint.Size != (ulong)proof.TreeSize || !checkpoint.Checkpoint.RootHash.AsSpan().SequenceEqual(proof.RootHash))
+        {
+            throw new VerificationException(VerificationStep.Checkpoint,
+                $"the checkpoint (size {checkpoint.Checkpoint.Size}) does not commit to the proof's tree (size {proof.TreeSize}) and root hash");
+        }
+        try
+        {
+            ProofVerifier.VerifyInclusion(Rfc6962.HashLeaf(entry.CanonicalizedBody), (ulong)proof.LogIndex, (ulong)proof.TreeSize, proof.Hashes, proof.RootHash);
+        }
+        catch (Exception e) when (e is ProofVerificationException or ArgumentException)
+        {
+            throw new VerificationException(VerificationStep.InclusionProof, $"the inclusion proof of entry {entry.LogIndex} does not verify: {e.Message}", e);
+        }
+        return checkpoint.Serialize();
+    }
+
+    /// <summary>
+    /// sigstore-go VerifyTlogEntry's comparison of a v1 body with the bundle (and sigstore-js <c>verifyTLogBody</c>):
+    /// same kind and version, same signature, same key or certificate, same artifact digest or DSSE payload hash.
+    /// </summary>
+    public static void CompareBody(Bundle bundle, TransparencyLogEntry entry, LogEntryBody body, X509Certificate2? leaf, SignerKey key, byte[] signature)
+    {
+        if (entry.KindVersion is not { } kindVersion || kindVersion.Kind != body.Kind || kindVersion.Version != body.ApiVersion)
+        {
+            throw Mismatch($"kindVersion {entry.KindVersion?.Kind} {entry.KindVersion?.Version} is not the body's {body.Kind} {body.ApiVersion}");
+        }
+        if (!body.Signature.AsSpan().SequenceEqual(signature))
+        {
+            throw Mismatch("transparency log signature does not match the bundle's");
+        }
+        var sameKey = body.Verifier.Type switch
+        {
+            GoPem.CertificateType => leaf is not null && body.Verifier.Bytes.AsSpan().SequenceEqual(leaf.RawData),
+            GoPem.PublicKeyType => body.Verifier.Bytes.AsSpan().SequenceEqual(key.SubjectPublicKeyInfo),
+            _ => false,
+        };
+        if (!sameKey)
+        {
+            throw Mismatch("transparency log certificate or key does not match the bundle's");
+        }
+        if (bundle.MessageSignature is { } message)
+        {
+            if (body.Kind != "hashedrekord")
+            {
+                throw Mismatch("transparency log entry is not a hashedrekord");
+            }
+            var algorithm = ArtifactPolicy.AlgorithmName(message.MessageDigest?.Algorithm ?? HashAlgorithm.Sha2_256);
+            if (body.DigestAlgorithm != algorithm || !body.Digest.AsSpan().SequenceEqual(message.MessageDigest?.Digest ?? []))
+            {
+                throw Mismatch($"transparency log digest {body.DigestAlgorithm}:{Convert.ToHexStringLower(body.Digest)} does not match the bundle's");
+            }
+        }
+        else if (!body.IsDsse || body.DigestAlgorithm != "sha256"
+                 || !body.Digest.AsSpan().SequenceEqual(SHA256.HashData(bundle.DsseEnvelope!.Payload)))
+        {
+            throw Mismatch("transparency log payload hash does not match the envelope's payload");
+        }
+    }
+
+    /// <summary>
+    /// sigstore-go <c>VerifySignedCertificateTimestamp</c>: counts the embedded SCTs from distinct trusted CT logs, valid
+    /// at the SCT's time, whose signature over the precertificate verifies with <paramref name="issuer"/>'s key hash.
+    /// </summary>
+    public static int CountVerifiedScts(X509Certificate2 leaf, X509Certificate2 issuer, TrustedMaterial material)
+    {
+        if (leaf.Extensions[SigstoreOids.SctList] is not { } extension)
+        {
+            return 0;
+        }
+        IReadOnlyList<SignedCertificateTimestamp> scts;
+        try
+        {
+            scts = SctList.FromExtension(extension);
+        }
+        catch (WireFormatException e)
+        {
+            throw new VerificationException(VerificationStep.CertificateTransparency, $"the embedded SCT list does not parse: {e.Message}", e);
+        }
+        var issuerSpki = issuer.PublicKey.ExportSubjectPublicKeyInfo();
+        var verifiedLogs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sct in scts)
+        {
+            if (material.FindCtLog(sct.LogId) is not { } log
+                || !log.ValidAt(DateTimeOffset.FromUnixTimeMilliseconds((long)sct.Timestamp))
+                || PublicKeyInfo.Validate(log.SubjectPublicKeyInfo) != PublicKeyInfo.EcPublicKeyOid)
+            {
+                continue;
+            }
+            using var key = ECDsa.Create();
+            key.ImportSubjectPublicKeyInfo(log.SubjectPublicKeyInfo, out _);
+            if (SctVerification.VerifyEmbedded(leaf.RawData, issuerSpki, sct, key))
+            {
+                verifiedLogs.Add(Convert.ToHexStringLower(sct.LogId));
+            }
+        }
+        return verifiedLogs.Count;
+    }
+
+    private static VerificationException Mismatch(string reason) => new(VerificationStep.EntryBodyMismatch, reason);
+}
