@@ -1,0 +1,15 @@
+namespace PrivateSigstore.Cli.Tests;
+
+/// <summary>Runs psig in process (the same <see cref="PsigApp.RunAsync"/> the executable runs) and captures its output.</summary>
+internal static class Psig
+{
+    public sealed record Result(int ExitCode, string Out, string Error);
+
+    public static async Task<Result> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await PsigApp.RunAsync(args, new CliConsole(output, error, IsInteractive: false), TestContext.Current.CancellationToken);
+        return new Result(code, output.ToString(), error.ToString());
+    }
+}
