@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Pem;
+using PrivateSigstore.Core.Trust;
+using PrivateSigstore.Rekor;
+
+namespace PrivateSigstore.Cli.Tests;
+
+/// <summary>
+/// Our Rekor v1 service on real Kestrel (a free loopback port, a temporary SQLite data directory, checkpoint
+/// name "127.0.0.1:port" so sigstore-js accepts it), a P-256 signing key in a PEM file, and a trusted_root.json
+/// listing only this log.
+/// </summary>
+public sealed class RekorFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("psig-cli-").FullName;
+
+    public string Url { get; private set; } = "";
+
+    public string KeyPath => Path.Combine(Directory, "signing.key.pem");
+
+    public string PublicKeyPath => Path.Combine(Directory, "signing.pub.pem");
+
+    public string TrustedRootPath => Path.Combine(Directory, "trusted_root.json");
+
+    public string TrustedRootJson { get; private set; } = "";
+
+    public byte[] SigningKeySpki { get; private set; } = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeLoopbackPort();
+            var data = System.IO.Directory.CreateDirectory(Path.Combine(Directory, $"rekor-{attempt}")).FullName;
+            _app = await RekorApp.BuildAsync(
+                ["--urls", $"http://127.0.0.1:{port}", "--Rekor:DataDirectory", data, "--Rekor:Hostname", $"127.0.0.1:{port}"],
+                b => b.Logging.ClearProviders(), TestContext.Current.CancellationToken);
+            try
+            {
+                await _app.StartAsync(TestContext.Current.CancellationToken);
+                Url = $"http://127.0.0.1:{port}";
+                break;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                await _app.DisposeAsync();
+            }
+        }
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        await File.WriteAllTextAsync(KeyPath, key.ExportPkcs8PrivateKeyPem());
+        SigningKeySpki = key.ExportSubjectPublicKeyInfo();
+        await File.WriteAllTextAsync(PublicKeyPath, GoPem.EncodePublicKey(SigningKeySpki));
+        using var http = new HttpClient();
+        var logKey = GoPem.DecodePublicKey(await http.GetStringAsync(new Uri(Url + "/api/v1/log/publicKey")));
+        var root = new TrustedRoot
+        {
+            MediaType = TrustedRootMediaType.V0_1,
+            Tlogs =
+            [
+                new TransparencyLogInstance
+                {
+                    BaseUrl = Url,
+                    HashAlgorithm = Core.Bundle.HashAlgorithm.Sha2_256,
+                    PublicKey = new PublicKeyMaterial
+                    {
+                        RawBytes = logKey,
+                        KeyDetails = PublicKeyDetails.PkixEcdsaP256Sha256,
+                        ValidFor = new TimeRange { Start = ProtoTimestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)) },
+                    },
+                    LogId = new LogId { KeyId = SHA256.HashData(logKey) },
+                },
+            ],
+        };
+        TrustedRootJson = Core.Trust.TrustedRootJson.Serialize(root, indented: true);
+        await File.WriteAllTextAsync(TrustedRootPath, TrustedRootJson);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None);
+            await _app.DisposeAsync();
+        }
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold a file briefly; the OS cleans temp.
+        }
+    }
+
+    public string NewFile(string name, string content)
+    {
+        var path = Path.Combine(Directory, Guid.NewGuid().ToString("N")[..8] + "-" + name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+}
