@@ -16,7 +16,8 @@ public static class CaCommands
           ca ceremony --token-label <label> (--pin-file <path> | --pin-env <VAR>) --out <chain.pem>
                       [--module <path>] [--root-token-label <label> (--root-pin-file <path> | --root-pin-env <VAR>)]
                       [--root-label privatesigstore-root] [--intermediate-label privatesigstore-intermediate]
-                      [--algorithm ecdsa-p384|ecdsa-p256|ecdsa-p521|rsa-3072|rsa-4096]
+                      [--algorithm ecdsa-p256|ecdsa-p384|ecdsa-p521|rsa-3072|rsa-4096] (intermediate, default ecdsa-p256)
+                      [--root-algorithm <same choices>] (default ecdsa-p384)
                       [--organization <O>] [--root-cn <CN>] [--intermediate-cn <CN>] [--root-years 10] [--intermediate-years 3]
               Generates the root and intermediate keys inside the token(s) (non-extractable), self-signs the root, issues the
               intermediate, stores both certificates in the token and writes the chain (intermediate, root) to --out.
@@ -70,7 +71,8 @@ public static class CaCommands
     private static int Ceremony(Dictionary<string, string> o, TextWriter output)
     {
         string outPath = Required(o, "out");
-        var algorithm = ParseAlgorithm(Optional(o, "algorithm") ?? "ecdsa-p384", out int rsaBits);
+        var algorithm = ParseAlgorithm(Optional(o, "algorithm") ?? "ecdsa-p256", out int rsaBits);
+        var rootAlgorithm = ParseAlgorithm(Optional(o, "root-algorithm") ?? "ecdsa-p384", out int rootRsaBits);
         string rootLabel = Optional(o, "root-label") ?? "privatesigstore-root";
         string intermediateLabel = Optional(o, "intermediate-label") ?? "privatesigstore-intermediate";
         string organization = Optional(o, "organization") ?? "PrivateSigstore";
@@ -89,8 +91,8 @@ public static class CaCommands
         using var token = Pkcs11Token.Open(TokenOptions(o, "token-label", "pin-file", "pin-env"));
         using var rootToken = Optional(o, "root-token-label") is null ? null : Pkcs11Token.Open(TokenOptions(o, "root-token-label", "root-pin-file", "root-pin-env"));
         var rootHome = rootToken ?? token;
-        output.WriteLine($"1/5 generating root key '{rootLabel}' ({algorithm}) in token '{rootHome.Label}' (non-extractable)");
-        using var rootKey = rootHome.GenerateKey(rootLabel, algorithm, rsaBits);
+        output.WriteLine($"1/5 generating root key '{rootLabel}' ({rootAlgorithm}) in token '{rootHome.Label}' (non-extractable)");
+        using var rootKey = rootHome.GenerateKey(rootLabel, rootAlgorithm, rootRsaBits);
         var now = DateTimeOffset.UtcNow;
         output.WriteLine("2/5 self-signing the root certificate");
         using var root = CaCertificates.CreateRoot(rootKey, Optional(o, "root-cn") ?? $"{organization} Root CA", organization, now, now.AddYears(rootYears));
@@ -189,7 +191,7 @@ public static class CaCommands
                 return SigningAlgorithm.RsaPkcs1v15Sha256;
             default:
                 // Ed25519 CAs are refused on purpose: sigstore-python verifies only ECDSA and RSA issuers.
-                throw new ArgumentException($"--algorithm '{value}' is not one of ecdsa-p384, ecdsa-p256, ecdsa-p521, rsa-3072, rsa-4096");
+                throw new ArgumentException($"algorithm '{value}' is not one of ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-3072, rsa-4096");
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class HsmCaTests(SoftHsmFixture hsm)
         Assert.Equal(2, Run("ceremony", "--token-label", SoftHsmFixture.TokenLabel, "--out", Path.Combine(dir, "x.pem")).Exit);
 
         await using var server = await FulcioTestServer.StartAsync(
-            "--Fulcio:Key:Provider", "Pkcs11", "--Fulcio:Key:KeyLabel", $"int-{suffix}", "--Fulcio:Key:Algorithm", "EcdsaP384Sha384",
+            "--Fulcio:Key:Provider", "Pkcs11", "--Fulcio:Key:KeyLabel", $"int-{suffix}",
             "--Fulcio:Key:Pkcs11:ModulePath", SoftHsmFixture.ModulePath, "--Fulcio:Key:Pkcs11:TokenLabel", SoftHsmFixture.TokenLabel,
             "--Fulcio:Key:Pkcs11:PinFile", PinFile(dir), "--Fulcio:ChainPath", chainPath);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -77,7 +77,7 @@ public sealed class HsmCaTests(SoftHsmFixture hsm)
         string suffix = Guid.NewGuid().ToString("N")[..8];
         string chainPath = Path.Combine(dir, "chain.pem");
         Assert.Equal(0, Run("ceremony", "--module", SoftHsmFixture.ModulePath, "--token-label", SoftHsmFixture.TokenLabel, "--pin-file", PinFile(dir),
-            "--root-label", $"root-{suffix}", "--intermediate-label", $"int-{suffix}", "--algorithm", "ecdsa-p256", "--out", chainPath).Exit);
+            "--root-label", $"root-{suffix}", "--intermediate-label", $"int-{suffix}", "--algorithm", "ecdsa-p384", "--root-algorithm", "ecdsa-p256", "--out", chainPath).Exit);
 
         string copy = Path.Combine(dir, "imported.pem");
         var (exit, output, error) = Run("import-chain", "--chain", chainPath, "--module", SoftHsmFixture.ModulePath, "--token-label", SoftHsmFixture.TokenLabel,
