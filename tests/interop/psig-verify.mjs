@@ -1,12 +1,13 @@
 // Verifies bundles WRITTEN BY psig with the REAL @sigstore/verify (versions pinned in package-lock.json).
 //
-//   node psig-verify.mjs cases.json
+//   CASES_PATH=cases.json node psig-verify.mjs results.json
 //
 // cases.json: { "trustedRoot": <trusted_root.json object>, "cases": [ { "name", "bundle": <path>,
 //   "artifact": <path or null for DSSE>, "keyPem": <PEM public key>, "keyHint": <bundle hint> } ] }
 // Key-based bundles need the key in the trust material under the bundle's hint (toTrustMaterial's keys).
 // Thresholds: one tlog entry, no SCT (no certificate), and the SET's integrated time as the one timestamp.
-// Prints {"results":{name: "ok" | "error: ..."}} on stdout; exits 0 when it ran (results say what verified).
+// Writes {"ok": true, "node", "results": {name: "ok" | "error: ..."}} to results.json (tests/TestSupport/NodeScript.cs
+// reads it); exits 0 when it ran (the results say what verified).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
@@ -14,7 +15,7 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { PublicKey, TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 
-const input = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const input = JSON.parse(fs.readFileSync(process.env.CASES_PATH, 'utf8'));
 const root = TrustedRoot.fromJSON(input.trustedRoot);
 const results = {};
 for (const c of input.cases) {
@@ -36,4 +37,4 @@ for (const c of input.cases) {
     results[c.name] = `error: ${err.code ?? err.name}: ${err.message}`;
   }
 }
-process.stdout.write(JSON.stringify({ node: process.version, results }) + '\n');
+fs.writeFileSync(process.argv[2], JSON.stringify({ ok: true, node: process.version, results }));
