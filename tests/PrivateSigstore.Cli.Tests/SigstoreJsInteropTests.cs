@@ -44,4 +44,23 @@ public sealed class SigstoreJsInteropTests(RekorFixture rekor) : IClassFixture<R
         Assert.True(results["dsse"]!.GetValue<string>() == "ok", run.Report());
         Assert.StartsWith("error:", results["wrong-artifact"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sigstore_js_bundles_against_our_rekor_verify_with_psig()
+    {
+        NodeScript.Require();
+        var dir = Directory.CreateDirectory(Path.Combine(rekor.Directory, "sigstore-js-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+
+        var run = await NodeScript.RunAsync("sigstore-js-sign.mjs", new Dictionary<string, string> { ["REKOR_URL"] = rekor.Url, ["OUT_DIR"] = dir }, TestContext.Current.CancellationToken);
+        Assert.True(run.ExitCode == 0 && run.Summary?["ok"]?.GetValue<bool>() == true, run.Report());
+
+        string In(string name) => Path.Combine(dir, name);
+        var blob = await Psig.RunAsync("verify-blob", In("artifact.txt"), "--bundle", In("artifact.sigstore.json"), "--key", In("key.pub.pem"), "--trusted-root", rekor.TrustedRootPath);
+        var attestation = await Psig.RunAsync("verify-attestation", In("artifact.txt"), "--bundle", In("statement.sigstore.json"), "--key", In("key.pub.pem"), "--trusted-root", rekor.TrustedRootPath);
+        var wrongKey = await Psig.RunAsync("verify-blob", In("artifact.txt"), "--bundle", In("artifact.sigstore.json"), "--key", rekor.PublicKeyPath, "--trusted-root", rekor.TrustedRootPath);
+
+        Assert.True(blob.ExitCode == 0, blob.Error);
+        Assert.True(attestation.ExitCode == 0, attestation.Error);
+        Assert.Equal(1, wrongKey.ExitCode);
+    }
 }
