@@ -105,7 +105,7 @@ public sealed class BundleVerifier
             if (_leaf is not null)
             {
                 // Spec: the certificate chain must be valid at every observer timestamp.
-                X509Certificate2? issuer = null;
+                CertificatePath? issuer = null;
                 foreach (var time in _timestamps)
                 {
                     issuer = VerifyChain(_leaf, time);
@@ -240,43 +240,30 @@ public sealed class BundleVerifier
             }
         }
 
-        private X509Certificate2 VerifyChain(X509Certificate2 leaf, DateTimeOffset time)
+        private CertificatePath VerifyChain(X509Certificate2 leaf, DateTimeOffset time)
         {
             var reasons = new List<string>();
             foreach (var ca in material.CertificateAuthorities)
             {
-                // root.FulcioCertificateAuthority.Verify: the CA's validFor must cover the time.
+                // root.FulcioCertificateAuthority.Verify: the CA's validFor must cover the time, then x509 path validation.
                 if (!TrustedMaterial.Covers(ca.ValidFor, time))
                 {
                     reasons.Add($"{ca.Uri}: not valid at {time:O}");
                     continue;
                 }
-                using var chain = new X509Chain();
-                var chainPolicy = chain.ChainPolicy;
-                chainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chainPolicy.CustomTrustStore.Add(ca.Chain[^1]);
-                for (var i = 0; i < ca.Chain.Count - 1; i++)
+                if (ca.Path.Validate(leaf, time) is not { } problem)
                 {
-                    chainPolicy.ExtraStore.Add(ca.Chain[i]);
+                    return ca.Path;
                 }
-                chainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                chainPolicy.DisableCertificateDownloads = true;
-                chainPolicy.VerificationTime = time.UtcDateTime;
-                chainPolicy.VerificationTimeIgnored = false;
-                chainPolicy.ApplicationPolicy.Add(new Oid(SigstoreOids.CodeSigningEku));
-                if (chain.Build(leaf) && chain.ChainElements.Count >= 2)
-                {
-                    return chain.ChainElements[1].Certificate;
-                }
-                reasons.Add($"{ca.Uri}: {string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct())}");
+                reasons.Add($"{ca.Uri}: {problem}");
             }
             throw new VerificationException(VerificationStep.CertificateChain,
                 $"the leaf certificate does not chain to a trusted CA valid at {time:O} ({string.Join("; ", reasons)})");
         }
 
-        private void VerifySignedCertificateTimestamps(X509Certificate2 leaf, X509Certificate2 issuer)
+        private void VerifySignedCertificateTimestamps(X509Certificate2 leaf, CertificatePath issuer)
         {
-            var verified = TransparencyLogChecks.CountVerifiedScts(leaf, issuer, material);
+            var verified = TransparencyLogChecks.CountVerifiedScts(leaf, issuer.IssuerSubjectPublicKeyInfo, material);
             if (verified < options.SignedCertificateTimestampThreshold)
             {
                 throw new VerificationException(VerificationStep.CertificateTransparency,

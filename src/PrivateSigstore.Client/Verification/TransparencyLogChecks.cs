@@ -19,16 +19,11 @@ internal static class TransparencyLogChecks
     public static void VerifySignedEntryTimestamp(TransparencyLogEntry entry, InclusionPromise promise, TrustedLog log, string logIdHex)
     {
         var payload = SignedEntryTimestamp.Payload(Convert.ToBase64String(entry.CanonicalizedBody), entry.IntegratedTime, logIdHex, entry.LogIndex);
-        bool ok;
-        try
+        if (log.EcdsaKey is not { } key)
         {
-            ok = SignedEntryTimestamp.Verify(payload, promise.SignedEntryTimestamp, log.SubjectPublicKeyInfo);
+            throw new VerificationException(VerificationStep.InclusionPromise, "SET: the log key is not an ECDSA key");
         }
-        catch (WireFormatException e)
-        {
-            throw new VerificationException(VerificationStep.InclusionPromise, e.Message, e);
-        }
-        if (!ok)
+        if (!SignedEntryTimestamp.Verify(payload, promise.SignedEntryTimestamp, key))
         {
             throw new VerificationException(VerificationStep.InclusionPromise, $"the signed entry timestamp of entry {entry.LogIndex} does not verify with log {logIdHex}");
         }
@@ -50,11 +45,11 @@ internal static class TransparencyLogChecks
         {
             throw new VerificationException(VerificationStep.Checkpoint, $"the checkpoint does not parse: {e.Message}", e);
         }
-        if (PublicKeyInfo.Validate(log.SubjectPublicKeyInfo) != PublicKeyInfo.EcPublicKeyOid)
+        if (log.NoteVerifier is not { } noteVerifier)
         {
             throw new VerificationException(VerificationStep.Checkpoint, "only ECDSA Rekor v1 log keys are supported for checkpoints");
         }
-        if (!checkpoint.VerifyRekorV1(new EcdsaNoteVerifier("rekor", log.SubjectPublicKeyInfo)))
+        if (!checkpoint.VerifyRekorV1(noteVerifier))
         {
             throw new VerificationException(VerificationStep.Checkpoint, "the checkpoint is not signed by the log's key");
         }
@@ -119,9 +114,9 @@ internal static class TransparencyLogChecks
 
     /// <summary>
     /// sigstore-go <c>VerifySignedCertificateTimestamp</c>: counts the embedded SCTs from distinct trusted CT logs, valid
-    /// at the SCT's time, whose signature over the precertificate verifies with <paramref name="issuer"/>'s key hash.
+    /// at the SCT's time, whose signature over the precertificate verifies with the issuer key hash of <paramref name="issuerSpki"/>.
     /// </summary>
-    public static int CountVerifiedScts(X509Certificate2 leaf, X509Certificate2 issuer, TrustedMaterial material)
+    public static int CountVerifiedScts(X509Certificate2 leaf, byte[] issuerSpki, TrustedMaterial material)
     {
         if (leaf.Extensions[SigstoreOids.SctList] is not { } extension)
         {
@@ -136,18 +131,15 @@ internal static class TransparencyLogChecks
         {
             throw new VerificationException(VerificationStep.CertificateTransparency, $"the embedded SCT list does not parse: {e.Message}", e);
         }
-        var issuerSpki = issuer.PublicKey.ExportSubjectPublicKeyInfo();
         var verifiedLogs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var sct in scts)
         {
             if (material.FindCtLog(sct.LogId) is not { } log
                 || !log.ValidAt(DateTimeOffset.FromUnixTimeMilliseconds((long)sct.Timestamp))
-                || PublicKeyInfo.Validate(log.SubjectPublicKeyInfo) != PublicKeyInfo.EcPublicKeyOid)
+                || log.EcdsaKey is not { } key)
             {
                 continue;
             }
-            using var key = ECDsa.Create();
-            key.ImportSubjectPublicKeyInfo(log.SubjectPublicKeyInfo, out _);
             if (SctVerification.VerifyEmbedded(leaf.RawData, issuerSpki, sct, key))
             {
                 verifiedLogs.Add(Convert.ToHexStringLower(sct.LogId));

@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Notes;
+using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Core.Trust;
 
 namespace PrivateSigstore.Client.Verification;
@@ -15,6 +18,12 @@ public sealed record TrustedLog(byte[] LogId, byte[] SubjectPublicKeyInfo, Publi
 {
     /// <summary>True when <paramref name="time"/> lies in <see cref="ValidFor"/>, both ends inclusive.</summary>
     public bool ValidAt(DateTimeOffset time) => TrustedMaterial.Covers(ValidFor, time);
+
+    /// <summary>The key imported once, when it is ECDSA (SETs, checkpoints and SCTs are ECDSA); null otherwise.</summary>
+    internal ECDsa? EcdsaKey { get; init; }
+
+    /// <summary>The checkpoint verifier for an ECDSA key; null otherwise.</summary>
+    internal EcdsaNoteVerifier? NoteVerifier { get; init; }
 }
 
 /// <summary>A trusted certificate authority: its chain (intermediates first, root last) and validity.</summary>
@@ -30,7 +39,11 @@ public sealed class TrustedCertificateAuthority
         Chain = [.. certificates.Select(c => X509CertificateLoader.LoadCertificate(c.RawBytes))];
         ValidFor = authority.ValidFor;
         Uri = authority.Uri;
+        Path = new CertificatePath(Chain);
     }
+
+    /// <summary>The checked chain leaves are validated against.</summary>
+    internal CertificatePath Path { get; }
 
     /// <summary>The chain: intermediates first, the root last.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; }
@@ -93,6 +106,19 @@ public sealed class TrustedMaterial
         range?.Start is { } start && start.ToDateTimeOffset() <= time
         && (range.End is not { } end || time <= end.ToDateTimeOffset());
 
+    private static bool IsEcdsa(byte[] key)
+    {
+        try
+        {
+            return PublicKeyInfo.Validate(key) == PublicKeyInfo.EcPublicKeyOid;
+        }
+        catch (WireFormatException)
+        {
+            // PKCS#1 RSA keys (PKCS1_RSA_PKCS1V5) and other encodings: not usable for SETs, checkpoints or SCTs here.
+            return false;
+        }
+    }
+
     private static Dictionary<string, TrustedLog> Index(IEnumerable<TransparencyLogInstance> logs)
     {
         var result = new Dictionary<string, TrustedLog>(StringComparer.Ordinal);
@@ -102,8 +128,16 @@ public sealed class TrustedMaterial
             {
                 continue;
             }
+            ECDsa? ecdsa = null;
+            EcdsaNoteVerifier? noteVerifier = null;
+            if (IsEcdsa(key))
+            {
+                ecdsa = ECDsa.Create();
+                ecdsa.ImportSubjectPublicKeyInfo(key, out _);
+                noteVerifier = new EcdsaNoteVerifier("log", key);
+            }
             result[Convert.ToHexStringLower(logId.KeyId)] =
-                new TrustedLog(logId.KeyId, key, log.PublicKey.KeyDetails, log.PublicKey.ValidFor, log.BaseUrl);
+                new TrustedLog(logId.KeyId, key, log.PublicKey.KeyDetails, log.PublicKey.ValidFor, log.BaseUrl) { EcdsaKey = ecdsa, NoteVerifier = noteVerifier };
         }
         return result;
     }
