@@ -248,4 +248,22 @@ public sealed class BundleVerifierTests
         var e = Assert.Throws<VerificationException>(() => new BundleVerifier(material ?? TestFiles.Production()).Verify(bundle, HappyPolicy));
         Assert.Equal(step, e.Step);
     }
+
+    [Fact]
+    public void Rekor_v2_bundle_with_a_TSA_timestamp_verifies_and_a_tampered_timestamp_is_rejected()
+    {
+        var dir = TestFiles.Path("conformance", "bundle-verify", "rekor2-happy-path");
+        var material = TrustedMaterial.Load(System.IO.Path.Combine(dir, "trusted_root.json"));
+        var json = TestFiles.Json(System.IO.Path.Combine(dir, "bundle.sigstore.json"));
+        var verifier = new BundleVerifier(material);
+
+        var record = verifier.Verify(TestFiles.Bundle(json), HappyPolicy);
+        Assert.Null(Assert.Single(record.TransparencyLogEntries).IntegratedTime);
+
+        var stamps = json["verificationMaterial"]!["timestampVerificationData"]!["rfc3161Timestamps"]!.AsArray();
+        var stamp = stamps[0]!["signedTimestamp"]!.GetValue<string>();
+        stamps[0]!["signedTimestamp"] = TestFiles.FlipBit(stamp, Convert.FromBase64String(stamp).Length - 20);
+        var e = Assert.Throws<VerificationException>(() => verifier.Verify(TestFiles.Bundle(json), HappyPolicy));
+        Assert.Equal(VerificationStep.Timestamps, e.Step);
+    }
 }

@@ -80,6 +80,7 @@ public sealed class BundleVerifier
 
         public Bundle Bundle => bundle;
         private readonly List<DateTimeOffset> _timestamps = [];
+        private readonly List<DateTimeOffset> _signedTimes = [];
 
         public VerificationRecord Fill(VerificationRecord record) => record with
         {
@@ -95,7 +96,13 @@ public sealed class BundleVerifier
         {
             CheckFormat();
             ResolveSigner();
+            // Signed (RFC 3161) timestamps first: entries without an integrated time (Rekor v2) are checked against them.
+            foreach (var timestamp in bundle.VerificationMaterial!.TimestampVerificationData?.Rfc3161Timestamps ?? [])
+            {
+                _signedTimes.Add(TimestampChecks.Verify(timestamp, _signature, material));
+            }
             VerifyTransparencyLog();
+            _timestamps.AddRange(_signedTimes);
             // sigstore-go VerifyObserverTimestamps: at least the threshold of verified observer timestamps.
             if (_timestamps.Count < options.ObserverTimestampThreshold)
             {
@@ -207,18 +214,25 @@ public sealed class BundleVerifier
                 {
                     throw new VerificationException(VerificationStep.TransparencyLog, "entry must contain an inclusion proof and/or promise");
                 }
-                if (entry.KindVersion is { Version: "0.0.2", Kind: "hashedrekord" or "dsse" } || entry.IntegratedTime == 0 && entry.InclusionPromise is null)
+                // Rekor v2 (rekor-tiles) entries: no integrated time and no SET; the proof and C2SP checkpoint are mandatory.
+                var rekorV2 = entry.KindVersion is { Version: "0.0.2", Kind: "hashedrekord" or "dsse" };
+                if (rekorV2 && entry.InclusionProof is null)
                 {
-                    throw new VerificationException(VerificationStep.TransparencyLog, "Rekor v2 entries are not supported by this verifier");
+                    throw new VerificationException(VerificationStep.TransparencyLog, "rekor v2 entries must have an inclusion proof");
                 }
                 if (entry.CanonicalizedBody.Length == 0)
                 {
                     throw new VerificationException(VerificationStep.TransparencyLog, "entry has no canonicalized body");
                 }
                 var integrated = DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime);
-                if (!log.ValidAt(integrated))
+                if (entry.IntegratedTime != 0 && !log.ValidAt(integrated))
                 {
                     throw new VerificationException(VerificationStep.TransparencyLog, $"log key {logIdHex} is not valid at the integrated time {integrated:O}");
+                }
+                // Without an integrated time the log key must be valid at the signed timestamps instead.
+                if (entry.IntegratedTime == 0 && run._signedTimes.FirstOrDefault(t => !log.ValidAt(t)) is { Ticks: > 0 } invalidAt)
+                {
+                    throw new VerificationException(VerificationStep.TransparencyLog, $"log key {logIdHex} is not valid at the signed timestamp {invalidAt:O}");
                 }
                 if (entry.InclusionPromise is { } promise)
                 {
@@ -227,11 +241,13 @@ public sealed class BundleVerifier
                 string? checkpoint = null;
                 if (entry.InclusionProof is { } proof)
                 {
-                    checkpoint = TransparencyLogChecks.VerifyInclusion(entry, proof, log);
+                    checkpoint = rekorV2
+                        ? TransparencyLogChecks.VerifyInclusionV2(entry, proof, log)
+                        : TransparencyLogChecks.VerifyInclusion(entry, proof, log);
                 }
                 TransparencyLogChecks.CompareBody(run.Bundle, entry, LogEntryBody.Parse(entry.CanonicalizedBody), run._leaf, run._key!, run._signature);
                 // The integrated time must fall in the certificate's validity.
-                if (run._leaf is { } leaf && (integrated < leaf.NotBefore.ToUniversalTime() || integrated > leaf.NotAfter.ToUniversalTime()))
+                if (entry.IntegratedTime != 0 && run._leaf is { } leaf && (integrated < leaf.NotBefore.ToUniversalTime() || integrated > leaf.NotAfter.ToUniversalTime()))
                 {
                     throw new VerificationException(VerificationStep.CertificateChain,
                         $"integrated time {integrated:O} outside certificate validity {leaf.NotBefore.ToUniversalTime():O}..{leaf.NotAfter.ToUniversalTime():O}");
@@ -251,7 +267,7 @@ public sealed class BundleVerifier
                     reasons.Add($"{ca.Uri}: not valid at {time:O}");
                     continue;
                 }
-                if (ca.Path.Validate(leaf, time) is not { } problem)
+                if (ca.Path!.Validate(leaf, time) is not { } problem)
                 {
                     return ca.Path;
                 }

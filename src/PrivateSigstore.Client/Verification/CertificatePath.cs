@@ -20,18 +20,27 @@ internal sealed class CertificatePath
 {
     // Extensions Go's verifier handles; any other critical extension makes the leaf unusable (x509 UnhandledCriticalExtension).
     private static readonly HashSet<string> HandledCritical = ["2.5.29.15", "2.5.29.19", "2.5.29.17", "2.5.29.37", "2.5.29.30", "2.5.29.32"];
-    private const string CodeSigning = "1.3.6.1.5.5.7.3.3";
+    /// <summary>The code-signing EKU Fulcio leaves carry.</summary>
+    public const string CodeSigning = "1.3.6.1.5.5.7.3.3";
+
+    /// <summary>The time-stamping EKU TSA signing certificates carry.</summary>
+    public const string TimeStamping = "1.3.6.1.5.5.7.3.8";
     private const string AnyExtendedKeyUsage = "2.5.29.37.0";
 
     private readonly IReadOnlyList<X509Certificate2> _chain;
     private readonly byte[] _issuerSpki;
     private readonly byte[] _issuerSubject;
     private readonly object? _issuerKey;
+    private readonly string _usage;
 
-    /// <summary>Checks the CA chain (intermediates first, root last); <see cref="Problem"/> says why it is unusable, if it is.</summary>
-    public CertificatePath(IReadOnlyList<X509Certificate2> chain)
+    /// <summary>
+    /// Checks the CA chain (intermediates first, root last); <see cref="Problem"/> says why it is unusable, if it is.
+    /// Leaves must allow <paramref name="usage"/> (an EKU OID).
+    /// </summary>
+    public CertificatePath(IReadOnlyList<X509Certificate2> chain, string usage = CodeSigning)
     {
         _chain = chain;
+        _usage = usage;
         var issuer = chain[0];
         _issuerSpki = issuer.PublicKey.ExportSubjectPublicKeyInfo();
         _issuerSubject = issuer.SubjectName.RawData;
@@ -84,7 +93,7 @@ internal sealed class CertificatePath
                 return $"unhandled critical extension {extension.Oid?.Value}";
             }
         }
-        return _chain.Prepend(leaf).All(AllowsCodeSigning) ? null : "code signing is not an allowed extended key usage";
+        return _chain.Prepend(leaf).All(c => Allows(c, _usage)) ? null : $"{_usage} is not an allowed extended key usage";
     }
 
     private static string? CheckCaChain(IReadOnlyList<X509Certificate2> chain)
@@ -117,10 +126,10 @@ internal sealed class CertificatePath
         return null;
     }
 
-    private static bool AllowsCodeSigning(X509Certificate2 certificate)
+    private static bool Allows(X509Certificate2 certificate, string usage)
     {
         var eku = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        return eku is null || eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value is CodeSigning or AnyExtendedKeyUsage);
+        return eku is null || eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usage || o.Value == AnyExtendedKeyUsage);
     }
 
     private static object ImportKey(byte[] spki)

@@ -28,6 +28,8 @@ internal sealed record LogEntryBody(string Kind, string ApiVersion, byte[] Signa
                 ("hashedrekord", "0.0.1") => HashedRekord(spec),
                 ("dsse", "0.0.1") => Dsse(spec),
                 ("intoto", "0.0.2") => Intoto(spec),
+                ("hashedrekord", "0.0.2") => HashedRekordV2(spec.GetProperty("hashedRekordV002")),
+                ("dsse", "0.0.2") => DsseV2(spec.GetProperty("dsseV002")),
                 _ => throw new VerificationException(VerificationStep.TransparencyLog, $"unsupported entry kind {kind} {apiVersion}"),
             };
         }
@@ -72,6 +74,36 @@ internal sealed record LogEntryBody(string Kind, string ApiVersion, byte[] Signa
             payloadHash.GetProperty("algorithm").GetString() ?? "",
             Convert.FromHexString(payloadHash.GetProperty("value").GetString() ?? ""));
     }
+
+    // Rekor v2 bodies are proto-JSON Entry messages (rekor-tiles): bytes base64, enums by name, DER keys and certificates.
+    private static LogEntryBody HashedRekordV2(JsonElement spec)
+    {
+        var signature = spec.GetProperty("signature");
+        var data = spec.GetProperty("data");
+        return new LogEntryBody("hashedrekord", "0.0.2", signature.GetProperty("content").GetBytesFromBase64(),
+            VerifierV2(signature.GetProperty("verifier")), DigestName(data.GetProperty("algorithm").GetString()), data.GetProperty("digest").GetBytesFromBase64());
+    }
+
+    private static LogEntryBody DsseV2(JsonElement spec)
+    {
+        var first = spec.GetProperty("signatures")[0];
+        var payloadHash = spec.GetProperty("payloadHash");
+        return new LogEntryBody("dsse", "0.0.2", first.GetProperty("content").GetBytesFromBase64(),
+            VerifierV2(first.GetProperty("verifier")), DigestName(payloadHash.GetProperty("algorithm").GetString()), payloadHash.GetProperty("digest").GetBytesFromBase64());
+    }
+
+    private static PemBlock VerifierV2(JsonElement verifier) =>
+        verifier.TryGetProperty("x509Certificate", out var certificate)
+            ? new PemBlock(GoPem.CertificateType, certificate.GetProperty("rawBytes").GetBytesFromBase64())
+            : new PemBlock(GoPem.PublicKeyType, verifier.GetProperty("publicKey").GetProperty("rawBytes").GetBytesFromBase64());
+
+    private static string DigestName(string? protoName) => protoName switch
+    {
+        "SHA2_256" => "sha256",
+        "SHA2_384" => "sha384",
+        "SHA2_512" => "sha512",
+        _ => protoName ?? "",
+    };
 
     private static PemBlock DecodePem(byte[] pem)
     {

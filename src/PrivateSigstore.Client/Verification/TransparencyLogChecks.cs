@@ -36,16 +36,8 @@ internal static class TransparencyLogChecks
     /// </summary>
     public static string VerifyInclusion(TransparencyLogEntry entry, TlogInclusionProof proof, TrustedLog log)
     {
-        SignedCheckpoint checkpoint;
-        try
-        {
-            checkpoint = SignedCheckpoint.Parse(proof.Checkpoint?.Envelope ?? "");
-        }
-        catch (WireFormatException e)
-        {
-            throw new VerificationException(VerificationStep.Checkpoint, $"the checkpoint does not parse: {e.Message}", e);
-        }
-        if (log.NoteVerifier is not { } noteVerifier)
+        var checkpoint = ParseCheckpoint(proof);
+        if (log.NoteVerifier is not EcdsaNoteVerifier noteVerifier)
         {
             throw new VerificationException(VerificationStep.Checkpoint, "only ECDSA Rekor v1 log keys are supported for checkpoints");
         }
@@ -53,6 +45,45 @@ internal static class TransparencyLogChecks
         {
             throw new VerificationException(VerificationStep.Checkpoint, "the checkpoint is not signed by the log's key");
         }
+        return VerifyProof(entry, proof, checkpoint);
+    }
+
+    /// <summary>
+    /// Rekor v2 (rekor-tiles <c>VerifyLogEntry</c> with sigstore-go's note verifier): the C2SP checkpoint's origin is the
+    /// log's host name and a signature by the log's key (named by that host) verifies; then the same proof checks.
+    /// </summary>
+    public static string VerifyInclusionV2(TransparencyLogEntry entry, TlogInclusionProof proof, TrustedLog log)
+    {
+        var checkpoint = ParseCheckpoint(proof);
+        if (log.NoteVerifier is not { } noteVerifier)
+        {
+            throw new VerificationException(VerificationStep.Checkpoint, "the log key cannot verify checkpoints (ECDSA or Ed25519 needed)");
+        }
+        try
+        {
+            checkpoint.Verify([noteVerifier], TrustedMaterial.HostName(log.BaseUrl));
+        }
+        catch (WireFormatException e)
+        {
+            throw new VerificationException(VerificationStep.Checkpoint, $"the checkpoint does not verify: {e.Message}", e);
+        }
+        return VerifyProof(entry, proof, checkpoint);
+    }
+
+    private static SignedCheckpoint ParseCheckpoint(TlogInclusionProof proof)
+    {
+        try
+        {
+            return SignedCheckpoint.Parse(proof.Checkpoint?.Envelope ?? "");
+        }
+        catch (WireFormatException e)
+        {
+            throw new VerificationException(VerificationStep.Checkpoint, $"the checkpoint does not parse: {e.Message}", e);
+        }
+    }
+
+    private static string VerifyProof(TransparencyLogEntry entry, TlogInclusionProof proof, SignedCheckpoint checkpoint)
+    {
         if (checkpoint.Checkpoint.Size != (ulong)proof.TreeSize || !checkpoint.Checkpoint.RootHash.AsSpan().SequenceEqual(proof.RootHash))
         {
             throw new VerificationException(VerificationStep.Checkpoint,
@@ -103,6 +134,16 @@ internal static class TransparencyLogChecks
             if (body.DigestAlgorithm != algorithm || !body.Digest.AsSpan().SequenceEqual(message.MessageDigest?.Digest ?? []))
             {
                 throw Mismatch($"transparency log digest {body.DigestAlgorithm}:{Convert.ToHexStringLower(body.Digest)} does not match the bundle's");
+            }
+        }
+        else if (body.Kind == "hashedrekord" && body.ApiVersion == "0.0.2")
+        {
+            // A DSSE bundle logged as a Rekor v2 hashedrekord: the digest is SHA-256 of the PAE (reference/client.md §2.3).
+            var envelope = bundle.DsseEnvelope!;
+            var pae = Core.Dsse.DsseEnvelope.PreAuthenticationEncoding(envelope.PayloadType, envelope.Payload);
+            if (body.DigestAlgorithm != "sha256" || !body.Digest.AsSpan().SequenceEqual(SHA256.HashData(pae)))
+            {
+                throw Mismatch("transparency log digest does not match the envelope's PAE");
             }
         }
         else if (!body.IsDsse || body.DigestAlgorithm != "sha256"

@@ -22,14 +22,14 @@ public sealed record TrustedLog(byte[] LogId, byte[] SubjectPublicKeyInfo, Publi
     /// <summary>The key imported once, when it is ECDSA (SETs, checkpoints and SCTs are ECDSA); null otherwise.</summary>
     internal ECDsa? EcdsaKey { get; init; }
 
-    /// <summary>The checkpoint verifier for an ECDSA key; null otherwise.</summary>
-    internal EcdsaNoteVerifier? NoteVerifier { get; init; }
+    /// <summary>The checkpoint verifier (ECDSA, or Ed25519 for Rekor v2 logs) named by the base URL's host; null for other keys.</summary>
+    internal INoteVerifier? NoteVerifier { get; init; }
 }
 
 /// <summary>A trusted certificate authority: its chain (intermediates first, root last) and validity.</summary>
 public sealed class TrustedCertificateAuthority
 {
-    internal TrustedCertificateAuthority(CertificateAuthority authority)
+    internal TrustedCertificateAuthority(CertificateAuthority authority, bool timestampAuthority = false)
     {
         var certificates = authority.CertChain?.Certificates ?? [];
         if (certificates.Count == 0)
@@ -39,11 +39,14 @@ public sealed class TrustedCertificateAuthority
         Chain = [.. certificates.Select(c => X509CertificateLoader.LoadCertificate(c.RawBytes))];
         ValidFor = authority.ValidFor;
         Uri = authority.Uri;
-        Path = new CertificatePath(Chain);
+        // A Fulcio CA's chain issues leaves; a TSA's chain starts with its signing certificate, issued by the rest.
+        Path = !timestampAuthority ? new CertificatePath(Chain)
+            : Chain.Count > 1 ? new CertificatePath([.. Chain.Skip(1)], CertificatePath.TimeStamping)
+            : null;
     }
 
-    /// <summary>The checked chain leaves are validated against.</summary>
-    internal CertificatePath Path { get; }
+    /// <summary>The checked chain leaves (or, for a TSA, its signing certificate) are validated against; null for a lone TSA certificate.</summary>
+    internal CertificatePath? Path { get; }
 
     /// <summary>The chain: intermediates first, the root last.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; }
@@ -71,6 +74,7 @@ public sealed class TrustedMaterial
         ArgumentNullException.ThrowIfNull(root);
         TrustedRoot = root;
         CertificateAuthorities = [.. root.CertificateAuthorities.Select(ca => new TrustedCertificateAuthority(ca))];
+        TimestampAuthorities = [.. root.TimestampAuthorities.Select(ca => new TrustedCertificateAuthority(ca, timestampAuthority: true))];
         _tlogs = Index(root.Tlogs);
         _ctlogs = Index(root.Ctlogs);
     }
@@ -80,6 +84,9 @@ public sealed class TrustedMaterial
 
     /// <summary>The Fulcio certificate authorities.</summary>
     public IReadOnlyList<TrustedCertificateAuthority> CertificateAuthorities { get; }
+
+    /// <summary>The RFC 3161 timestamp authorities.</summary>
+    public IReadOnlyList<TrustedCertificateAuthority> TimestampAuthorities { get; }
 
     /// <summary>The transparency logs.</summary>
     public IReadOnlyCollection<TrustedLog> TransparencyLogs => _tlogs.Values;
@@ -106,16 +113,20 @@ public sealed class TrustedMaterial
         range?.Start is { } start && start.ToDateTimeOffset() <= time
         && (range.End is not { } end || time <= end.ToDateTimeOffset());
 
-    private static bool IsEcdsa(byte[] key)
+    /// <summary>The host of a log's base URL (Go <c>url.Hostname()</c>): the checkpoint key name and origin of a Rekor v2 log.</summary>
+    internal static string HostName(string baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host : "log";
+
+    private static string? Algorithm(byte[] key)
     {
         try
         {
-            return PublicKeyInfo.Validate(key) == PublicKeyInfo.EcPublicKeyOid;
+            return PublicKeyInfo.Validate(key);
         }
         catch (WireFormatException)
         {
             // PKCS#1 RSA keys (PKCS1_RSA_PKCS1V5) and other encodings: not usable for SETs, checkpoints or SCTs here.
-            return false;
+            return null;
         }
     }
 
@@ -129,12 +140,17 @@ public sealed class TrustedMaterial
                 continue;
             }
             ECDsa? ecdsa = null;
-            EcdsaNoteVerifier? noteVerifier = null;
-            if (IsEcdsa(key))
+            INoteVerifier? noteVerifier = null;
+            var algorithm = Algorithm(key);
+            if (algorithm == PublicKeyInfo.EcPublicKeyOid)
             {
                 ecdsa = ECDsa.Create();
                 ecdsa.ImportSubjectPublicKeyInfo(key, out _);
-                noteVerifier = new EcdsaNoteVerifier("log", key);
+                noteVerifier = new EcdsaNoteVerifier(HostName(log.BaseUrl), key);
+            }
+            else if (algorithm == PublicKeyInfo.Ed25519Oid)
+            {
+                noteVerifier = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(HostName(log.BaseUrl), key);
             }
             result[Convert.ToHexStringLower(logId.KeyId)] =
                 new TrustedLog(logId.KeyId, key, log.PublicKey.KeyDetails, log.PublicKey.ValidFor, log.BaseUrl) { EcdsaKey = ecdsa, NoteVerifier = noteVerifier };
