@@ -1,7 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Core.Pem;
@@ -12,7 +13,7 @@ namespace PrivateSigstore.Cli.Tests;
 
 /// <summary>
 /// Our Rekor v1 service on real Kestrel (a free loopback port, a temporary SQLite data directory, checkpoint
-/// name "127.0.0.1:port" so sigstore-js accepts it), a P-256 signing key in a PEM file, and a trusted_root.json
+/// name "127.0.0.1", a substring of the base URL as sigstore-js requires), a P-256 signing key in a PEM file, and a trusted_root.json
 /// listing only this log.
 /// </summary>
 public sealed class RekorFixture : IAsyncLifetime
@@ -35,24 +36,13 @@ public sealed class RekorFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreeLoopbackPort();
-            var data = System.IO.Directory.CreateDirectory(Path.Combine(Directory, $"rekor-{attempt}")).FullName;
-            _app = await RekorApp.BuildAsync(
-                ["--urls", $"http://127.0.0.1:{port}", "--Rekor:DataDirectory", data, "--Rekor:Hostname", $"127.0.0.1:{port}"],
-                b => b.Logging.ClearProviders(), TestContext.Current.CancellationToken);
-            try
-            {
-                await _app.StartAsync(TestContext.Current.CancellationToken);
-                Url = $"http://127.0.0.1:{port}";
-                break;
-            }
-            catch (IOException) when (attempt < 5)
-            {
-                await _app.DisposeAsync();
-            }
-        }
+        // Port 0; the checkpoint signer name "127.0.0.1" is a substring of the base URL, as sigstore-js requires.
+        var data = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "rekor")).FullName;
+        _app = await RekorApp.BuildAsync(
+            ["--urls", "http://127.0.0.1:0", "--Rekor:DataDirectory", data, "--Rekor:Hostname", "127.0.0.1"],
+            b => b.Logging.ClearProviders(), TestContext.Current.CancellationToken);
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         await File.WriteAllTextAsync(KeyPath, key.ExportPkcs8PrivateKeyPem());
         SigningKeySpki = key.ExportSubjectPublicKeyInfo();
@@ -104,19 +94,5 @@ public sealed class RekorFixture : IAsyncLifetime
         var path = Path.Combine(Directory, Guid.NewGuid().ToString("N")[..8] + "-" + name);
         File.WriteAllText(path, content);
         return path;
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 }
