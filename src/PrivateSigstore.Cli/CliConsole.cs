@@ -25,6 +25,35 @@ internal sealed class Progress(CliConsole console, string what, int total)
     }
 }
 
+/// <summary>A percentage line for reading one large file on a terminal; null (no reporting) when piped or small.</summary>
+internal sealed class ByteProgress(CliConsole console, string what, long total) : IProgress<long>
+{
+    /// <summary>Files smaller than this finish too fast to need progress.</summary>
+    public const long Threshold = 64L << 20;
+
+    private int _lastPercent = -1;
+
+    public static ByteProgress? For(CliConsole console, string what, string path)
+    {
+        var length = new FileInfo(path).Exists ? new FileInfo(path).Length : 0;
+        return console.IsInteractive && length >= Threshold ? new ByteProgress(console, what, length) : null;
+    }
+
+    public void Report(long value)
+    {
+        var percent = (int)(value * 100 / Math.Max(total, 1));
+        if (percent != _lastPercent)
+        {
+            _lastPercent = percent;
+            console.Error.Write($"\r{what}: {percent}%");
+            if (percent >= 100)
+            {
+                console.Error.WriteLine();
+            }
+        }
+    }
+}
+
 /// <summary>Process exit codes (cosign-like).</summary>
 internal static class ExitCodes
 {

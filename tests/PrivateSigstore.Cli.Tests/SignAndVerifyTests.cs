@@ -71,7 +71,11 @@ public sealed class SignAndVerifyTests(RekorFixture rekor) : IClassFixture<Rekor
 
         Assert.True(verify.ExitCode == 0, verify.Error);
         Assert.Equal(3, verify.Out.Split('\n').Count(l => l.EndsWith("Verified OK", StringComparison.Ordinal)));
-        Assert.Equal("", verify.Error);
+        Assert.Equal("", verify.Error); // piped: no progress
+
+        var onTerminal = await Psig.RunAsync(true, ["verify-blob", .. files, "--key", rekor.PublicKeyPath, "--trusted-root", rekor.TrustedRootPath]);
+        Assert.Equal(0, onTerminal.ExitCode);
+        Assert.Contains("\rverified: 3/3", onTerminal.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -266,4 +266,20 @@ public sealed class BundleVerifierTests
         var e = Assert.Throws<VerificationException>(() => verifier.Verify(TestFiles.Bundle(json), HappyPolicy));
         Assert.Equal(VerificationStep.Timestamps, e.Step);
     }
+
+    [Fact]
+    public void File_artifact_reports_hashing_progress_up_to_its_length()
+    {
+        var seen = new List<long>();
+        var policy = HappyPolicy with { Artifact = ArtifactPolicy.FromFile(TestFiles.ArtifactA, new SynchronousProgress(seen)) };
+
+        new BundleVerifier(TestFiles.Production()).Verify(TestFiles.Bundle(TestFiles.Json(TestFiles.HappyV03)), policy);
+
+        Assert.Equal(new FileInfo(TestFiles.ArtifactA).Length, seen.Max());
+    }
+
+    private sealed class SynchronousProgress(List<long> seen) : IProgress<long>
+    {
+        public void Report(long value) => seen.Add(value);
+    }
 }

@@ -86,7 +86,7 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
         byte[] data;
         try
         {
-            data = await File.ReadAllBytesAsync(input.FullName, ct).ConfigureAwait(false);
+            data = await ReadAsync(console, input, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -109,6 +109,29 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
         await console.Error.WriteLineAsync($"tlog entry created with index: {entry.LogIndex}").ConfigureAwait(false);
         await console.Error.WriteLineAsync($"Wrote bundle to file {bundlePath.Name}").ConfigureAwait(false);
         return ExitCodes.Verified;
+    }
+
+    /// <summary>Reads the file to sign, with a percentage on a terminal for large files.</summary>
+    private static async Task<byte[]> ReadAsync(CliConsole console, FileInfo input, CancellationToken ct)
+    {
+        if (ByteProgress.For(console, "reading " + input.Name, input.FullName) is not { } progress)
+        {
+            return await File.ReadAllBytesAsync(input.FullName, ct).ConfigureAwait(false);
+        }
+        await using var stream = File.OpenRead(input.FullName);
+        var data = new byte[stream.Length];
+        var offset = 0;
+        while (offset < data.Length)
+        {
+            var n = await stream.ReadAsync(data.AsMemory(offset, Math.Min(1 << 20, data.Length - offset)), ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException($"{input.Name} shrank while it was read");
+            }
+            offset += n;
+            progress.Report(offset);
+        }
+        return data;
     }
 
     /// <summary>An in-toto v1 statement for <paramref name="subject"/> with a predicate from a JSON file.</summary>

@@ -30,7 +30,7 @@ internal static class VerifyCommands
             foreach (var artifact in artifacts)
             {
                 var path = bundlePath?.FullName ?? artifact.FullName + ".sigstore.json";
-                var record = VerifyOne(console, verifier, path, new VerificationPolicy(ArtifactPolicy.FromFile(artifact.FullName), identity), artifact.Name);
+                var record = VerifyOne(console, verifier, path, new VerificationPolicy(ArtifactPolicy.FromFile(artifact.FullName, ByteProgress.For(console, "hashing " + artifact.Name, artifact.FullName)), identity), artifact.Name);
                 failures += record?.IsVerified == true ? 0 : 1;
                 if (record is not null)
                 {
@@ -53,7 +53,7 @@ internal static class VerifyCommands
         command.SetAction(async (parse, ct) =>
         {
             var verifier = new BundleVerifier(options.Material(parse));
-            var artifact = parse.GetValue(file) is { } f ? ArtifactPolicy.FromFile(f.FullName) : null;
+            var artifact = parse.GetValue(file) is { } f ? ArtifactPolicy.FromFile(f.FullName, ByteProgress.For(console, "hashing " + f.Name, f.FullName)) : null;
             var record = VerifyOne(console, verifier, parse.GetValue(bundle)!.FullName, new VerificationPolicy(artifact, options.Policy(parse)), null, requireDsse: true);
             if (record is not null)
             {

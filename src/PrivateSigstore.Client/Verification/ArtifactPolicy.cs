@@ -15,8 +15,12 @@ public abstract record ArtifactPolicy
     /// <summary>The artifact's bytes.</summary>
     public static ArtifactPolicy FromBytes(byte[] artifact) => new BytesArtifact(artifact ?? throw new ArgumentNullException(nameof(artifact)));
 
-    /// <summary>The artifact in a file, hashed when verified (the file is read once per verification).</summary>
-    public static ArtifactPolicy FromFile(string path) => new FileArtifact(path ?? throw new ArgumentNullException(nameof(path)));
+    /// <summary>
+    /// The artifact in a file, hashed when verified (streamed, read once per verification); <paramref name="progress"/>
+    /// receives the bytes hashed so far.
+    /// </summary>
+    public static ArtifactPolicy FromFile(string path, IProgress<long>? progress = null) =>
+        new FileArtifact(path ?? throw new ArgumentNullException(nameof(path)), progress);
 
     /// <summary>The artifact's digest only; Ed25519 (pure) signatures cannot be verified this way.</summary>
     public static ArtifactPolicy FromDigest(HashAlgorithm algorithm, byte[] digest) =>
@@ -91,11 +95,11 @@ public abstract record ArtifactPolicy
         internal override string Describe() => $"artifact ({Artifact.Length} bytes)";
     }
 
-    private sealed record FileArtifact(string Path) : ArtifactPolicy
+    private sealed record FileArtifact(string Path, IProgress<long>? Progress) : ArtifactPolicy
     {
         internal override byte[] Digest(HashAlgorithm algorithm)
         {
-            using var stream = File.OpenRead(Path);
+            using Stream stream = Progress is null ? File.OpenRead(Path) : new ProgressStream(File.OpenRead(Path), Progress);
             return Hash(algorithm, stream);
         }
 
