@@ -46,7 +46,7 @@ public sealed class BundleVerifier
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(policy);
-        var run = new Run(bundle, policy, _material, _options);
+        using var run = new Run(bundle, policy, _material, _options);
         var record = new VerificationRecord
         {
             VerificationTime = _options.TimeProvider.GetUtcNow(),
@@ -67,8 +67,14 @@ public sealed class BundleVerifier
     }
 
     /// <summary>The state of one verification, filled step by step.</summary>
-    private sealed class Run(Bundle bundle, VerificationPolicy policy, TrustedMaterial material, VerifierOptions options)
+    private sealed class Run(Bundle bundle, VerificationPolicy policy, TrustedMaterial material, VerifierOptions options) : IDisposable
     {
+        public void Dispose()
+        {
+            _key?.Dispose();
+            _leaf?.Dispose();
+        }
+
         private const int MaxTlogEntries = 32;
         private X509Certificate2? _leaf;
         private SignerKey? _key;
@@ -149,7 +155,7 @@ public sealed class BundleVerifier
                 try
                 {
                     _leaf = X509CertificateLoader.LoadCertificate(leafDer);
-                    _key = SignerKey.FromSubjectPublicKeyInfo(_leaf.PublicKey.ExportSubjectPublicKeyInfo());
+                    _key = SignerKey.FromCertificate(_leaf);
                 }
                 catch (Exception e) when (e is CryptographicException or WireFormatException)
                 {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using PrivateSigstore.Core.Bundle;
+using System.Security.Cryptography.X509Certificates;
 using HashAlgorithm = PrivateSigstore.Core.Bundle.HashAlgorithm;
 using PrivateSigstore.Core.Pem;
 using Ed25519 = PrivateSigstore.Core.Crypto.Ed25519;
@@ -11,45 +12,66 @@ namespace PrivateSigstore.Client.Verification;
 /// ASN.1 DER over the digest named by the curve's default (P-256 SHA-256, P-384 SHA-384, P-521 SHA-512) or by the
 /// message digest, RSA is PKCS#1 v1.5, Ed25519 is pure over the message.
 /// </summary>
-internal sealed class SignerKey
+internal sealed class SignerKey : IDisposable
 {
-    private readonly string _algorithmOid;
+    private readonly ECDsa? _ecdsa;
+    private readonly RSA? _rsa;
+    private readonly byte[]? _ed25519;
 
-    private SignerKey(byte[] spki)
+    private SignerKey(byte[] spki, ECDsa? ecdsa, RSA? rsa, byte[]? ed25519)
     {
         SubjectPublicKeyInfo = spki;
-        _algorithmOid = PublicKeyInfo.Validate(spki);
+        (_ecdsa, _rsa, _ed25519) = (ecdsa, rsa, ed25519);
     }
 
     public byte[] SubjectPublicKeyInfo { get; }
 
-    public bool IsEd25519 => _algorithmOid == PublicKeyInfo.Ed25519Oid;
+    public bool IsEd25519 => _ed25519 is not null;
 
-    public static SignerKey FromSubjectPublicKeyInfo(byte[] spki) => new(spki);
-
-    /// <summary>The digest algorithm the key's default signature scheme uses.</summary>
-    public HashAlgorithmName DefaultHash()
+    /// <summary>A policy key: validated as Go parses PKIX keys, imported once.</summary>
+    public static SignerKey FromSubjectPublicKeyInfo(byte[] spki)
     {
-        if (_algorithmOid != PublicKeyInfo.EcPublicKeyOid)
+        switch (PublicKeyInfo.Validate(spki))
         {
-            return HashAlgorithmName.SHA256;
+            case PublicKeyInfo.EcPublicKeyOid:
+                var ecdsa = ECDsa.Create();
+                ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
+                return new SignerKey(spki, ecdsa, null, null);
+            case PublicKeyInfo.RsaEncryptionOid:
+                var rsa = RSA.Create();
+                rsa.ImportSubjectPublicKeyInfo(spki, out _);
+                return new SignerKey(spki, null, rsa, null);
+            default:
+                return new SignerKey(spki, null, null, Ed25519.PublicKeyFromSubjectPublicKeyInfo(spki));
         }
-        using var key = ECDsa.Create();
-        key.ImportSubjectPublicKeyInfo(SubjectPublicKeyInfo, out _);
-        return key.KeySize switch
+    }
+
+    /// <summary>A certificate's key, imported once from the certificate (no second parse of the SPKI).</summary>
+    public static SignerKey FromCertificate(X509Certificate2 certificate)
+    {
+        var spki = certificate.PublicKey.ExportSubjectPublicKeyInfo();
+        return certificate.PublicKey.Oid.Value switch
         {
-            384 => HashAlgorithmName.SHA384,
-            521 => HashAlgorithmName.SHA512,
-            _ => HashAlgorithmName.SHA256,
+            PublicKeyInfo.EcPublicKeyOid => new SignerKey(spki, certificate.GetECDsaPublicKey(), null, null),
+            PublicKeyInfo.RsaEncryptionOid => new SignerKey(spki, null, certificate.GetRSAPublicKey(), null),
+            _ => FromSubjectPublicKeyInfo(spki),
         };
     }
+
+    /// <summary>The digest algorithm the key's default signature scheme uses.</summary>
+    public HashAlgorithmName DefaultHash() => _ecdsa?.KeySize switch
+    {
+        384 => HashAlgorithmName.SHA384,
+        521 => HashAlgorithmName.SHA512,
+        _ => HashAlgorithmName.SHA256,
+    };
 
     /// <summary>Verifies a signature over <paramref name="message"/>, hashing it with the key's default digest.</summary>
     public bool VerifyMessage(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
-        if (IsEd25519)
+        if (_ed25519 is not null)
         {
-            return Ed25519.Verify(Ed25519.PublicKeyFromSubjectPublicKeyInfo(SubjectPublicKeyInfo), message, signature);
+            return Ed25519.Verify(_ed25519, message, signature);
         }
         var hash = DefaultHash();
         return VerifyDigest(hash, Hash(hash, message), signature);
@@ -60,28 +82,20 @@ internal sealed class SignerKey
     {
         try
         {
-            switch (_algorithmOid)
-            {
-                case PublicKeyInfo.EcPublicKeyOid:
-                    {
-                        using var key = ECDsa.Create();
-                        key.ImportSubjectPublicKeyInfo(SubjectPublicKeyInfo, out _);
-                        return key.VerifyHash(digest, signature, DSASignatureFormat.Rfc3279DerSequence);
-                    }
-                case PublicKeyInfo.RsaEncryptionOid:
-                    {
-                        using var key = RSA.Create();
-                        key.ImportSubjectPublicKeyInfo(SubjectPublicKeyInfo, out _);
-                        return key.VerifyHash(digest, signature, hash, RSASignaturePadding.Pkcs1);
-                    }
-                default:
-                    return false;
-            }
+            return _ecdsa?.VerifyHash(digest, signature, DSASignatureFormat.Rfc3279DerSequence)
+                ?? _rsa?.VerifyHash(digest, signature, hash, RSASignaturePadding.Pkcs1)
+                ?? false;
         }
         catch (CryptographicException)
         {
             return false;
         }
+    }
+
+    public void Dispose()
+    {
+        _ecdsa?.Dispose();
+        _rsa?.Dispose();
     }
 
     internal static HashAlgorithmName ToHashName(HashAlgorithm algorithm) => algorithm switch
@@ -90,11 +104,6 @@ internal sealed class SignerKey
         HashAlgorithm.Sha2_512 => HashAlgorithmName.SHA512,
         _ => HashAlgorithmName.SHA256,
     };
-
-    internal static HashAlgorithm FromHashName(HashAlgorithmName name) =>
-        name == HashAlgorithmName.SHA384 ? HashAlgorithm.Sha2_384
-        : name == HashAlgorithmName.SHA512 ? HashAlgorithm.Sha2_512
-        : HashAlgorithm.Sha2_256;
 
     private static byte[] Hash(HashAlgorithmName hash, ReadOnlySpan<byte> data) =>
         hash == HashAlgorithmName.SHA384 ? SHA384.HashData(data)
