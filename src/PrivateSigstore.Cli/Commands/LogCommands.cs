@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Client;
 using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Merkle;
@@ -210,7 +211,7 @@ internal static class LogCommands
         {
             return await action(new RekorClient(SigningServices.HttpClient, url)).ConfigureAwait(false);
         }
-        catch (RekorClientException e)
+        catch (ServiceClientException e)
         {
             await console.Error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
             return ExitCodes.NotVerified;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PrivateSigstore.Client;
 using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Client.Signing;
 using PrivateSigstore.Core;
@@ -69,7 +70,7 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
         {
             material = await KeylessSigning.CreateAsync(fulcio, token, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is FulcioClientException or ArgumentException or HttpRequestException)
+        catch (Exception e) when (e is ServiceClientException or ArgumentException or HttpRequestException)
         {
             await console.Error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
             return ExitCodes.NotVerified;
@@ -99,7 +100,7 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
             bundle = inToto ? await signer.AttestAsync(material, data, cancellationToken: ct).ConfigureAwait(false)
                 : await signer.SignBlobAsync(material, data, ct).ConfigureAwait(false);
         }
-        catch (RekorClientException e)
+        catch (ServiceClientException e)
         {
             await console.Error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
             return ExitCodes.NotVerified;

@@ -43,25 +43,6 @@ public sealed record RekorEntry(string Uuid, byte[] Body, long IntegratedTime, s
     }
 }
 
-/// <summary>A Rekor v1 API call failed; <see cref="StatusCode"/> is the HTTP status (0 for transport errors).</summary>
-public sealed class RekorClientException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public RekorClientException(string message, int statusCode = 0, Exception? inner = null) : base(message, inner) => StatusCode = statusCode;
-
-    /// <summary>Creates the exception.</summary>
-    public RekorClientException() : this("Rekor request failed") { }
-
-    /// <summary>Creates the exception.</summary>
-    public RekorClientException(string message) : this(message, 0) { }
-
-    /// <summary>Creates the exception.</summary>
-    public RekorClientException(string message, Exception innerException) : this(message, 0, innerException) { }
-
-    /// <summary>The HTTP status, or 0.</summary>
-    public int StatusCode { get; }
-}
-
 /// <summary>
 /// A client of the Rekor v1 REST API (rekor <c>openapi.yaml</c>): log info, entries by index or UUID, consistency
 /// proofs and entry creation. Responses are bounded to <see cref="MaxResponseBytes"/>.
@@ -98,7 +79,7 @@ public sealed class RekorClient
     {
         using var response = await _http.GetAsync(new Uri(_baseUrl, "api/v1/log/publicKey"), cancellationToken).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        return response.IsSuccessStatusCode ? text : throw new RekorClientException($"GET publicKey: HTTP {(int)response.StatusCode}: {text}", (int)response.StatusCode);
+        return response.IsSuccessStatusCode ? text : throw new ServiceClientException($"GET publicKey: HTTP {(int)response.StatusCode}: {text}", (int)response.StatusCode);
     }
 
     /// <summary><c>GET /api/v1/log/entries?logIndex=</c>.</summary>
@@ -138,26 +119,26 @@ public sealed class RekorClient
         }
         catch (HttpRequestException e)
         {
-            throw new RekorClientException($"{method} {path}: {e.Message}", 0, e);
+            throw new ServiceClientException($"{method} {path}: {e.Message}", 0, e);
         }
         using (response)
         {
             if (response.Content.Headers.ContentLength > MaxResponseBytes)
             {
-                throw new RekorClientException($"{method} {path}: response larger than {MaxResponseBytes} bytes", (int)response.StatusCode);
+                throw new ServiceClientException($"{method} {path}: response larger than {MaxResponseBytes} bytes", (int)response.StatusCode);
             }
             var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw new RekorClientException($"{method} {path}: HTTP {(int)response.StatusCode}: {ErrorMessage(bytes)}", (int)response.StatusCode);
+                throw new ServiceClientException($"{method} {path}: HTTP {(int)response.StatusCode}: {ErrorMessage(bytes)}", (int)response.StatusCode);
             }
             try
             {
-                return JsonNode.Parse(bytes) ?? throw new RekorClientException($"{method} {path}: empty response");
+                return JsonNode.Parse(bytes) ?? throw new ServiceClientException($"{method} {path}: empty response");
             }
             catch (JsonException e)
             {
-                throw new RekorClientException($"{method} {path}: response is not JSON: {e.Message}", (int)response.StatusCode, e);
+                throw new ServiceClientException($"{method} {path}: response is not JSON: {e.Message}", (int)response.StatusCode, e);
             }
         }
     }
@@ -193,13 +174,13 @@ public sealed class RekorClient
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            throw new RekorClientException($"malformed Rekor entry response: {e.Message}", 0, e);
+            throw new ServiceClientException($"malformed Rekor entry response: {e.Message}", 0, e);
         }
     }
 
     private static string Text(JsonNode node, string name) =>
-        node[name]?.GetValue<string>() ?? throw new RekorClientException($"Rekor response lacks \"{name}\"");
+        node[name]?.GetValue<string>() ?? throw new ServiceClientException($"Rekor response lacks \"{name}\"");
 
     private static long Number(JsonNode node, string name) =>
-        node[name]?.GetValue<long>() ?? throw new RekorClientException($"Rekor response lacks \"{name}\"");
+        node[name]?.GetValue<long>() ?? throw new ServiceClientException($"Rekor response lacks \"{name}\"");
 }

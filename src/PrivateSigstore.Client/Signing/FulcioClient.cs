@@ -7,25 +7,6 @@ using PrivateSigstore.Keys;
 
 namespace PrivateSigstore.Client.Signing;
 
-/// <summary>A Fulcio call failed; <see cref="StatusCode"/> is the HTTP status (0 for transport errors).</summary>
-public sealed class FulcioClientException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public FulcioClientException(string message, int statusCode = 0, Exception? inner = null) : base(message, inner) => StatusCode = statusCode;
-
-    /// <summary>Creates the exception.</summary>
-    public FulcioClientException() : this("Fulcio request failed") { }
-
-    /// <summary>Creates the exception.</summary>
-    public FulcioClientException(string message) : this(message, 0) { }
-
-    /// <summary>Creates the exception.</summary>
-    public FulcioClientException(string message, Exception innerException) : this(message, 0, innerException) { }
-
-    /// <summary>The HTTP status, or 0.</summary>
-    public int StatusCode { get; }
-}
-
 /// <summary>
 /// A client of Fulcio's <c>POST /api/v2/signingCert</c> (upstream wire format, reference/fulcio.md §1.1): the token in
 /// the body and the Authorization header, the public key as PEM, and the proof of possession signed over the
@@ -73,11 +54,11 @@ public sealed class FulcioClient
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (body.Length > MaxResponseBytes)
         {
-            throw new FulcioClientException("Fulcio response too large", (int)response.StatusCode);
+            throw new ServiceClientException("Fulcio response too large", (int)response.StatusCode);
         }
         if (!response.IsSuccessStatusCode)
         {
-            throw new FulcioClientException($"Fulcio signingCert: HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}", (int)response.StatusCode);
+            throw new ServiceClientException($"Fulcio signingCert: HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}", (int)response.StatusCode);
         }
         return ReadChain(body);
     }
@@ -88,13 +69,13 @@ public sealed class FulcioClient
         {
             var json = JsonNode.Parse(body)!;
             var certificate = json["signedCertificateEmbeddedSct"] ?? json["signedCertificateDetachedSct"]
-                ?? throw new FulcioClientException("Fulcio response holds no certificate");
+                ?? throw new ServiceClientException("Fulcio response holds no certificate");
             var pems = certificate["chain"]!["certificates"]!.AsArray().Select(p => p!.GetValue<string>());
             return [.. pems.Select(p => GoPem.DecodeCertificates(p + "\n", 1)[0])];
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or Core.WireFormatException)
         {
-            throw new FulcioClientException($"malformed Fulcio response: {e.Message}", 0, e);
+            throw new ServiceClientException($"malformed Fulcio response: {e.Message}", 0, e);
         }
     }
 }
