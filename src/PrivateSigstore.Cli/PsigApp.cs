@@ -19,6 +19,7 @@ public static class PsigApp
             ConformanceCommands.SignBundle(console),
             ConformanceCommands.VerifyBundle(console),
             LogCommands.Log(console),
+            TrustedRootCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

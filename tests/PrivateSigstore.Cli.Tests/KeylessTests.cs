@@ -151,29 +151,12 @@ public sealed class KeylessTests(RekorFixture rekor) : IClassFixture<RekorFixtur
                 b => b.Logging.ClearProviders(), ct, Ct);
             await fulcio.StartAsync(Ct);
             var url = fulcio.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
-            using var http = new HttpClient();
-            var bundle = JsonNode.Parse(await http.GetStringAsync(new Uri(url + "/api/v2/trustBundle"), Ct))!;
-            var chain = bundle["chains"]![0]!["certificates"]!.AsArray()
-                .Select(p => new JsonObject { ["rawBytes"] = Convert.ToBase64String(Core.Pem.GoPem.DecodeCertificates(p!.GetValue<string>(), 1)[0]) });
-            var start = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-            var root = JsonNode.Parse(rekor.TrustedRootJson)!;
-            root["certificateAuthorities"] = new JsonArray(new JsonObject
-            {
-                ["subject"] = new JsonObject { ["organization"] = "test", ["commonName"] = "test" },
-                ["uri"] = url,
-                ["certChain"] = new JsonObject { ["certificates"] = new JsonArray([.. chain]) },
-                ["validFor"] = new JsonObject { ["start"] = start },
-            });
-            var ctSpki = ct.Key.ExportSubjectPublicKeyInfo();
-            root["ctlogs"] = new JsonArray(new JsonObject
-            {
-                ["baseUrl"] = "http://ct.invalid",
-                ["hashAlgorithm"] = "SHA2_256",
-                ["publicKey"] = new JsonObject { ["rawBytes"] = Convert.ToBase64String(ctSpki), ["keyDetails"] = "PKIX_ECDSA_P256_SHA_256", ["validFor"] = new JsonObject { ["start"] = start } },
-                ["logId"] = new JsonObject { ["keyId"] = Convert.ToBase64String(SHA256.HashData(ctSpki)) },
-            });
+            // The trusted root comes from the running services through psig itself (plus the CT key, which is configuration).
+            var ctKeyPath = Path.Combine(dir, "ctlog.pub");
+            await File.WriteAllTextAsync(ctKeyPath, Core.Pem.GoPem.EncodePublicKey(ct.Key.ExportSubjectPublicKeyInfo()), Ct);
             var rootPath = Path.Combine(dir, "trusted_root.json");
-            await File.WriteAllTextAsync(rootPath, root.ToJsonString(), Ct);
+            var made = await Psig.RunAsync("trusted-root", "--rekor-url", rekor.Url, "--fulcio-url", url, "--ctlog-public-key", ctKeyPath, "--out", rootPath);
+            Assert.True(made.ExitCode == 0, made.Error);
             return new KeylessStack(idp, fulcio, ct, rsa, url, rootPath);
         }
 
