@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Client.Trust;
 using PrivateSigstore.Core.Pem;
-using PrivateSigstore.Core.Trust;
 using PrivateSigstore.Rekor;
 
 namespace PrivateSigstore.Cli.Tests;
@@ -48,26 +47,7 @@ public sealed class RekorFixture : IAsyncLifetime
         SigningKeySpki = key.ExportSubjectPublicKeyInfo();
         await File.WriteAllTextAsync(PublicKeyPath, GoPem.EncodePublicKey(SigningKeySpki));
         using var http = new HttpClient();
-        var logKey = GoPem.DecodePublicKey(await http.GetStringAsync(new Uri(Url + "/api/v1/log/publicKey")));
-        var root = new TrustedRoot
-        {
-            MediaType = TrustedRootMediaType.V0_1,
-            Tlogs =
-            [
-                new TransparencyLogInstance
-                {
-                    BaseUrl = Url,
-                    HashAlgorithm = Core.Bundle.HashAlgorithm.Sha2_256,
-                    PublicKey = new PublicKeyMaterial
-                    {
-                        RawBytes = logKey,
-                        KeyDetails = PublicKeyDetails.PkixEcdsaP256Sha256,
-                        ValidFor = new TimeRange { Start = ProtoTimestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)) },
-                    },
-                    LogId = new LogId { KeyId = SHA256.HashData(logKey) },
-                },
-            ],
-        };
+        var root = await TrustedRootBuilder.FromServicesAsync(http, new Uri(Url), null, [], DateTimeOffset.UtcNow.AddHours(-1), TestContext.Current.CancellationToken);
         TrustedRootJson = Core.Trust.TrustedRootJson.Serialize(root, indented: true);
         await File.WriteAllTextAsync(TrustedRootPath, TrustedRootJson);
     }
