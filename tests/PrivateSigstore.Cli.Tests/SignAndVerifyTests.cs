@@ -97,7 +97,24 @@ public sealed class SignAndVerifyTests(RekorFixture rekor) : IClassFixture<Rekor
         Assert.Contains("artifact-digest", mismatch.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Unreadable_bundle_exits_1_and_still_writes_a_record()
+    {
+        var artifact = rekor.NewFile("artifact.txt", "x\n");
+        var bundle = rekor.NewFile("broken.sigstore.json", "{\"mediaType\": ");
+        var record = artifact + ".record.json";
+
+        var verify = await Psig.RunAsync("verify-blob", artifact, "--bundle", bundle, "--key", rekor.PublicKeyPath, "--trusted-root", rekor.TrustedRootPath, "--record", record);
+
+        Assert.Equal(1, verify.ExitCode);
+        using var json = JsonDocument.Parse(File.ReadAllText(record));
+        Assert.Equal("not-verified", json.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal("bundle-format", json.RootElement.GetProperty("failedStep").GetString());
+    }
+
     [Theory]
+    [InlineData("sign-bundle", "--identity-token", "t", "--bundle", "b.json", "x.txt")]
+    [InlineData("trusted-root", "--rekor-url", "not a url")]
     [InlineData("verify-blob", "x.txt", "--key", "k.pem", "--certificate-identity", "a@b")]
     [InlineData("verify-blob", "x.txt", "--certificate-identity", "a@b")]
     [InlineData("verify-blob", "x.txt", "--certificate-identity", "a@b", "--certificate-identity-regexp", "a", "--certificate-oidc-issuer", "https://i")]

@@ -64,7 +64,7 @@ internal static class VerifyCommands
         return command;
     }
 
-    /// <summary>Verifies one bundle file; prints "Verified OK" or the failure; null when the bundle cannot be read.</summary>
+    /// <summary>Verifies one bundle file; prints "Verified OK" or the failure; null only when the artifact cannot be read.</summary>
     internal static VerificationRecord? VerifyOne(CliConsole console, BundleVerifier verifier, string bundlePath, VerificationPolicy policy, string? label, bool requireDsse = false)
     {
         var prefix = label is null ? "" : label + ": ";
@@ -77,12 +77,12 @@ internal static class VerifyCommands
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or WireFormatException)
         {
             console.Error.WriteLine($"{prefix}Error: cannot read bundle {Path.GetFileName(bundlePath)}: {e.Message}");
-            return null;
+            return verifier.Unreadable($"cannot read bundle {Path.GetFileName(bundlePath)}: {e.Message}", policy);
         }
         if (requireDsse && bundle.DsseEnvelope is null)
         {
             console.Error.WriteLine($"{prefix}Error: the bundle holds no DSSE attestation");
-            return null;
+            return verifier.Unreadable("the bundle holds no DSSE attestation", policy);
         }
         try
         {

@@ -39,6 +39,22 @@ public sealed class BundleVerifier
         return failure is null ? record : throw failure;
     }
 
+    /// <summary>
+    /// The record of a bundle that could not even be read (malformed JSON, bad base64, I/O): not verified, failed at
+    /// <see cref="VerificationStep.BundleFormat"/>, with the policy that would have applied.
+    /// </summary>
+    public VerificationRecord Unreadable(string reason, VerificationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new VerificationRecord
+        {
+            VerificationTime = _options.TimeProvider.GetUtcNow(),
+            Policy = Describe(policy),
+            FailedStep = VerificationException.StepName(VerificationStep.BundleFormat),
+            Reason = reason,
+        };
+    }
+
     /// <summary>Verifies and always returns the record (its <see cref="VerificationRecord.Verdict"/> says how it went).</summary>
     public VerificationRecord Audit(Bundle bundle, VerificationPolicy policy) => Audit(bundle, policy, out _);
 
@@ -51,7 +67,7 @@ public sealed class BundleVerifier
         {
             VerificationTime = _options.TimeProvider.GetUtcNow(),
             BundleMediaType = bundle.MediaType,
-            Policy = (policy.Artifact?.Describe() ?? "no artifact") + "; " + policy.Identity.Describe(),
+            Policy = Describe(policy),
         };
         try
         {
@@ -65,6 +81,8 @@ public sealed class BundleVerifier
             return run.Fill(record) with { FailedStep = VerificationException.StepName(e.Step), Reason = e.Reason };
         }
     }
+
+    private static string Describe(VerificationPolicy policy) => (policy.Artifact?.Describe() ?? "no artifact") + "; " + policy.Identity.Describe();
 
     /// <summary>The state of one verification, filled step by step.</summary>
     private sealed class Run(Bundle bundle, VerificationPolicy policy, TrustedMaterial material, VerifierOptions options) : IDisposable
