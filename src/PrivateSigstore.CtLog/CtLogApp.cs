@@ -32,7 +32,7 @@ public static partial class CtLogApp
 
         var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
         var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.CtLog");
-        var policy = new CtChainPolicy(LoadRoots(options), options.AllowedExtKeyUsages, options.MaxChainLength);
+        var policy = new CtChainPolicy(LoadRoots(options), options.AllowedExtKeyUsages(), options.MaxChainLength);
         if (policy.Roots.Count == 0) NoRoots(logger);
         var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "ctlog-key.pem"), logger);
         // SCT verifiers (sigstore-js, sigstore-python, Core's SctVerification) take ECDSA P-256 CT log keys.

@@ -48,10 +48,35 @@ public sealed class CtLogOptions
     public string? RootsPem { get; set; }
 
     /// <summary>
-    /// EKUs the leaf may carry (ctfe / TesseraCT --ext_key_usages): one of these, or anyExtendedKeyUsage, or no EKU
-    /// extension at all (Go x509 treats that as any usage). An empty list accepts every EKU.
+    /// EKUs the leaf may carry, comma-separated (ctfe / TesseraCT --ext_key_usages): dotted OIDs or the names
+    /// CodeSigning, ServerAuth, ClientAuth, EmailProtection, TimeStamping. The leaf must carry one of them, or
+    /// anyExtendedKeyUsage, or no EKU extension at all (Go x509 treats that as any usage). "Any" (or empty) accepts
+    /// every EKU. Default: CodeSigning, what Fulcio issues.
     /// </summary>
-    public List<string> AllowedExtKeyUsages { get; set; } = [CodeSigningEku];
+    public string ExtKeyUsages { get; set; } = "CodeSigning";
+
+    /// <summary>The OIDs of <see cref="ExtKeyUsages"/>; empty means any.</summary>
+    public IReadOnlyList<string> AllowedExtKeyUsages()
+    {
+        var list = new List<string>();
+        foreach (var item in ExtKeyUsages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var oid = item.ToUpperInvariant() switch
+            {
+                "ANY" => null,
+                "CODESIGNING" => CodeSigningEku,
+                "SERVERAUTH" => "1.3.6.1.5.5.7.3.1",
+                "CLIENTAUTH" => "1.3.6.1.5.5.7.3.2",
+                "EMAILPROTECTION" => "1.3.6.1.5.5.7.3.4",
+                "TIMESTAMPING" => "1.3.6.1.5.5.7.3.8",
+                _ when item.All(c => char.IsAsciiDigit(c) || c == '.') && item.Contains('.', StringComparison.Ordinal) => item,
+                _ => throw new ArgumentException($"CtLog:ExtKeyUsages: '{item}' is neither a dotted OID nor a known EKU name"),
+            };
+            if (oid is null) return [];
+            list.Add(oid);
+        }
+        return list;
+    }
 
     /// <summary>Longest accepted chain, leaf included.</summary>
     public int MaxChainLength { get; set; } = DefaultMaxChainLength;
@@ -83,7 +108,7 @@ public sealed class CtLogOptions
         if (Storage is not ("Sqlite" or "Postgres")) throw new ArgumentException("CtLog:Storage must be Sqlite or Postgres");
         if (Storage == "Postgres" && string.IsNullOrWhiteSpace(PostgresConnectionString)) throw new ArgumentException("CtLog:PostgresConnectionString is required with Storage=Postgres (set it in the environment: CtLog__PostgresConnectionString)");
         if (RootsPemFile is not null && !File.Exists(RootsPemFile)) throw new ArgumentException($"CtLog:RootsPemFile {RootsPemFile} does not exist");
-        if (AllowedExtKeyUsages.Any(o => string.IsNullOrWhiteSpace(o) || !o.All(c => char.IsAsciiDigit(c) || c == '.'))) throw new ArgumentException("CtLog:AllowedExtKeyUsages must be dotted OIDs");
+        _ = AllowedExtKeyUsages();
         if (MaxChainLength is < 1 or > 32) throw new ArgumentException("CtLog:MaxChainLength must be in 1..32");
         if (MaxRequestBytes is < 1024 or > 16 * 1024 * 1024) throw new ArgumentException("CtLog:MaxRequestBytes must be in 1 KiB..16 MiB");
         if (MaxGetEntries is < 1 or > 1000) throw new ArgumentException("CtLog:MaxGetEntries must be in 1..1000");
