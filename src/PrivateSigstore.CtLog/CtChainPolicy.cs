@@ -1,6 +1,5 @@
-using System.Formats.Asn1;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Certificates;
 using PrivateSigstore.Core.Ct;
@@ -46,23 +45,36 @@ public sealed record AcceptedChain(CtLogEntryType EntryType, byte[] Certificate,
 /// <summary>
 /// What the log accepts (RFC 6962 §3.1, ctfe handlers.go / chain_validation.go): a chain in which every certificate is
 /// signed by the next, ending in (or issued by) a configured root; a leaf with an allowed EKU; a poisoned leaf for
-/// add-pre-chain and an unpoisoned one for add-chain.
+/// add-pre-chain and an unpoisoned one for add-chain. Certificates are read with Core's <see cref="ParsedCertificate"/>
+/// and issuer keys are imported once and cached (the intermediates repeat on every submission), which keeps a check
+/// to two signature verifications and a few microseconds of parsing.
 /// </summary>
 public sealed class CtChainPolicy
 {
     private const string AnyEku = "2.5.29.37.0";
     private const string PrecertSigningEku = "1.3.6.1.4.1.11129.2.4.4";
-    private readonly List<X509Certificate2> _roots;
+    private const int MaxCachedKeys = 1024;
+    private readonly List<ParsedCertificate> _roots;
     private readonly HashSet<string> _allowedEkus;
     private readonly int _maxChainLength;
+    private readonly ConcurrentDictionary<string, AsymmetricAlgorithm> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _verifiedLinks = new(StringComparer.Ordinal);
 
     /// <summary>Creates the policy over the trusted roots (DER).</summary>
+    /// <exception cref="ArgumentException">A root is not a strict-DER certificate.</exception>
     public CtChainPolicy(IEnumerable<byte[]> rootsDer, IEnumerable<string> allowedEkus, int maxChainLength)
     {
         ArgumentNullException.ThrowIfNull(rootsDer);
         ArgumentNullException.ThrowIfNull(allowedEkus);
-        _roots = [.. rootsDer.Select(X509CertificateLoader.LoadCertificate)];
-        Roots = [.. _roots.Select(r => r.RawData)];
+        try
+        {
+            _roots = [.. rootsDer.Select(ParsedCertificate.Parse)];
+        }
+        catch (WireFormatException ex)
+        {
+            throw new ArgumentException($"a trusted root is not a DER certificate: {ex.Reason}", nameof(rootsDer), ex);
+        }
+        Roots = [.. _roots.Select(r => r.Der)];
         _allowedEkus = [.. allowedEkus];
         _maxChainLength = maxChainLength;
     }
@@ -80,9 +92,7 @@ public sealed class CtChainPolicy
         {
             var label = rest[fields.Label];
             if (!label.SequenceEqual("CERTIFICATE")) throw new ArgumentException($"the roots PEM holds a {label} block; only CERTIFICATE blocks are allowed");
-            var der = Convert.FromBase64String(rest[fields.Base64Data].ToString());
-            _ = X509CertificateLoader.LoadCertificate(der);
-            roots.Add(der);
+            roots.Add(Convert.FromBase64String(rest[fields.Base64Data].ToString()));
             rest = rest[fields.Location.End.Value..];
         }
         return roots;
@@ -96,38 +106,38 @@ public sealed class CtChainPolicy
         // RFC 6962 §4.1: the chain holds at least the leaf; ours is bounded.
         if (submitted.Count == 0) throw new CtSubmissionException("chain is empty");
         if (submitted.Count > _maxChainLength) throw new CtSubmissionException($"chain has {submitted.Count} certificates; at most {_maxChainLength} are accepted");
-        var certs = new List<X509Certificate2>(submitted.Count + 1);
+        var certs = new List<ParsedCertificate>(submitted.Count + 1);
         for (var i = 0; i < submitted.Count; i++) certs.Add(Parse(submitted[i], i));
 
         // Each certificate is signed by the next one, which must be a CA (RFC 5280 §6.1 path rules, as x509.Verify).
         for (var i = 0; i + 1 < certs.Count; i++)
         {
-            if (!IssuedBy(submitted[i], certs[i], certs[i + 1])) throw new CtSubmissionException($"certificate {i} in the chain is not signed by certificate {i + 1}");
+            if (!(i > 0 ? IssuedByCached(certs[i], certs[i + 1]) : IssuedBy(certs[i], certs[i + 1]))) throw new CtSubmissionException($"certificate {i} in the chain is not signed by certificate {i + 1}");
         }
 
         // The chain ends in a trusted root, or its last certificate is issued by one (which is then appended, as ctfe does).
         var last = certs[^1];
-        if (!_roots.Any(r => r.RawData.AsSpan().SequenceEqual(last.RawData)))
+        if (!_roots.Any(r => r.Der.AsSpan().SequenceEqual(last.Der)))
         {
-            var root = _roots.FirstOrDefault(r => IssuedBy(last.RawData, last, r))
+            var root = _roots.FirstOrDefault(r => IssuedByCached(last, r))
                 ?? throw new CtSubmissionException("chain does not end in (or chain to) a trusted root");
             certs.Add(root);
         }
 
         var leaf = certs[0];
         CheckExtKeyUsage(leaf);
-        var chain = certs.Select(c => c.RawData).ToList();
-        var poisoned = PoisonOf(leaf);
+        var chain = certs.Select(c => c.Der).ToList();
+        var poison = leaf.Extension(SigstoreOids.CtPoison);
         if (!precert)
         {
             // add-chain takes final certificates only (RFC 6962 §4.1).
-            if (poisoned is not null) throw new CtSubmissionException("add-chain: the leaf is a precertificate (it carries the CT poison extension); use add-pre-chain");
+            if (poison is not null) throw new CtSubmissionException("add-chain: the leaf is a precertificate (it carries the CT poison extension); use add-pre-chain");
             return new AcceptedChain(CtLogEntryType.X509, chain[0], null, CtExtraData.ForX509([.. chain.Skip(1)]), chain);
         }
 
         // add-pre-chain: the leaf carries the critical poison extension (RFC 6962 §3.1).
-        if (poisoned is null) throw new CtSubmissionException("add-pre-chain: the leaf has no CT poison extension (1.3.6.1.4.1.11129.2.4.3); use add-chain");
-        if (poisoned == false) throw new CtSubmissionException("add-pre-chain: the CT poison extension must be critical");
+        if (poison is null) throw new CtSubmissionException("add-pre-chain: the leaf has no CT poison extension (1.3.6.1.4.1.11129.2.4.3); use add-chain");
+        if (!poison.Critical) throw new CtSubmissionException("add-pre-chain: the CT poison extension must be critical");
         if (certs.Count < 2) throw new CtSubmissionException("add-pre-chain: the precertificate's issuer is missing");
         // A Precertificate Signing Certificate would require rewriting the TBS issuer (RFC 6962 §3.1); Fulcio signs
         // precertificates with the issuing CA itself, so such chains are refused rather than half supported.
@@ -139,90 +149,111 @@ public sealed class CtChainPolicy
         }
         catch (WireFormatException ex)
         {
-            throw new CtSubmissionException($"add-pre-chain: cannot remove the poison extension: {ex.Message}");
+            throw new CtSubmissionException($"add-pre-chain: cannot remove the poison extension: {ex.Reason}");
         }
-        var issuerKeyHash = SHA256.HashData(certs[1].PublicKey.ExportSubjectPublicKeyInfo());
+        var issuerKeyHash = SHA256.HashData(certs[1].SubjectPublicKeyInfo);
         return new AcceptedChain(CtLogEntryType.Precert, tbs, issuerKeyHash, CtExtraData.ForPrecert(chain[0], [.. chain.Skip(1)]), chain);
     }
 
-    private static X509Certificate2 Parse(byte[] der, int position)
+    private static ParsedCertificate Parse(byte[] der, int position)
     {
         try
         {
             // Strict DER at every depth: the clients that verify SCTs re-parse these bytes with DER-only parsers.
-            StrictDer.Validate(der);
-            return X509CertificateLoader.LoadCertificate(der);
+            return ParsedCertificate.Parse(der);
         }
-        catch (Exception ex) when (ex is WireFormatException or AsnContentException or CryptographicException)
+        catch (WireFormatException)
         {
             throw new CtSubmissionException($"certificate {position} in the chain is not a valid DER X.509 certificate");
         }
     }
 
-    private static bool IssuedBy(byte[] der, X509Certificate2 cert, X509Certificate2 issuer)
+    /// <summary>
+    /// <see cref="IssuedBy"/> for CA certificates, remembered: the same intermediate → root link arrives with every
+    /// submission, so its signature is checked once (only successes are kept; the key is both certificates' hashes).
+    /// </summary>
+    private bool IssuedByCached(ParsedCertificate cert, ParsedCertificate issuer)
     {
-        if (!cert.IssuerName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData)) return false;
-        // The issuer must be a CA (RFC 5280 §4.2.1.9); a v1 self-signed root without extensions is accepted as ctfe's x509 does.
-        var bc = issuer.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
-        if (bc is { CertificateAuthority: false }) return false;
+        Span<byte> both = stackalloc byte[64];
+        SHA256.HashData(cert.Der, both[..32]);
+        SHA256.HashData(issuer.Der, both[32..]);
+        var id = Convert.ToBase64String(both);
+        if (_verifiedLinks.ContainsKey(id)) return true;
+        if (!IssuedBy(cert, issuer)) return false;
+        if (_verifiedLinks.Count >= MaxCachedKeys) _verifiedLinks.Clear();
+        _verifiedLinks.TryAdd(id, true);
+        return true;
+    }
+
+    private bool IssuedBy(ParsedCertificate cert, ParsedCertificate issuer)
+    {
+        if (!cert.Issuer.Span.SequenceEqual(issuer.Subject.Span)) return false;
         try
         {
-            var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
-            var tbs = outer.ReadEncodedValue();
-            var algorithm = outer.ReadSequence().ReadObjectIdentifier();
-            var signature = outer.ReadBitString(out _);
-            return algorithm switch
+            // The issuer must be a CA (RFC 5280 §4.2.1.9); a v1 root without extensions is accepted as Go's x509 does.
+            if (issuer.IsCertificateAuthority() == false) return false;
+            return cert.SignatureAlgorithm switch
             {
-                "1.2.840.10045.4.3.2" => VerifyEcdsa(issuer, tbs.Span, signature, HashAlgorithmName.SHA256),
-                "1.2.840.10045.4.3.3" => VerifyEcdsa(issuer, tbs.Span, signature, HashAlgorithmName.SHA384),
-                "1.2.840.10045.4.3.4" => VerifyEcdsa(issuer, tbs.Span, signature, HashAlgorithmName.SHA512),
-                "1.2.840.113549.1.1.11" => VerifyRsa(issuer, tbs.Span, signature, HashAlgorithmName.SHA256),
-                "1.2.840.113549.1.1.12" => VerifyRsa(issuer, tbs.Span, signature, HashAlgorithmName.SHA384),
-                "1.2.840.113549.1.1.13" => VerifyRsa(issuer, tbs.Span, signature, HashAlgorithmName.SHA512),
+                "1.2.840.10045.4.3.2" => VerifyEcdsa(issuer, cert, HashAlgorithmName.SHA256),
+                "1.2.840.10045.4.3.3" => VerifyEcdsa(issuer, cert, HashAlgorithmName.SHA384),
+                "1.2.840.10045.4.3.4" => VerifyEcdsa(issuer, cert, HashAlgorithmName.SHA512),
+                "1.2.840.113549.1.1.11" => VerifyRsa(issuer, cert, HashAlgorithmName.SHA256),
+                "1.2.840.113549.1.1.12" => VerifyRsa(issuer, cert, HashAlgorithmName.SHA384),
+                "1.2.840.113549.1.1.13" => VerifyRsa(issuer, cert, HashAlgorithmName.SHA512),
                 _ => false,
             };
         }
-        catch (Exception ex) when (ex is AsnContentException or CryptographicException)
+        catch (Exception ex) when (ex is WireFormatException or CryptographicException)
         {
             return false;
         }
     }
 
-    private static bool VerifyEcdsa(X509Certificate2 issuer, ReadOnlySpan<byte> tbs, byte[] signature, HashAlgorithmName hash)
+    private bool VerifyEcdsa(ParsedCertificate issuer, ParsedCertificate cert, HashAlgorithmName hash) =>
+        Key(issuer, "ec:", static spki =>
+        {
+            var key = ECDsa.Create();
+            key.ImportSubjectPublicKeyInfo(spki, out _);
+            return key;
+        }) is ECDsa ec && ec.VerifyData(cert.Tbs.Span, cert.Signature, hash, DSASignatureFormat.Rfc3279DerSequence);
+
+    private bool VerifyRsa(ParsedCertificate issuer, ParsedCertificate cert, HashAlgorithmName hash) =>
+        Key(issuer, "rsa:", static spki =>
+        {
+            var key = RSA.Create();
+            key.ImportSubjectPublicKeyInfo(spki, out _);
+            return key;
+        }) is RSA rsa && rsa.VerifyData(cert.Tbs.Span, cert.Signature, hash, RSASignaturePadding.Pkcs1);
+
+    /// <summary>The issuer's public key, imported once (bounded cache; a key that does not import throws CryptographicException).</summary>
+    private AsymmetricAlgorithm Key(ParsedCertificate issuer, string kind, Func<byte[], AsymmetricAlgorithm> import)
     {
-        using var key = issuer.GetECDsaPublicKey();
-        return key is not null && key.VerifyData(tbs, signature, hash, DSASignatureFormat.Rfc3279DerSequence);
+        var id = kind + Convert.ToBase64String(issuer.SubjectPublicKeyInfo);
+        if (_keys.TryGetValue(id, out var key)) return key;
+        key = import(issuer.SubjectPublicKeyInfo);
+        // Keys of unknown chains are not kept for ever: a full cache starts over (the configured CAs are re-imported at once).
+        if (_keys.Count >= MaxCachedKeys) _keys.Clear();
+        return _keys.GetOrAdd(id, key);
     }
 
-    private static bool VerifyRsa(X509Certificate2 issuer, ReadOnlySpan<byte> tbs, byte[] signature, HashAlgorithmName hash)
-    {
-        using var key = issuer.GetRSAPublicKey();
-        return key is not null && key.VerifyData(tbs, signature, hash, RSASignaturePadding.Pkcs1);
-    }
-
-    private void CheckExtKeyUsage(X509Certificate2 leaf)
+    private void CheckExtKeyUsage(ParsedCertificate leaf)
     {
         if (_allowedEkus.Count == 0) return;
         var ekus = Ekus(leaf);
         // No EKU extension means any usage, and anyExtendedKeyUsage matches every usage (Go x509.Verify KeyUsages, as ctfe).
-        if (ekus is null || ekus.Contains(AnyEku) || ekus.Overlaps(_allowedEkus)) return;
+        if (ekus is null || ekus.Contains(AnyEku) || ekus.Any(_allowedEkus.Contains)) return;
         throw new CtSubmissionException($"the leaf's extended key usages ({string.Join(", ", ekus)}) include none of the accepted ones ({string.Join(", ", _allowedEkus)})");
     }
 
-    private static HashSet<string>? Ekus(X509Certificate2 cert)
+    private static IReadOnlyList<string>? Ekus(ParsedCertificate cert)
     {
-        var ext = cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        if (ext is null) return null;
-        return [.. ext.EnhancedKeyUsages.Cast<Oid>().Select(o => o.Value ?? "")];
-    }
-
-    /// <summary>Null without the poison extension, else whether it is critical.</summary>
-    private static bool? PoisonOf(X509Certificate2 cert)
-    {
-        foreach (var e in cert.Extensions)
+        try
         {
-            if (e.Oid?.Value == SigstoreOids.CtPoison) return e.Critical;
+            return cert.ExtendedKeyUsages();
         }
-        return null;
+        catch (WireFormatException ex)
+        {
+            throw new CtSubmissionException($"a certificate's extended key usage extension is malformed: {ex.Reason}");
+        }
     }
 }
