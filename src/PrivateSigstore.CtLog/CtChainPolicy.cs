@@ -45,7 +45,7 @@ public sealed record AcceptedChain(CtLogEntryType EntryType, byte[] Certificate,
 /// <summary>
 /// What the log accepts (RFC 6962 §3.1, ctfe handlers.go / chain_validation.go): a chain in which every certificate is
 /// signed by the next, ending in (or issued by) a configured root; a leaf with an allowed EKU; a poisoned leaf for
-/// add-pre-chain and an unpoisoned one for add-chain. Certificates are read with Core's <see cref="ParsedCertificate"/>
+/// add-pre-chain and an unpoisoned one for add-chain. Certificates are read with Core's <see cref="DerCertificate"/>
 /// and issuer keys are imported once and cached (the intermediates repeat on every submission), which keeps a check
 /// to two signature verifications and a few microseconds of parsing.
 /// </summary>
@@ -54,7 +54,7 @@ public sealed class CtChainPolicy
     private const string AnyEku = "2.5.29.37.0";
     private const string PrecertSigningEku = "1.3.6.1.4.1.11129.2.4.4";
     private const int MaxCachedKeys = 1024;
-    private readonly List<ParsedCertificate> _roots;
+    private readonly List<DerCertificate> _roots;
     private readonly HashSet<string> _allowedEkus;
     private readonly int _maxChainLength;
     private readonly ConcurrentDictionary<string, AsymmetricAlgorithm> _keys = new(StringComparer.Ordinal);
@@ -68,7 +68,7 @@ public sealed class CtChainPolicy
         ArgumentNullException.ThrowIfNull(allowedEkus);
         try
         {
-            _roots = [.. rootsDer.Select(ParsedCertificate.Parse)];
+            _roots = [.. rootsDer.Select(DerCertificate.Parse)];
         }
         catch (WireFormatException ex)
         {
@@ -106,7 +106,7 @@ public sealed class CtChainPolicy
         // RFC 6962 §4.1: the chain holds at least the leaf; ours is bounded.
         if (submitted.Count == 0) throw new CtSubmissionException("chain is empty");
         if (submitted.Count > _maxChainLength) throw new CtSubmissionException($"chain has {submitted.Count} certificates; at most {_maxChainLength} are accepted");
-        var certs = new List<ParsedCertificate>(submitted.Count + 1);
+        var certs = new List<DerCertificate>(submitted.Count + 1);
         for (var i = 0; i < submitted.Count; i++) certs.Add(Parse(submitted[i], i));
 
         // Each certificate is signed by the next one, which must be a CA (RFC 5280 §6.1 path rules, as x509.Verify).
@@ -155,12 +155,12 @@ public sealed class CtChainPolicy
         return new AcceptedChain(CtLogEntryType.Precert, tbs, issuerKeyHash, CtExtraData.ForPrecert(chain[0], [.. chain.Skip(1)]), chain);
     }
 
-    private static ParsedCertificate Parse(byte[] der, int position)
+    private static DerCertificate Parse(byte[] der, int position)
     {
         try
         {
             // Strict DER at every depth: the clients that verify SCTs re-parse these bytes with DER-only parsers.
-            return ParsedCertificate.Parse(der);
+            return DerCertificate.Parse(der);
         }
         catch (WireFormatException)
         {
@@ -172,7 +172,7 @@ public sealed class CtChainPolicy
     /// <see cref="IssuedBy"/> for CA certificates, remembered: the same intermediate → root link arrives with every
     /// submission, so its signature is checked once (only successes are kept; the key is both certificates' hashes).
     /// </summary>
-    private bool IssuedByCached(ParsedCertificate cert, ParsedCertificate issuer)
+    private bool IssuedByCached(DerCertificate cert, DerCertificate issuer)
     {
         Span<byte> both = stackalloc byte[64];
         SHA256.HashData(cert.Der, both[..32]);
@@ -185,7 +185,7 @@ public sealed class CtChainPolicy
         return true;
     }
 
-    private bool IssuedBy(ParsedCertificate cert, ParsedCertificate issuer)
+    private bool IssuedBy(DerCertificate cert, DerCertificate issuer)
     {
         if (!cert.Issuer.Span.SequenceEqual(issuer.Subject.Span)) return false;
         try
@@ -209,7 +209,7 @@ public sealed class CtChainPolicy
         }
     }
 
-    private bool VerifyEcdsa(ParsedCertificate issuer, ParsedCertificate cert, HashAlgorithmName hash) =>
+    private bool VerifyEcdsa(DerCertificate issuer, DerCertificate cert, HashAlgorithmName hash) =>
         Key(issuer, "ec:", static spki =>
         {
             var key = ECDsa.Create();
@@ -217,7 +217,7 @@ public sealed class CtChainPolicy
             return key;
         }) is ECDsa ec && ec.VerifyData(cert.Tbs.Span, cert.Signature, hash, DSASignatureFormat.Rfc3279DerSequence);
 
-    private bool VerifyRsa(ParsedCertificate issuer, ParsedCertificate cert, HashAlgorithmName hash) =>
+    private bool VerifyRsa(DerCertificate issuer, DerCertificate cert, HashAlgorithmName hash) =>
         Key(issuer, "rsa:", static spki =>
         {
             var key = RSA.Create();
@@ -226,7 +226,7 @@ public sealed class CtChainPolicy
         }) is RSA rsa && rsa.VerifyData(cert.Tbs.Span, cert.Signature, hash, RSASignaturePadding.Pkcs1);
 
     /// <summary>The issuer's public key, imported once (bounded cache; a key that does not import throws CryptographicException).</summary>
-    private AsymmetricAlgorithm Key(ParsedCertificate issuer, string kind, Func<byte[], AsymmetricAlgorithm> import)
+    private AsymmetricAlgorithm Key(DerCertificate issuer, string kind, Func<byte[], AsymmetricAlgorithm> import)
     {
         var id = kind + Convert.ToBase64String(issuer.SubjectPublicKeyInfo);
         if (_keys.TryGetValue(id, out var key)) return key;
@@ -236,7 +236,7 @@ public sealed class CtChainPolicy
         return _keys.GetOrAdd(id, key);
     }
 
-    private void CheckExtKeyUsage(ParsedCertificate leaf)
+    private void CheckExtKeyUsage(DerCertificate leaf)
     {
         if (_allowedEkus.Count == 0) return;
         var ekus = Ekus(leaf);
@@ -245,7 +245,7 @@ public sealed class CtChainPolicy
         throw new CtSubmissionException($"the leaf's extended key usages ({string.Join(", ", ekus)}) include none of the accepted ones ({string.Join(", ", _allowedEkus)})");
     }
 
-    private static IReadOnlyList<string>? Ekus(ParsedCertificate cert)
+    private static IReadOnlyList<string>? Ekus(DerCertificate cert)
     {
         try
         {

@@ -13,14 +13,14 @@ public sealed record CertificateExtension(string Oid, bool Critical, ReadOnlyMem
 /// The fields of a strict-DER X.509 certificate that path checks need (RFC 5280 §4.1), read with
 /// <see cref="System.Formats.Asn1"/> in a few microseconds, without creating a platform certificate object.
 /// </summary>
-public sealed class ParsedCertificate
+public sealed class DerCertificate
 {
     private static readonly Asn1Tag VersionTag = new(TagClass.ContextSpecific, 0, isConstructed: true);
     private static readonly Asn1Tag ExtensionsTag = new(TagClass.ContextSpecific, 3, isConstructed: true);
     private const string BasicConstraintsOid = "2.5.29.19";
     private const string ExtendedKeyUsageOid = "2.5.29.37";
 
-    private ParsedCertificate() { }
+    private DerCertificate() { }
 
     /// <summary>The certificate DER.</summary>
     public byte[] Der { get; private init; } = [];
@@ -78,7 +78,7 @@ public sealed class ParsedCertificate
 
     /// <summary>Parses a certificate that is strict DER at every depth (<see cref="StrictDer"/>).</summary>
     /// <exception cref="WireFormatException">The input is not a strict-DER X.509 certificate.</exception>
-    public static ParsedCertificate Parse(byte[] der)
+    public static DerCertificate Parse(byte[] der)
     {
         ArgumentNullException.ThrowIfNull(der);
         try
@@ -124,7 +124,7 @@ public sealed class ParsedCertificate
                     extensions.Add(new CertificateExtension(oid, critical, value));
                 }
             }
-            return new ParsedCertificate
+            return new DerCertificate
             {
                 Der = der,
                 Tbs = tbsEncoded,

@@ -5,8 +5,8 @@ using PrivateSigstore.Core.Tests.Ct;
 
 namespace PrivateSigstore.Core.Tests.Certificates;
 
-/// <summary>ParsedCertificate reads the same fields the platform's X509Certificate2 does.</summary>
-public sealed class ParsedCertificateTests
+/// <summary>DerCertificate reads the same fields the platform's X509Certificate2 does.</summary>
+public sealed class DerCertificateTests
 {
     [Fact]
     public void Fields_match_the_platform_parser()
@@ -14,7 +14,7 @@ public sealed class ParsedCertificateTests
         using var pki = new TestPki();
         var der = pki.IssuePrecert();
         using var platform = X509CertificateLoader.LoadCertificate(der);
-        var parsed = ParsedCertificate.Parse(der);
+        var parsed = DerCertificate.Parse(der);
         Assert.Equal(platform.IssuerName.RawData, parsed.Issuer.ToArray());
         Assert.Equal(platform.SubjectName.RawData, parsed.Subject.ToArray());
         Assert.Equal(platform.PublicKey.ExportSubjectPublicKeyInfo(), parsed.SubjectPublicKeyInfo);
@@ -32,7 +32,7 @@ public sealed class ParsedCertificateTests
     public void Basic_constraints_of_a_CA_and_no_EKU()
     {
         using var pki = new TestPki();
-        var parsed = ParsedCertificate.Parse(pki.Ca.RawData);
+        var parsed = DerCertificate.Parse(pki.Ca.RawData);
         Assert.True(parsed.IsCertificateAuthority());
         Assert.Null(parsed.ExtendedKeyUsages());
         Assert.Equal(parsed.Issuer.ToArray(), parsed.Subject.ToArray());
@@ -44,12 +44,12 @@ public sealed class ParsedCertificateTests
     [InlineData("300302010100")]
     [InlineData("3080020101 0000")]
     public void Malformed_input_is_a_wire_format_error(string hex) =>
-        Assert.Throws<WireFormatException>(() => ParsedCertificate.Parse(Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal))));
+        Assert.Throws<WireFormatException>(() => DerCertificate.Parse(Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal))));
 
     [Fact]
     public void Trailing_bytes_are_refused()
     {
         using var pki = new TestPki();
-        Assert.Throws<WireFormatException>(() => ParsedCertificate.Parse([.. pki.IssuePrecert(), 0x00]));
+        Assert.Throws<WireFormatException>(() => DerCertificate.Parse([.. pki.IssuePrecert(), 0x00]));
     }
 }
