@@ -209,28 +209,7 @@ public static partial class FulcioEndpoints
     };
 
     /// <summary>ct-go <c>AddChainResponse</c> JSON, as upstream puts in the detached SCT (pkg/ctl/utils.go).</summary>
-    internal static byte[] DetachedSctJson(SignedCertificateTimestamp sct)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("sct_version", sct.Version);
-            writer.WriteString("id", Convert.ToBase64String(sct.LogId));
-            writer.WriteNumber("timestamp", sct.Timestamp);
-            writer.WriteString("extensions", Convert.ToBase64String(sct.Extensions));
-            byte[] signature = new byte[4 + sct.Signature.Length];
-            signature[0] = sct.HashAlgorithm;
-            signature[1] = sct.SignatureAlgorithm;
-            signature[2] = (byte)(sct.Signature.Length >> 8);
-            signature[3] = (byte)sct.Signature.Length;
-            sct.Signature.CopyTo(signature, 4);
-            writer.WriteString("signature", Convert.ToBase64String(signature));
-            writer.WriteEndObject();
-        }
-
-        return stream.ToArray();
-    }
+    internal static byte[] DetachedSctJson(SignedCertificateTimestamp sct) => AddChainResponse.Serialize(sct);
 
     private static async Task<JsonDocument> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken) =>
         await JsonDocument.ParseAsync(context.Request.Body, ProtoJson.DocumentOptions, cancellationToken).ConfigureAwait(false);
