@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PrivateSigstore.Core.Pem;
+using PrivateSigstore.Core.Trust;
+using PrivateSigstore.CtLog;
+using PrivateSigstore.Fulcio;
+using PrivateSigstore.Fulcio.Ca;
+using PrivateSigstore.Keys;
+using PrivateSigstore.Rekor;
+
+namespace PrivateSigstore.Stack;
+
+/// <summary>One running service of the stack.</summary>
+/// <param name="Name">What it is.</param>
+/// <param name="Url">Its base URL.</param>
+public sealed record StackService(string Name, string Url);
+
+/// <summary>
+/// Runs the services in one process on loopback, each on its embedded defaults under one data directory: the CT log
+/// (trusting the CA's root), Rekor, and the CA (submitting precertificates to the CT log and checking its SCTs). On first
+/// start it creates the keys and the CA, and writes <c>trusted_root.json</c> and <c>signing_config.v0.2.json</c>; later
+/// starts reuse them.
+/// </summary>
+public sealed class StackHost : IAsyncDisposable
+{
+    /// <summary>File name of the trusted root clients are given.</summary>
+    public const string TrustedRootFile = "trusted_root.json";
+
+    /// <summary>File name of the signing config clients are given.</summary>
+    public const string SigningConfigFile = "signing_config.v0.2.json";
+
+    private readonly List<WebApplication> _apps;
+
+    private StackHost(List<WebApplication> apps, IReadOnlyList<StackService> services, string dataDirectory)
+    {
+        _apps = apps;
+        Services = services;
+        DataDirectory = dataDirectory;
+    }
+
+    /// <summary>The running services.</summary>
+    public IReadOnlyList<StackService> Services { get; }
+
+    /// <summary>The data directory (absolute).</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>Rekor's base URL.</summary>
+    public string RekorUrl => Url("Rekor");
+
+    /// <summary>The CA's base URL.</summary>
+    public string FulcioUrl => Url("Fulcio");
+
+    /// <summary>The CT log's base URL.</summary>
+    public string CtLogUrl => Url("CT log");
+
+    /// <summary>Path of the trusted root.</summary>
+    public string TrustedRootPath => Path.Combine(DataDirectory, TrustedRootFile);
+
+    /// <summary>Path of the signing config.</summary>
+    public string SigningConfigPath => Path.Combine(DataDirectory, SigningConfigFile);
+
+    private string Url(string prefix) => Services.First(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)).Url;
+
+    /// <summary>Creates what is missing, starts every service, and writes the trust files.</summary>
+    public static async Task<StackHost> StartAsync(StackOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var data = Path.GetFullPath(options.DataDirectory);
+        string fulcioDir = Directory.CreateDirectory(Path.Combine(data, "fulcio")).FullName;
+        string ctDir = Directory.CreateDirectory(Path.Combine(data, "ctlog")).FullName;
+        string rekorDir = Directory.CreateDirectory(Path.Combine(data, "rekor")).FullName;
+
+        int ctPort = Port(options.CtLogPort);
+        int rekorPort = Port(options.RekorPort);
+        int fulcioPort = Port(options.FulcioPort);
+        string ctUrl = $"http://{options.Host}:{ctPort}";
+        string rekorUrl = $"http://{options.Host}:{rekorPort}";
+        string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
+        string[] logging = ["--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:PrivateSigstore", options.LogLevel];
+
+        // 1. The CA first: the CT log must trust its root before the CA submits anything.
+        var fulcioOptions = new FulcioOptions { DataDirectory = fulcioDir };
+        X509Certificate2[] chain;
+        using (var ca = CaLoader.Load(fulcioOptions, NullLogger.Instance))
+        {
+            chain = [.. ca.Chain.Select(c => X509CertificateLoader.LoadCertificate(c.RawData))];
+        }
+
+        string rootsPath = Path.Combine(fulcioDir, "ca-root.pem");
+        File.WriteAllText(rootsPath, GoPem.Encode("CERTIFICATE", chain[^1].RawData));
+
+        // 2. The log keys: created once (development PEM keys, the services warn loudly), their public halves read here.
+        byte[] ctSpki = PublicKeyOf(Path.Combine(ctDir, "ctlog-key.pem"));
+        string ctPublicPath = Path.Combine(ctDir, "ctlog-public.pem");
+        File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
+        byte[] rekorSpki = PublicKeyOf(Path.Combine(rekorDir, "rekor-key.pem"));
+
+        var apps = new List<WebApplication>();
+        try
+        {
+            apps.Add(await CtLogApp.BuildAsync([
+                "--urls", ctUrl, "--CtLog:DataDirectory", ctDir, "--CtLog:RootsPemFile", rootsPath, .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
+            apps.Add(await RekorApp.BuildAsync([
+                "--urls", rekorUrl, "--Rekor:DataDirectory", rekorDir, "--Rekor:Hostname", $"{options.Host}:{rekorPort}", .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
+            string[] fulcioArgs =
+            [
+                "--urls", fulcioUrl, "--Fulcio:DataDirectory", fulcioDir,
+                "--Fulcio:CtLog:Url", ctUrl, "--Fulcio:CtLog:PublicKeyPath", ctPublicPath,
+                "--Fulcio:AllowHttpIssuers", options.AllowHttpIssuers ? "true" : "false",
+                .. options.FulcioConfigPath is { } config ? new[] { "--Fulcio:ConfigPath", Path.GetFullPath(config) } : [],
+                .. logging,
+            ];
+            apps.Add(await FulcioApp.BuildAsync(fulcioArgs, cancellationToken: cancellationToken).ConfigureAwait(false));
+            foreach (var app in apps)
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            foreach (var app in apps)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        var host = new StackHost(apps, [
+            new StackService("Fulcio-compatible CA", fulcioUrl),
+            new StackService("CT log (RFC 6962)", ctUrl),
+            new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl),
+        ], data);
+        host.WriteTrustFiles(chain, ctSpki, rekorSpki);
+        return host;
+    }
+
+    /// <summary>
+    /// Writes trusted_root.json and signing_config.v0.2.json. The validity of each key starts when it first appeared, so
+    /// a restart keeps old bundles verifiable: the files are rewritten only when a key or URL changed.
+    /// </summary>
+    private void WriteTrustFiles(X509Certificate2[] chain, byte[] ctSpki, byte[] rekorSpki)
+    {
+        var now = DateTimeOffset.UtcNow;
+        DateTimeOffset Since(string path) => File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero).AddMinutes(-1) : now;
+        var trustedRoot = TrustMaterialBuilder.TrustedRoot(
+            [new TrustedAuthority(FulcioUrl, [.. chain.Select(c => c.RawData)], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero))],
+            [new TrustedLog(RekorUrl, rekorSpki, Since(Path.Combine(DataDirectory, "rekor", "rekor-key.pem")))],
+            [new TrustedLog(CtLogUrl, ctSpki, Since(Path.Combine(DataDirectory, "ctlog", "ctlog-key.pem")))]);
+        string json = TrustedRootJson.Serialize(trustedRoot, indented: true);
+        if (!File.Exists(TrustedRootPath) || File.ReadAllText(TrustedRootPath) != json)
+        {
+            File.WriteAllText(TrustedRootPath, json);
+        }
+
+        string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(FulcioUrl, null, RekorUrl, new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
+        if (!File.Exists(SigningConfigPath) || File.ReadAllText(SigningConfigPath) != signing)
+        {
+            File.WriteAllText(SigningConfigPath, signing);
+        }
+    }
+
+    private static byte[] PublicKeyOf(string devKeyPath)
+    {
+        // The same file the service's SigningKeyFactory opens as its development key (created here on first start).
+        using var key = PemSigningKey.LoadOrCreate(devKeyPath, SigningAlgorithm.EcdsaP256Sha256, out _);
+        return key.SubjectPublicKeyInfo;
+    }
+
+    private static int Port(int configured)
+    {
+        if (configured != 0)
+        {
+            return configured;
+        }
+
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    /// <summary>Stops the services in reverse order (the CA before the logs it writes to), flushing queued log batches.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        for (int i = _apps.Count - 1; i >= 0; i--)
+        {
+            await _apps[i].StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        for (int i = _apps.Count - 1; i >= 0; i--)
+        {
+            await _apps[i].DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
