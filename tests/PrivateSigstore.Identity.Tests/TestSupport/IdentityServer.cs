@@ -78,9 +78,9 @@ public sealed class IdentityServer : IAsyncDisposable
     }
 
     /// <summary>Runs an <c>admin</c> command against this service's store, as the CLI does.</summary>
-    public async Task<(int Exit, string Output, string Error)> CliAsync(params string[] args) => await CliAsync(null, args);
+    public Task<(int Exit, string Output, string Error)> CliAsync(params string[] args) => CliWithInputAsync(null, args);
 
-    public async Task<(int Exit, string Output, string Error)> CliAsync(string? stdin, params string[] args)
+    public async Task<(int Exit, string Output, string Error)> CliWithInputAsync(string? stdin, params string[] args)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Identity:DataDirectory"] = DataDirectory }).Build();
         using var output = new StringWriter();
