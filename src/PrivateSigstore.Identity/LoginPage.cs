@@ -24,9 +24,13 @@ internal static class LoginPage
         AppendAntiforgery(html, tokens);
         html.Append("<input type=\"hidden\" name=\"returnUrl\" value=\"").Append(Encode(returnUrl)).Append("\">");
         html.Append("<label for=\"username\">Username</label>");
-        html.Append("<input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" required autofocus value=\"").Append(Encode(username ?? "")).Append("\">");
+        // After a failed attempt the username is kept and the focus goes to the password.
+        var focusPassword = !string.IsNullOrEmpty(username);
+        html.Append("<input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" required")
+            .Append(error is null ? "" : " aria-describedby=\"error\"").Append(focusPassword ? "" : " autofocus")
+            .Append(" value=\"").Append(Encode(username ?? "")).Append("\">");
         html.Append("<label for=\"password\">Password</label>");
-        html.Append("<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>");
+        html.Append("<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required").Append(focusPassword ? " autofocus" : "").Append('>');
         html.Append("<button type=\"submit\">Sign in</button></form>");
         return Page("Sign in", html.ToString(), status);
     }
