@@ -173,7 +173,8 @@ public sealed partial class IdentityAdmin(IdentityStoreContext store, IOpenIddic
             ClientSecret = secret,
             ClientType = ClientTypes.Confidential,
             DisplayName = spec.Subject,
-            Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
+            // sigstore/sigstore's client credentials flow asks for "openid email".
+            Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials, Permissions.Scopes.Email, Permissions.Scopes.Profile },
         };
         store.Workloads.Add(new WorkloadIdentity
         {

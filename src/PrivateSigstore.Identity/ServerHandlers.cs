@@ -6,9 +6,9 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace PrivateSigstore.Identity;
 
 /// <summary>
-/// What the CA needs in the tokens, beyond OpenIddict's defaults: ID tokens carry the audience the client vouches for
-/// (default <c>sigstore</c>, Fulcio's client ID) instead of the client_id (<c>azp</c> stays the client_id) when the
-/// principal names one (workloads; people's ID tokens keep aud = the public client's id, <c>sigstore</c>); and ID and
+/// What the CA needs in the tokens, beyond OpenIddict's defaults: workload ID tokens carry the audience the client
+/// vouches for (default <c>sigstore</c>, Fulcio's client ID) as well as the client_id (OpenIddict's default, which
+/// sigstore clients check), while people's ID tokens keep aud = the public client's id, <c>sigstore</c>; and ID and
 /// access tokens carry <c>nbf</c> = <c>iat</c> (OpenIddict writes no <c>nbf</c>).
 /// </summary>
 internal sealed class SigstoreTokenClaims : IOpenIddictServerHandler<ProcessSignInContext>
@@ -26,7 +26,10 @@ internal sealed class SigstoreTokenClaims : IOpenIddictServerHandler<ProcessSign
         {
             if (context.Principal is { } source && source.GetResources() is { Length: > 0 } resources)
             {
-                id.SetAudiences(resources);
+                // sigstore/sigstore's client credentials flow (cosign --fulcio-auth-flow client_credentials) verifies the
+                // id_token with go-oidc for aud = the client's own id before sending it to the CA, which wants "sigstore":
+                // the ID token names both.
+                id.SetAudiences(string.IsNullOrEmpty(context.ClientId) ? resources : resources.Append(context.ClientId).Distinct(StringComparer.Ordinal));
             }
             AddNotBefore(id);
         }

@@ -68,7 +68,7 @@ public sealed class AdminTests(IdentityFixture fixture) : IClassFixture<Identity
         {
             Assert.Equal("ci-builder", r["clientId"]!.GetValue<string>());
             Assert.Equal("https://ci.example.com/builders/app", r["subject"]!.GetValue<string>());
-            Assert.Equal("sigstore", r["audience"]!.GetValue<string>());
+            Assert.Equal("ci-builder sigstore", r["audience"]!.GetValue<string>());
         });
         (exit, output, _) = await Server.CliAsync("audit", "--client", "ci-builder", "--since", DateTimeOffset.UtcNow.AddHours(1).ToString("O"));
         Assert.Equal(0, exit);

@@ -48,11 +48,11 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     {
         var (status, body) = await ClientCredentialsAsync(fixture.Http, "ci-builder", fixture.BuilderSecret);
         Assert.Equal(HttpStatusCode.OK, status);
-        foreach (var name in new[] { "id_token", "access_token" })
+        foreach (var (name, audiences) in new[] { ("id_token", new[] { "sigstore", "ci-builder" }), ("access_token", ["sigstore"]) })
         {
             var token = await ValidateAsync(Server, body[name]!.GetValue<string>());
             Assert.Equal(Server.Issuer, token.Issuer);
-            Assert.Equal(["sigstore"], token.Audiences);
+            Assert.Equal(audiences, token.Audiences);
             Assert.Equal("https://ci.example.com/builders/app", token.Subject);
             Assert.Equal("platform/app", token.GetClaim("repository").Value);
             Assert.Equal("refs/heads/main", token.GetClaim("ref").Value);
@@ -62,6 +62,21 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
             Assert.False(token.TryGetClaim("email", out _));
         }
         Assert.InRange(body["expires_in"]!.GetValue<int>(), 298, 300);
+    }
+
+    [Fact]
+    public async Task Client_credentials_as_sigstore_clients_request_them()
+    {
+        // sigstore/sigstore pkg/oauthflow/client_credentials.go: scope "openid email", read id_token, verify it with
+        // go-oidc for aud = the client id; the CA then checks aud = "sigstore".
+        var (status, body) = await PostTokenAsync(fixture.Http, new Dictionary<string, string>
+        {
+            ["client_id"] = "mailer", ["client_secret"] = fixture.MailerSecret, ["scope"] = "openid email", ["grant_type"] = "client_credentials",
+        });
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        var raw = body["id_token"]!.GetValue<string>();
+        Assert.Equal("mailer", (await ValidateAsync(Server, raw, audience: "mailer")).GetPayloadValue<string>("azp"));
+        Assert.Equal("mailer@example.com", (await ValidateAsync(Server, raw, audience: "sigstore")).GetPayloadValue<string>("email"));
     }
 
     [Fact]
@@ -355,7 +370,7 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
         var rows = await Server.AdminAsync(a => a.QueryAuditAsync(null, "audited", 100, Ct));
         var row = Assert.Single(rows);
         Assert.Equal("https://ci.example.com/audited", row.Subject);
-        Assert.Equal("other-ca", row.Audience);
+        Assert.Equal("audited other-ca", row.Audience); // every audience of the issued tokens, sorted
         Assert.Equal("client_credentials", row.GrantType);
         Assert.Equal("id_token access_token", row.TokenTypes);
         Assert.True(row.IssuedAt > DateTimeOffset.UtcNow.AddMinutes(-5));
