@@ -97,6 +97,7 @@ public static class IdentityApp
             s.DisableAccessTokenEncryption();
             s.AddEventHandler(SigstoreTokenClaims.Descriptor);
             s.AddEventHandler(TokenAuditing.Descriptor);
+            s.AddEventHandler(DeviceCodeClientId.Descriptor);
             s.AddEventHandler(RetiredKeys.Descriptor);
             var aspNetCore = s.UseAspNetCore()
                 .EnableAuthorizationEndpointPassthrough()

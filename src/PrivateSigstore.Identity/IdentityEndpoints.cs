@@ -38,7 +38,7 @@ public static class IdentityEndpoints
     }
 
     // Authorization code flow (RFC 6749 §4.1 + PKCE, already checked by OpenIddict): a signed-in, enabled person gets a code.
-    private static async Task<IResult> AuthorizeAsync(HttpContext http, IdentityStoreContext store, CancellationToken ct)
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, IdentityStoreContext store, IdentityProviderOptions options, CancellationToken ct)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenID Connect request");
         var cookie = await http.AuthenticateAsync(IdentityApp.CookieScheme).ConfigureAwait(false);
@@ -54,12 +54,12 @@ public static class IdentityEndpoints
             var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);
             return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityApp.CookieScheme]);
         }
-        var principal = PersonPrincipal(user);
+        var principal = PersonPrincipal(user, options.PublicClientId);
         principal.SetScopes(request.GetScopes().Intersect([Scopes.OpenId, Scopes.Email, Scopes.Profile], StringComparer.Ordinal));
         return Results.SignIn(principal, authenticationScheme: OidcScheme);
     }
 
-    private static async Task<IResult> TokenAsync(HttpContext http, IdentityStoreContext store, CancellationToken ct)
+    private static async Task<IResult> TokenAsync(HttpContext http, IdentityStoreContext store, IdentityProviderOptions options, CancellationToken ct)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenID Connect request");
         if (request.IsClientCredentialsGrantType())
@@ -81,7 +81,7 @@ public static class IdentityEndpoints
             {
                 return Forbid(Errors.InvalidGrant, "the user is disabled or no longer exists");
             }
-            var principal = PersonPrincipal(user);
+            var principal = PersonPrincipal(user, options.PublicClientId);
             principal.SetScopes(result.Principal!.GetScopes());
             return Results.SignIn(principal, authenticationScheme: OidcScheme);
         }
@@ -89,7 +89,7 @@ public static class IdentityEndpoints
     }
 
     // Device flow (RFC 8628 §3.3): a signed-in person enters the user code shown on the device.
-    private static async Task<IResult> VerifyAsync(HttpContext http, IdentityStoreContext store, IAntiforgery antiforgery, CancellationToken ct)
+    private static async Task<IResult> VerifyAsync(HttpContext http, IdentityStoreContext store, IAntiforgery antiforgery, IdentityProviderOptions options, CancellationToken ct)
     {
         var cookie = await http.AuthenticateAsync(IdentityApp.CookieScheme).ConfigureAwait(false);
         var user = cookie.Succeeded ? await FindEnabledUserAsync(store, cookie.Principal?.Identity?.Name, ct).ConfigureAwait(false) : null;
@@ -113,7 +113,7 @@ public static class IdentityEndpoints
         {
             return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, "That code is invalid or has expired.", StatusCodes.Status400BadRequest);
         }
-        var principal = PersonPrincipal(user);
+        var principal = PersonPrincipal(user, options.PublicClientId);
         principal.SetScopes(result.Principal!.GetScopes());
         return Results.SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verify/done" }, OidcScheme);
     }
@@ -161,8 +161,8 @@ public static class IdentityEndpoints
         return user is { Disabled: false } ? user : null;
     }
 
-    /// <summary>A person's token claims: sub = username, the email and whether it is verified.</summary>
-    internal static ClaimsPrincipal PersonPrincipal(UserAccount user)
+    /// <summary>A person's token claims: sub = username, the email and whether it is verified; tokens for <paramref name="audience"/> (the public client).</summary>
+    internal static ClaimsPrincipal PersonPrincipal(UserAccount user, string audience)
     {
         var identity = new ClaimsIdentity(OidcScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Username);
@@ -174,7 +174,10 @@ public static class IdentityEndpoints
             identity.AddClaim(Claims.EmailVerified, user.EmailVerified);
         }
         identity.SetDestinations(_ => [Destinations.AccessToken, Destinations.IdentityToken]);
-        return new ClaimsPrincipal(identity);
+        var principal = new ClaimsPrincipal(identity);
+        // The access token is a JWT for the CA too (sigstore-python sends access_token, not id_token): aud = the public client.
+        principal.SetResources(audience);
+        return principal;
     }
 
     /// <summary>A workload's token claims: the identity it was registered with, and the audience it vouches for.</summary>

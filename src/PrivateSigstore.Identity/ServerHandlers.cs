@@ -49,6 +49,31 @@ internal sealed class SigstoreTokenClaims : IOpenIddictServerHandler<ProcessSign
     }
 }
 
+/// <summary>
+/// Device-code polls without a client_id are the public client's: sigstore/sigstore's device flow (cosign
+/// --fulcio-auth-flow device) omits it, as the public-good Dex accepts. The device code still has to have been issued to
+/// that client (OpenIddict checks the presenter), so this only fills in the one public client that may use the flow.
+/// </summary>
+internal sealed class DeviceCodeClientId(IdentityProviderOptions options) : IOpenIddictServerHandler<ExtractTokenRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ExtractTokenRequestContext>()
+        .UseSingletonHandler<DeviceCodeClientId>()
+        .SetOrder(int.MaxValue - 100_000)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public ValueTask HandleAsync(ExtractTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Request is { } request && request.IsDeviceCodeGrantType() && string.IsNullOrEmpty(request.ClientId)
+            && string.IsNullOrEmpty(request.ClientAssertion) && string.IsNullOrEmpty(request.ClientSecret))
+        {
+            request.ClientId = options.PublicClientId;
+        }
+        return default;
+    }
+}
+
 /// <summary>Writes an audit row (subject, client, time, audience, grant) for every token response of the token endpoint.</summary>
 internal sealed class TokenAuditing(IdentityStoreContext store, TimeProvider time) : IOpenIddictServerHandler<ProcessSignInContext>
 {

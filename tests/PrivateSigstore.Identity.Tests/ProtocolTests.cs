@@ -132,6 +132,34 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     }
 
     [Fact]
+    public async Task Code_flow_as_sigstore_python_runs_it()
+    {
+        // sigstore-python sigstore/oidc.py: redirect to http://localhost:<port>/auth/callback, token request with HTTP Basic
+        // ("sigstore", "") and no client_id in the body, and it sends the *access_token* to the CA.
+        using var browser = Server.NewBrowser();
+        using (var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword)) { }
+        var (verifier, challenge) = Pkce();
+        const string redirect = "http://localhost:47123/auth/callback";
+        var url = AuthorizeUrl(challenge).Replace(Uri.EscapeDataString(RedirectUri), Uri.EscapeDataString(redirect), StringComparison.Ordinal);
+        var code = Query(await FollowToClientAsync(browser, url))["code"];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code", ["redirect_uri"] = redirect, ["code"] = code, ["code_verifier"] = verifier,
+            }),
+        };
+        request.Headers.Authorization = new("Basic", Convert.ToBase64String("sigstore:"u8.ToArray()));
+        using var response = await fixture.Http.SendAsync(request, Ct);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+        var access = await ValidateAsync(Server, body["access_token"]!.GetValue<string>());
+        Assert.Equal(["sigstore"], access.Audiences);
+        Assert.Equal("alice@example.com", access.GetPayloadValue<string>("email"));
+        Assert.True(access.GetPayloadValue<bool>("email_verified"));
+    }
+
+    [Fact]
     public async Task Unverified_email_gives_email_verified_false()
     {
         var body = await PersonTokensAsync(Server, "bob", IdentityFixture.BobPassword);
@@ -267,6 +295,36 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
         Assert.Equal(HttpStatusCode.OK, status);
         var token = await ValidateAsync(Server, body["id_token"]!.GetValue<string>());
         Assert.Equal("alice", token.Subject);
+        Assert.Equal("alice@example.com", token.GetPayloadValue<string>("email"));
+    }
+
+    [Fact]
+    public async Task Device_flow_as_sigstore_clients_run_it()
+    {
+        // sigstore/sigstore pkg/oauthflow/device.go (cosign --fulcio-auth-flow device): a PKCE challenge on the device
+        // request; polls without client_id, with the verifier and scope sent as two values.
+        var (verifier, challenge) = Pkce();
+        var (device, deviceBody) = await PostFormAsync(fixture.Http, "/connect/device", new()
+        {
+            ["client_id"] = PublicClient, ["scope"] = "openid email", ["code_challenge_method"] = "S256", ["code_challenge"] = challenge,
+        });
+        Assert.True(device == HttpStatusCode.OK, deviceBody.ToJsonString());
+        var userCode = deviceBody["user_code"]!.GetValue<string>();
+        using var browser = Server.NewBrowser();
+        using (var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword)) { }
+        var (name, value) = Antiforgery(await browser.GetStringAsync("/connect/verify?user_code=" + Uri.EscapeDataString(userCode), Ct));
+        using (var verify = await browser.PostAsync("/connect/verify", new FormUrlEncodedContent(new Dictionary<string, string> { [name] = value, ["user_code"] = userCode }), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, verify.StatusCode);
+        }
+        using var poll = await fixture.Http.PostAsync("/connect/token", new FormUrlEncodedContent(
+        [
+            new("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), new("device_code", deviceBody["device_code"]!.GetValue<string>()),
+            new("scope", "openid"), new("scope", "email"), new("code_verifier", verifier),
+        ]), Ct);
+        var body = JsonNode.Parse(await poll.Content.ReadAsStringAsync(Ct))!;
+        Assert.True(poll.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+        var token = await ValidateAsync(Server, body["id_token"]!.GetValue<string>());
         Assert.Equal("alice@example.com", token.GetPayloadValue<string>("email"));
     }
 
