@@ -94,6 +94,21 @@ public sealed class AdminTests(IdentityFixture fixture) : IClassFixture<Identity
     }
 
     [Fact]
+    public async Task Passwords_are_stored_as_pbkdf2_sha512_hashes()
+    {
+        await Server.AdminAsync(a => a.AddUserAsync("frank", "frank's long password", null, false, Ct));
+        await using var scope = Server.App.Services.CreateAsyncScope();
+        var hash = Convert.FromBase64String((await scope.ServiceProvider.GetRequiredService<IdentityStoreContext>().Users.SingleAsync(u => u.Username == "frank", Ct)).PasswordHash);
+        // ASP.NET Core Identity v3 format: 0x01, PRF (2 = HMAC-SHA512), iterations, salt length, salt, 256-bit subkey.
+        Assert.Equal(0x01, hash[0]);
+        Assert.Equal(2u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(hash.AsSpan(1)));
+        Assert.Equal((uint)PasswordHashing.Iterations, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(hash.AsSpan(5)));
+        Assert.True(PasswordHashing.Iterations >= 210_000);
+        Assert.Equal(16u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(hash.AsSpan(9)));
+        Assert.Equal(13 + 16 + 32, hash.Length);
+    }
+
+    [Fact]
     public async Task Secrets_passwords_and_hashes_never_reach_the_logs()
     {
         await PersonTokensAsync(Server, "alice", IdentityFixture.AlicePassword);

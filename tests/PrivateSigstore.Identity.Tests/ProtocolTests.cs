@@ -136,17 +136,13 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     {
         // sigstore-python sigstore/oidc.py: redirect to http://localhost:<port>/auth/callback, token request with HTTP Basic
         // ("sigstore", "") and no client_id in the body, and it sends the *access_token* to the CA.
-        using var browser = Server.NewBrowser();
-        using (var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword)) { }
-        var (verifier, challenge) = Pkce();
         const string redirect = "http://localhost:47123/auth/callback";
-        var url = AuthorizeUrl(challenge).Replace(Uri.EscapeDataString(RedirectUri), Uri.EscapeDataString(redirect), StringComparison.Ordinal);
-        var code = Query(await FollowToClientAsync(browser, url))["code"];
+        using var signedIn = await CodeAsync(Server, "alice", IdentityFixture.AlicePassword, redirect);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                ["grant_type"] = "authorization_code", ["redirect_uri"] = redirect, ["code"] = code, ["code_verifier"] = verifier,
+                ["grant_type"] = "authorization_code", ["redirect_uri"] = redirect, ["code"] = signedIn.Code, ["code_verifier"] = signedIn.Verifier,
             }),
         };
         request.Headers.Authorization = new("Basic", Convert.ToBase64String("sigstore:"u8.ToArray()));
@@ -171,13 +167,8 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     [Fact]
     public async Task Authorization_request_without_a_code_challenge_is_refused()
     {
-        using var browser = Server.NewBrowser();
-        using var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword);
         // RFC 7636 §4.4.1: the server refuses; OpenIddict answers before trusting the redirect URI, so no redirect.
-        using var response = await browser.GetAsync(AuthorizeUrl(challenge: null), Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Null(response.Headers.Location);
-        var text = await response.Content.ReadAsStringAsync(Ct);
+        var text = await RefusedAuthorizationAsync(Server, AuthorizeUrl(challenge: null));
         Assert.Contains("error:invalid_request", text, StringComparison.Ordinal);
         Assert.Contains("'code_challenge' parameter is missing", text, StringComparison.Ordinal);
     }
@@ -185,12 +176,8 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     [Fact]
     public async Task Plain_code_challenge_method_is_refused()
     {
-        using var browser = Server.NewBrowser();
-        using var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword);
         var url = AuthorizeUrl("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqr").Replace("code_challenge_method=S256", "code_challenge_method=plain", StringComparison.Ordinal);
-        using var response = await browser.GetAsync(url, Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var text = await response.Content.ReadAsStringAsync(Ct);
+        var text = await RefusedAuthorizationAsync(Server, url);
         Assert.Contains("error:invalid_request", text, StringComparison.Ordinal);
         Assert.Contains("code_challenge_method", text, StringComparison.Ordinal);
     }
@@ -198,14 +185,8 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     [Fact]
     public async Task Token_request_without_the_code_verifier_is_refused()
     {
-        using var browser = Server.NewBrowser();
-        using var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword);
-        var (_, challenge) = Pkce();
-        var code = Query(await FollowToClientAsync(browser, AuthorizeUrl(challenge)))["code"];
-        var (status, body) = await PostTokenAsync(browser, new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = PublicClient, ["code"] = code, ["redirect_uri"] = RedirectUri,
-        });
+        using var signedIn = await CodeAsync(Server, "alice", IdentityFixture.AlicePassword);
+        var (status, body) = await PostTokenAsync(signedIn.Browser, Redemption(signedIn.Code, verifier: null));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("invalid_request", body["error"]!.GetValue<string>());
         Assert.Contains("code_verifier", body["error_description"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -214,15 +195,8 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     [Fact]
     public async Task Token_request_with_a_wrong_code_verifier_is_invalid_grant()
     {
-        using var browser = Server.NewBrowser();
-        using var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword);
-        var (_, challenge) = Pkce();
-        var code = Query(await FollowToClientAsync(browser, AuthorizeUrl(challenge)))["code"];
-        var (status, body) = await PostTokenAsync(browser, new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = PublicClient, ["code"] = code, ["redirect_uri"] = RedirectUri,
-            ["code_verifier"] = Pkce().Verifier,
-        });
+        using var signedIn = await CodeAsync(Server, "alice", IdentityFixture.AlicePassword);
+        var (status, body) = await PostTokenAsync(signedIn.Browser, Redemption(signedIn.Code, Pkce().Verifier));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("invalid_grant", body["error"]!.GetValue<string>());
     }
@@ -230,17 +204,11 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     [Fact]
     public async Task Replayed_authorization_code_is_invalid_grant()
     {
-        using var browser = Server.NewBrowser();
-        using var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword);
-        var (verifier, challenge) = Pkce();
-        var code = Query(await FollowToClientAsync(browser, AuthorizeUrl(challenge)))["code"];
-        var form = new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = PublicClient, ["code"] = code, ["redirect_uri"] = RedirectUri, ["code_verifier"] = verifier,
-        };
-        var (first, _) = await PostTokenAsync(browser, form);
+        using var signedIn = await CodeAsync(Server, "alice", IdentityFixture.AlicePassword);
+        var form = Redemption(signedIn.Code, signedIn.Verifier);
+        var (first, _) = await PostTokenAsync(signedIn.Browser, form);
         Assert.Equal(HttpStatusCode.OK, first);
-        var (status, body) = await PostTokenAsync(browser, form);
+        var (status, body) = await PostTokenAsync(signedIn.Browser, form);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("invalid_grant", body["error"]!.GetValue<string>());
     }
@@ -378,15 +346,9 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     public async Task Disabled_person_cannot_sign_in_or_redeem_a_code()
     {
         await Server.AdminAsync(a => a.AddUserAsync("dave", "dave's long password", "dave@example.com", true, Ct));
-        using var browser = Server.NewBrowser();
-        using (var login = await LoginAsync(browser, "dave", "dave's long password")) { }
-        var (verifier, challenge) = Pkce();
-        var code = Query(await FollowToClientAsync(browser, AuthorizeUrl(challenge)))["code"];
+        using var signedIn = await CodeAsync(Server, "dave", "dave's long password");
         await Server.AdminAsync(async a => { await a.DisableUserAsync("dave", Ct); return 0; });
-        var (status, body) = await PostTokenAsync(browser, new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = PublicClient, ["code"] = code, ["redirect_uri"] = RedirectUri, ["code_verifier"] = verifier,
-        });
+        var (status, body) = await PostTokenAsync(signedIn.Browser, Redemption(signedIn.Code, signedIn.Verifier));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("invalid_grant", body["error"]!.GetValue<string>());
         using var again = await LoginAsync(Server.NewBrowser(), "dave", "dave's long password");

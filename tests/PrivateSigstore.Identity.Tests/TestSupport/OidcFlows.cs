@@ -92,25 +92,54 @@ internal static partial class OidcFlows
     public static Dictionary<string, string> Query(Uri uri) => uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
         .Select(p => p.Split('=', 2)).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
 
+    /// <summary>A signed-in browser and the authorization code it got with a fresh PKCE challenge.</summary>
+    public sealed record SignedInCode(HttpClient Browser, string Code, string Verifier) : IDisposable
+    {
+        public void Dispose() => Browser.Dispose();
+    }
+
+    /// <summary>Signs in as a person and runs the authorization request with PKCE; returns the code (not yet redeemed).</summary>
+    public static async Task<SignedInCode> CodeAsync(IdentityServer server, string username, string password, string redirectUri = RedirectUri)
+    {
+        var browser = server.NewBrowser();
+        using (var login = await LoginAsync(browser, username, password))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        }
+        var (verifier, challenge) = Pkce();
+        var url = AuthorizeUrl(challenge).Replace(Uri.EscapeDataString(RedirectUri), Uri.EscapeDataString(redirectUri), StringComparison.Ordinal);
+        return new SignedInCode(browser, Query(await FollowToClientAsync(browser, url))["code"], verifier);
+    }
+
+    /// <summary>The public client's code redemption form (RFC 6749 §4.1.3 + RFC 7636 §4.5); no verifier when null.</summary>
+    public static Dictionary<string, string> Redemption(string code, string? verifier, string redirectUri = RedirectUri)
+    {
+        var form = new Dictionary<string, string> { ["grant_type"] = "authorization_code", ["client_id"] = PublicClient, ["code"] = code, ["redirect_uri"] = redirectUri };
+        if (verifier is not null)
+        {
+            form["code_verifier"] = verifier;
+        }
+        return form;
+    }
+
     /// <summary>Signs in as a person and runs the code flow with PKCE; returns the token response.</summary>
     public static async Task<JsonObject> PersonTokensAsync(IdentityServer server, string username, string password)
     {
-        using var browser = server.NewBrowser();
-        using var login = await LoginAsync(browser, username, password);
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        var (verifier, challenge) = Pkce();
-        var callback = await FollowToClientAsync(browser, AuthorizeUrl(challenge));
-        var code = Query(callback)["code"];
-        var (status, body) = await PostTokenAsync(browser, new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code",
-            ["client_id"] = PublicClient,
-            ["code"] = code,
-            ["redirect_uri"] = RedirectUri,
-            ["code_verifier"] = verifier,
-        });
+        using var signedIn = await CodeAsync(server, username, password);
+        var (status, body) = await PostTokenAsync(signedIn.Browser, Redemption(signedIn.Code, signedIn.Verifier));
         Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
         return body;
+    }
+
+    /// <summary>Requests <paramref name="url"/> signed in and expects OpenIddict's refusal page (400, no redirect); returns its text.</summary>
+    public static async Task<string> RefusedAuthorizationAsync(IdentityServer server, string url)
+    {
+        using var browser = server.NewBrowser();
+        using (await LoginAsync(browser, "alice", IdentityFixture.AlicePassword)) { }
+        using var response = await browser.GetAsync(url, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        return await response.Content.ReadAsStringAsync(Ct);
     }
 
     /// <summary>Validates a token with Microsoft.IdentityModel against the provider's discovery document and JWKS.</summary>
