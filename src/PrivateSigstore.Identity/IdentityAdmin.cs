@@ -23,6 +23,13 @@ public sealed record WorkloadClientSpec(string ClientId, string Subject)
     public IReadOnlyDictionary<string, string> Claims { get; init; } = new Dictionary<string, string>();
 }
 
+/// <summary>The demo identities created on a stack's first start, with their secrets (shown once).</summary>
+/// <param name="Username">The demo person.</param>
+/// <param name="Password">Their generated password.</param>
+/// <param name="ClientId">The demo workload client.</param>
+/// <param name="ClientSecret">Its generated secret.</param>
+public sealed record DemoIdentities(string Username, string Password, string ClientId, string ClientSecret);
+
 /// <summary>A person, as listed (never the hash).</summary>
 public sealed record UserSummary(string Username, string? Email, bool EmailVerified, bool Disabled, DateTimeOffset? LockedUntil, DateTimeOffset Created);
 
@@ -73,6 +80,23 @@ public sealed partial class IdentityAdmin(IdentityStoreContext store, IOpenIddic
         {
             await applications.UpdateAsync(existing, descriptor, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// For a stack's first start: creates the person <paramref name="username"/> (email <c>username@emailDomain</c>,
+    /// verified) and the workload client <paramref name="clientId"/> (sub <paramref name="workloadSubject"/>) when the store
+    /// has no people and no workloads yet, and returns their generated secrets; returns null when it has (secrets are
+    /// never shown twice).
+    /// </summary>
+    public async Task<DemoIdentities?> EnsureDemoIdentitiesAsync(string username, string emailDomain, string clientId, string workloadSubject, CancellationToken cancellationToken)
+    {
+        if (await store.Users.AnyAsync(cancellationToken).ConfigureAwait(false) || await store.Workloads.AnyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        var password = await AddUserAsync(username, null, $"{username}@{emailDomain}", emailVerified: true, cancellationToken).ConfigureAwait(false);
+        var secret = await AddClientAsync(new WorkloadClientSpec(clientId, workloadSubject), cancellationToken).ConfigureAwait(false);
+        return new DemoIdentities(username, password, clientId, secret);
     }
 
     /// <summary>Adds a person; returns the password (generated when <paramref name="password"/> is null), to show once.</summary>

@@ -146,6 +146,20 @@ public sealed class DeploymentTests(SoftHsmFixture hsm)
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz", Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task Demo_identities_are_created_once_and_work()
+    {
+        await using var server = await IdentityServer.StartAsync();
+        var demo = await server.AdminAsync(a => a.EnsureDemoIdentitiesAsync("demo", "example.com", "demo-workload", "http://127.0.0.1/workloads/demo", Ct));
+        Assert.NotNull(demo);
+        Assert.Null(await server.AdminAsync(a => a.EnsureDemoIdentitiesAsync("demo", "example.com", "demo-workload", "http://127.0.0.1/workloads/demo", Ct)));
+        var person = await PersonTokensAsync(server, demo.Username, demo.Password);
+        Assert.Equal("demo@example.com", (await ValidateAsync(server, person["id_token"]!.GetValue<string>())).GetPayloadValue<string>("email"));
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var (status, _) = await ClientCredentialsAsync(http, demo.ClientId, demo.ClientSecret);
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
     [Theory]
     [InlineData("--Identity:Storage", "Mongo", "Identity:Storage")]
     [InlineData("--Identity:Storage", "Postgres", "PostgresConnectionString")]
