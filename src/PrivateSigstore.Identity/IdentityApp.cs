@@ -55,6 +55,7 @@ public static class IdentityApp
         builder.Services.AddSingleton(retired);
         builder.Services.AddSingleton(new IssuerIdentity(issuer));
         builder.Services.AddScoped<UserSignIn>();
+        builder.Services.AddSingleton<IdentityMetrics>();
         builder.Services.AddHostedService<TokenPruning>();
         builder.Services.AddDataProtection()
             .SetApplicationName("PrivateSigstore.Identity")
@@ -112,6 +113,7 @@ public static class IdentityApp
 
         builder.Services.AddHealthChecks().AddCheck<IdentityReadiness>("store", tags: ["ready"]);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(IdentityMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());

@@ -118,7 +118,7 @@ public static class IdentityEndpoints
         return Results.SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verify/done" }, OidcScheme);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, IdentityMetrics metrics, CancellationToken ct)
     {
         if (!http.Request.HasFormContentType)
         {
@@ -137,6 +137,7 @@ public static class IdentityEndpoints
             return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Enter your username and password.", StatusCodes.Status400BadRequest);
         }
         var (outcome, user) = await signIn.SignInAsync(username, password, ct).ConfigureAwait(false);
+        metrics.SignIn(outcome);
         switch (outcome)
         {
             case SignInOutcome.Succeeded:

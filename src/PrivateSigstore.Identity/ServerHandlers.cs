@@ -75,7 +75,7 @@ internal sealed class DeviceCodeClientId(IdentityProviderOptions options) : IOpe
 }
 
 /// <summary>Writes an audit row (subject, client, time, audience, grant) for every token response of the token endpoint.</summary>
-internal sealed class TokenAuditing(IdentityStoreContext store, TimeProvider time) : IOpenIddictServerHandler<ProcessSignInContext>
+internal sealed class TokenAuditing(IdentityStoreContext store, TimeProvider time, IdentityMetrics metrics) : IOpenIddictServerHandler<ProcessSignInContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
         .UseScopedHandler<TokenAuditing>()
@@ -112,6 +112,7 @@ internal sealed class TokenAuditing(IdentityStoreContext store, TimeProvider tim
             TokenTypes = string.Join(' ', issued),
         });
         await store.SaveChangesAsync(context.CancellationToken).ConfigureAwait(false);
+        metrics.TokenIssued(context.Request?.GrantType ?? "");
     }
 }
 

@@ -401,7 +401,10 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     {
         Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync("/healthz", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync("/readyz", Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.GetAsync("/metrics", Ct)).StatusCode);
+        await ClientCredentialsAsync(fixture.Http, "ci-builder", fixture.BuilderSecret);
+        var metrics = await fixture.Http.GetStringAsync("/metrics", Ct);
+        Assert.Contains("privatesigstore_identity_token_responses", metrics, StringComparison.Ordinal);
+        Assert.Contains("grant_type=\"client_credentials\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
