@@ -166,7 +166,10 @@ public sealed class CtLogApiTests(CtLogFixture fixture) : IClassFixture<CtLogFix
         var ct = TestContext.Current.CancellationToken;
         Assert.Equal(HttpStatusCode.OK, (await Host.Http.GetAsync("/healthz", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Host.Http.GetAsync("/readyz", ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Host.Http.GetAsync("/metrics", ct)).StatusCode);
+        await Host.AddAsync("add-chain", Ca.Chain(Ca.Leaf()));
+        var metrics = await Host.Http.GetStringAsync("/metrics", ct);
+        Assert.Contains("privatesigstore_ctlog_submissions", metrics, StringComparison.Ordinal);
+        Assert.Contains("privatesigstore_log_tree_size", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
