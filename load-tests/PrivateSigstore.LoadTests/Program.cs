@@ -25,6 +25,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                        --mix entries=40,uuid=30,proofs=20,log=10  (entries = ?logIndex=, uuid = /entries/{uuid},
                        proofs = /log/proof, log = /log)  --uuids 1000 (entry ids to learn first)
                        --count 100000000  --timeout 30  --json <file>
+          fulcio-setup writes a token-signing key, its JWKS and a Fulcio issuer config (static JWKS, no network) to --dir
+          fulcio-issue POST /api/v2/signingCert as sigstore-js does (fresh P-256 key + proof per request, pre-minted tokens)
+                       --url http://127.0.0.1:5555 (loopback only)  --setup <dir from fulcio-setup>  --concurrency 64
+                       --duration 60  --warmup 0  --tokens 1000  --bodies 20000  --count 100000000  --timeout 30  --json <file>
           ct-add-pre-chain POST /ct/v1/add-pre-chain to a CT log: unique precertificate chains (poison, code signing) from a
                        load-test CA, built before the timed phase; --init only creates the CA in --ca-dir
                        --url http://127.0.0.1:6962 (loopback only)  --ca-dir ct-load-ca  --concurrency 64  --duration 30
@@ -40,6 +44,8 @@ try
         "log-append" => await LogAppendScenario.RunAsync(options),
         "rekor-append" => await RekorAppendScenario.RunAsync(options),
         "rekor-read" => await RekorReadScenario.RunAsync(options),
+        "fulcio-setup" => LoadIdentity.Setup(options),
+        "fulcio-issue" => await FulcioIssueScenario.RunAsync(options),
         "ct-add-pre-chain" => await CtAddPreChainScenario.RunAsync(options),
         _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
     };

@@ -62,17 +62,7 @@ public static class CtEndpoints
         {
             var accepted = log.Policy.Accept(chain, precert);
             var sct = await log.AddAsync(accepted, ct).ConfigureAwait(false);
-            return (Json(w =>
-            {
-                // ct.AddChainResponse: sct_version, id, timestamp, extensions, signature (a TLS DigitallySigned).
-                w.WriteStartObject();
-                w.WriteNumber("sct_version", sct.Version);
-                w.WriteBase64String("id", sct.LogId);
-                w.WriteNumber("timestamp", sct.Timestamp);
-                w.WriteBase64String("extensions", sct.Extensions);
-                w.WriteBase64String("signature", new Core.Ct.DigitallySigned(sct.HashAlgorithm, sct.SignatureAlgorithm, sct.Signature).Serialize());
-                w.WriteEndObject();
-            }), "sct");
+            return (Json(w => Core.Ct.AddChainResponse.Write(w, sct)), "sct");
         }
         catch (CtSubmissionException ex)
         {

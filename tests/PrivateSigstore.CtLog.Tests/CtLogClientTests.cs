@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using PrivateSigstore.Core.Ct;
-using PrivateSigstore.CtLog.Client;
+using PrivateSigstore.Fulcio.Ct;
 
 namespace PrivateSigstore.CtLog.Tests;
 
@@ -84,10 +84,10 @@ public sealed class CtLogClientTests(CtLogFixture fixture) : IClassFixture<CtLog
     }
 
     [Fact]
-    public void Malformed_answers_parse_to_null()
+    public void Malformed_answers_are_wire_format_errors()
     {
-        Assert.Null(CtLogClient.ParseAddChainResponse("{}"u8.ToArray()));
-        Assert.Null(CtLogClient.ParseAddChainResponse("not json"u8.ToArray()));
-        Assert.Null(CtLogClient.ParseAddChainResponse("{\"sct_version\":0,\"id\":\"AAAA\",\"timestamp\":1,\"extensions\":\"\",\"signature\":\"BAMAAA==\"}"u8.ToArray()));
+        Assert.Throws<Core.WireFormatException>(() => Core.Ct.AddChainResponse.Parse("{}"u8));
+        Assert.Throws<Core.WireFormatException>(() => Core.Ct.AddChainResponse.Parse("not json"u8));
+        Assert.Throws<Core.WireFormatException>(() => Core.Ct.AddChainResponse.Parse("{\"sct_version\":0,\"id\":\"AAAA\",\"timestamp\":1,\"extensions\":\"\",\"signature\":\"BAMAAA==\"}"u8));
     }
 }

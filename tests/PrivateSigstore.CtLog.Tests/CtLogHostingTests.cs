@@ -34,7 +34,7 @@ public sealed class CtLogHostingTests(SoftHsmFixture hsm)
         try
         {
             using var http = new HttpClient();
-            using var client = new Client.CtLogClient(http, new Uri($"http://127.0.0.1:{port}"), spki);
+            using var client = new Fulcio.Ct.CtLogClient(http, new Uri($"http://127.0.0.1:{port}"), spki);
             var (precert, serial, request) = ca.Precert();
             var sct = await client.AddPreChainAsync(ca.Chain(precert), Ct);
             using var logKey = ECDsa.Create();
@@ -66,7 +66,7 @@ public sealed class CtLogHostingTests(SoftHsmFixture hsm)
         try
         {
             using var http = new HttpClient();
-            using var client = new Client.CtLogClient(http, new Uri($"http://127.0.0.1:{port}/stack"));
+            using var client = new Fulcio.Ct.CtLogClient(http, new Uri($"http://127.0.0.1:{port}/stack"));
             var sct = await client.AddChainAsync(ca.Chain(ca.Leaf()), Ct);
             Assert.Equal(SignedCertificateTimestamp.V1, sct.Version);
             using var response = await http.GetAsync($"http://127.0.0.1:{port}/stack/ct/v1/get-roots", Ct);

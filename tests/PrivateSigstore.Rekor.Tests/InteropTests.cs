@@ -26,7 +26,7 @@ public sealed class InteropTests(NodeInteropFixture fixture) : IClassFixture<Nod
         var node = Str(run.Summary, "node");
         Assert.StartsWith("v", node);
         Assert.True(int.Parse(node[1..node.IndexOf('.', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) >= 22, $"Node {node} is too old for sigstore 5.x");
-        var pinned = JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.InteropDirectory, "package.json")))!["dependencies"]!.AsObject();
+        var pinned = JsonNode.Parse(File.ReadAllText(Path.Combine(NodeInteropFixture.InteropDirectory, "package.json")))!["dependencies"]!.AsObject();
         var packages = run.Summary!["packages"]!.AsObject();
         foreach (var name in new[] { "@sigstore/sign", "@sigstore/verify", "@sigstore/bundle", "@sigstore/core", "@sigstore/protobuf-specs" })
         {

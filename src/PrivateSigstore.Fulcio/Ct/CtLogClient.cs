@@ -4,15 +4,16 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Ct;
+using PrivateSigstore.Fulcio.Issuance;
 
-namespace PrivateSigstore.CtLog.Client;
+namespace PrivateSigstore.Fulcio.Ct;
 
 /// <summary>
 /// A typed RFC 6962 client for submitting chains to a CT log (what Fulcio's ct-go client does): add-pre-chain for
 /// embedded SCTs, add-chain for detached ones. When the log's public key is given, every returned SCT is checked
 /// (log ID and signature) before it is handed out.
 /// </summary>
-public sealed class CtLogClient : IDisposable
+public sealed class CtLogClient : ICertificateTransparencyLog, IDisposable
 {
     /// <summary>Largest response read from the log (an add-chain answer is a few hundred bytes).</summary>
     public const int MaxResponseBytes = 64 * 1024;
@@ -115,30 +116,18 @@ public sealed class CtLogClient : IDisposable
                 var text = System.Text.Encoding.UTF8.GetString(bytes).Trim();
                 throw new CtLogClientException($"CT log {operation} answered {(int)response.StatusCode}: {(text.Length > 500 ? text[..500] : text)}", response.StatusCode);
             }
-            var sct = ParseAddChainResponse(bytes) ?? throw new CtLogClientException($"CT log {operation} answered with a malformed SCT", response.StatusCode);
+            SignedCertificateTimestamp sct;
+            try
+            {
+                sct = AddChainResponse.Parse(bytes);
+            }
+            catch (WireFormatException ex)
+            {
+                throw new CtLogClientException($"CT log {operation} answered with a malformed SCT: {ex.Reason}", response.StatusCode);
+            }
+
             if (_logId is not null && !sct.LogId.AsSpan().SequenceEqual(_logId)) throw new CtLogClientException("the SCT's log ID is not the configured CT log key's", response.StatusCode);
             return sct;
-        }
-    }
-
-    /// <summary>Parses ct.AddChainResponse {sct_version, id, timestamp, extensions, signature}; null when malformed.</summary>
-    internal static SignedCertificateTimestamp? ParseAddChainResponse(byte[] json)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 4 });
-            var root = doc.RootElement;
-            var version = root.GetProperty("sct_version").GetByte();
-            var id = root.GetProperty("id").GetBytesFromBase64();
-            var timestamp = root.GetProperty("timestamp").GetUInt64();
-            var extensions = root.TryGetProperty("extensions", out var e) && e.ValueKind == JsonValueKind.String ? e.GetBytesFromBase64() : [];
-            var signature = DigitallySigned.Parse(root.GetProperty("signature").GetBytesFromBase64());
-            if (id.Length != SignedCertificateTimestamp.LogIdLength) return null;
-            return new SignedCertificateTimestamp(version, id, timestamp, extensions, signature.HashAlgorithm, signature.SignatureAlgorithm, signature.Signature);
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or WireFormatException)
-        {
-            return null;
         }
     }
 

@@ -1,0 +1,47 @@
+using System.Text.Json;
+
+namespace PrivateSigstore.Fulcio.Api;
+
+/// <summary>
+/// Fulcio's error body, a google.rpc.Status written by grpc-gateway's DefaultHTTPErrorHandler:
+/// <c>{"code":&lt;gRPC code&gt;,"message":"…","details":[]}</c> with the HTTP status mapped from the code.
+/// </summary>
+internal static class FulcioError
+{
+    /// <summary>gRPC InvalidArgument → 400.</summary>
+    public const int InvalidArgument = 3;
+
+    /// <summary>gRPC Internal → 500.</summary>
+    public const int Internal = 13;
+
+    /// <summary>Upstream <c>failedToEnterCertInCTL</c>.</summary>
+    public const string CtFailure = "Error entering certificate in CTL";
+
+    /// <summary>Upstream <c>genericCAError</c>.</summary>
+    public const string CaFailure = "error communicating with CA backend";
+
+    /// <summary>Upstream <c>retrieveTrustBundleCAError</c>.</summary>
+    public const string TrustBundleFailure = "error retrieving trust bundle from CA backend";
+
+    /// <summary>An InvalidArgument (400) error.</summary>
+    public static IResult BadRequest(string message) => new ErrorResult(InvalidArgument, message);
+
+    /// <summary>An Internal (500) error.</summary>
+    public static IResult InternalError(string message) => new ErrorResult(Internal, message);
+
+    private sealed class ErrorResult(int code, string message) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = code == InvalidArgument ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError;
+            httpContext.Response.ContentType = "application/json";
+            await using var writer = new Utf8JsonWriter(httpContext.Response.Body);
+            writer.WriteStartObject();
+            writer.WriteNumber("code", code);
+            writer.WriteString("message", message);
+            writer.WriteStartArray("details");
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+    }
+}
