@@ -27,8 +27,8 @@ public static class CtEndpoints
 
     private static void MapGroup(RouteGroupBuilder api)
     {
-        api.MapPost("/add-chain", (HttpContext http, CertificateLog log, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, options.Value, precert: false, ct));
-        api.MapPost("/add-pre-chain", (HttpContext http, CertificateLog log, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, options.Value, precert: true, ct));
+        api.MapPost("/add-chain", (HttpContext http, CertificateLog log, CtLogMetrics metrics, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, metrics, options.Value, precert: false, ct));
+        api.MapPost("/add-pre-chain", (HttpContext http, CertificateLog log, CtLogMetrics metrics, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, metrics, options.Value, precert: true, ct));
         api.MapGet("/get-sth", GetSth);
         api.MapGet("/get-sth-consistency", GetSthConsistencyAsync);
         api.MapGet("/get-proof-by-hash", GetProofByHashAsync);
@@ -37,11 +37,18 @@ public static class CtEndpoints
         api.MapGet("/get-entry-and-proof", GetEntryAndProofAsync);
     }
 
-    private static async Task<IResult> AddChainAsync(HttpContext http, CertificateLog log, CtLogOptions options, bool precert, CancellationToken ct)
+    private static async Task<IResult> AddChainAsync(HttpContext http, CertificateLog log, CtLogMetrics metrics, CtLogOptions options, bool precert, CancellationToken ct)
     {
         var op = precert ? "add-pre-chain" : "add-chain";
+        var result = await SubmitAsync(http, log, options, op, precert, ct).ConfigureAwait(false);
+        metrics.Submission(op, result.Outcome);
+        return result.Result;
+    }
+
+    private static async Task<(IResult Result, string Outcome)> SubmitAsync(HttpContext http, CertificateLog log, CtLogOptions options, string op, bool precert, CancellationToken ct)
+    {
         var body = await ReadBodyAsync(http, options.MaxRequestBytes, ct).ConfigureAwait(false);
-        if (body.Error is not null) return body.Error;
+        if (body.Error is not null) return (body.Error, "refused");
         List<byte[]> chain;
         try
         {
@@ -49,26 +56,26 @@ public static class CtEndpoints
         }
         catch (CtSubmissionException ex)
         {
-            return Error(400, $"failed to parse {op} body: {ex.Message}");
+            return (Error(400, $"failed to parse {op} body: {ex.Message}"), "refused");
         }
         try
         {
             var accepted = log.Policy.Accept(chain, precert);
             var sct = await log.AddAsync(accepted, ct).ConfigureAwait(false);
-            return Json(w => Core.Ct.AddChainResponse.Write(w, sct));
+            return (Json(w => Core.Ct.AddChainResponse.Write(w, sct)), "sct");
         }
         catch (CtSubmissionException ex)
         {
-            return Error(400, $"failed to verify {op} chain: {ex.Message}");
+            return (Error(400, $"failed to verify {op} chain: {ex.Message}"), "refused");
         }
         catch (LogPushbackException ex)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Error(503, "the log is busy; retry later");
+            return (Error(503, "the log is busy; retry later"), "busy");
         }
         catch (LogFrozenException)
         {
-            return Error(503, "the log is frozen and accepts no new entries");
+            return (Error(503, "the log is frozen and accepts no new entries"), "busy");
         }
     }
 

@@ -43,9 +43,11 @@ public static partial class CtLogApp
         }
         var log = await OpenAsync(options, key, policy, logger, cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton<CtLogMetrics>();
         builder.Services.AddHealthChecks().AddCheck<CtLogReadiness>("log", tags: ["ready"]);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter("PrivateSigstore.Log")
+            .AddMeter(CtLogMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());

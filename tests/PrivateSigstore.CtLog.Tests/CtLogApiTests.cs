@@ -93,6 +93,20 @@ public sealed class CtLogApiTests(CtLogFixture fixture) : IClassFixture<CtLogFix
     }
 
     [Fact]
+    public async Task Concurrent_resubmissions_of_one_certificate_share_one_entry_and_timestamp()
+    {
+        var cert = Ca.Leaf();
+        var size = await Host.TreeSizeAsync();
+        var scts = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Host.AddAsync("add-chain", Ca.Chain(cert))));
+        Assert.Single(scts.Select(s => s.Timestamp).Distinct());
+        // Tests of one class run one at a time on the class's log, so exactly one entry is new.
+        Assert.Equal(size + 1, await Host.TreeSizeAsync());
+        var leaf = MerkleTreeLeaf.ForX509(scts[0].Timestamp, cert, []).Serialize();
+        var (sthSize, _, root) = await Host.VerifiedSthAsync(fixture.LogKey);
+        await Host.VerifiedInclusionAsync(Rfc6962.HashLeaf(leaf), sthSize, root);
+    }
+
+    [Fact]
     public async Task Signed_tree_heads_are_consistent()
     {
         await Host.AddAsync("add-chain", Ca.Chain(Ca.Leaf()));
@@ -152,7 +166,10 @@ public sealed class CtLogApiTests(CtLogFixture fixture) : IClassFixture<CtLogFix
         var ct = TestContext.Current.CancellationToken;
         Assert.Equal(HttpStatusCode.OK, (await Host.Http.GetAsync("/healthz", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Host.Http.GetAsync("/readyz", ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Host.Http.GetAsync("/metrics", ct)).StatusCode);
+        await Host.AddAsync("add-chain", Ca.Chain(Ca.Leaf()));
+        var metrics = await Host.Http.GetStringAsync("/metrics", ct);
+        Assert.Contains("privatesigstore_ctlog_submissions", metrics, StringComparison.Ordinal);
+        Assert.Contains("privatesigstore_log_tree_size", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

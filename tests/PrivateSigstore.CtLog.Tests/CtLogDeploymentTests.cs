@@ -153,3 +153,35 @@ public sealed class CtLogDeploymentTests
         await Assert.ThrowsAnyAsync<Exception>(() => CtLogApp.BuildAsync(["--CtLog:DataDirectory", dir, key, value, "--Logging:LogLevel:Default", "None"], cancellationToken: Ct));
     }
 }
+
+/// <summary>The crash window between recording a chain and appending its leaf.</summary>
+public sealed class CtLogCrashRecoveryTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_chain_recorded_before_a_crash_is_completed_by_its_resubmission_with_the_recorded_timestamp()
+    {
+        using var ca = new TestCa();
+        var dir = Path.Combine(Path.GetTempPath(), "psig-ctlog-crash", Guid.NewGuid().ToString("N"));
+        var (precert, _, _) = ca.Precert();
+        var policy = new CtChainPolicy(CtChainPolicy.ParsePemBundle(ca.RootPem), [CtLogOptions.CodeSigningEku], 10);
+        var accepted = policy.Accept(ca.Chain(precert), precert: true);
+        const long RecordedAt = 1_700_000_000_123;
+        // The process "crashed" after the extra_data row committed and before the leaf was appended: only the row exists.
+        await using (var entries = await CtEntryStore.OpenAsync(new CtLogOptions { DataDirectory = dir }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Ct))
+        {
+            Assert.Equal(RecordedAt, await entries.RecordAsync(accepted.Identity(), RecordedAt, accepted.ExtraData, Ct));
+        }
+        await using var host = await CtLogHost.StartAsync(dir, ca.RootPem);
+        Assert.Equal(0UL, await host.TreeSizeAsync());
+        var sct = await host.AddAsync("add-pre-chain", ca.Chain(precert));
+        Assert.Equal((ulong)RecordedAt, sct.Timestamp);
+        var (size, _, root) = await host.VerifiedSthAsync(CtLogHost.PublicKey(dir));
+        Assert.Equal(1UL, size);
+        var leaf = accepted.Leaf((ulong)RecordedAt).Serialize();
+        Assert.Equal(0UL, await host.VerifiedInclusionAsync(Rfc6962.HashLeaf(leaf), size, root));
+        var entry = (await host.GetJsonAsync("/ct/v1/get-entries?start=0&end=0"))["entries"]!.AsArray()[0]!;
+        Assert.Equal(accepted.ExtraData, CtLogHost.B64(entry["extra_data"]));
+    }
+}
