@@ -30,6 +30,18 @@ Console.WriteLine($"""
       curl -s {stack.RekorUrl}/api/v1/log
       curl -s {stack.FulcioUrl}/api/v2/trustBundle
       curl -s {stack.CtLogUrl}/ct/v1/get-sth
+    """);
+if (stack.Demo is { } demo)
+{
+    Console.WriteLine($"""
+
+    Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
+      person:   {demo.Username} / {demo.Password}   (sign in at {stack.Issuer}account/login)
+      workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
+    """);
+}
+
+Console.WriteLine("""
 
     Press Ctrl-C to stop (queued log batches are written before exit).
     """);

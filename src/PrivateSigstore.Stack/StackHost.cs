@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PrivateSigstore.Core.Pem;
@@ -9,10 +12,19 @@ using PrivateSigstore.Core.Trust;
 using PrivateSigstore.CtLog;
 using PrivateSigstore.Fulcio;
 using PrivateSigstore.Fulcio.Ca;
+using PrivateSigstore.Identity;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Rekor;
 
 namespace PrivateSigstore.Stack;
+
+/// <summary>The demo identities created on first start (kept, 0600, in the data directory so the printed commands keep working).</summary>
+/// <param name="Username">The demo person.</param>
+/// <param name="Password">Their password.</param>
+/// <param name="ClientId">The demo workload client.</param>
+/// <param name="ClientSecret">Its secret.</param>
+/// <param name="WorkloadEmail">The verified email the workload's tokens carry (its certificate identity).</param>
+public sealed record DemoCredentials(string Username, string Password, string ClientId, string ClientSecret, string WorkloadEmail);
 
 /// <summary>One running service of the stack.</summary>
 /// <param name="Name">What it is.</param>
@@ -35,12 +47,26 @@ public sealed class StackHost : IAsyncDisposable
 
     private readonly List<WebApplication> _apps;
 
-    private StackHost(List<WebApplication> apps, IReadOnlyList<StackService> services, string dataDirectory)
+    private StackHost(List<WebApplication> apps, IReadOnlyList<StackService> services, string dataDirectory, string issuer, DemoCredentials? demo)
     {
         _apps = apps;
         Services = services;
         DataDirectory = dataDirectory;
+        Issuer = issuer;
+        Demo = demo;
     }
+
+    /// <summary>The identity provider's issuer, exactly as its tokens carry it (the CA trusts this string).</summary>
+    public string Issuer { get; }
+
+    /// <summary>The demo identities (null when the CA was given another issuer configuration).</summary>
+    public DemoCredentials? Demo { get; }
+
+    /// <summary>The identity provider's services (admin tasks in-process: <c>IdentityAdmin</c> in a scope).</summary>
+    public IServiceProvider IdentityServices => _apps[0].Services;
+
+    /// <summary>The identity provider's base URL.</summary>
+    public string IdentityUrl => Url("Identity");
 
     /// <summary>The running services.</summary>
     public IReadOnlyList<StackService> Services { get; }
@@ -73,10 +99,14 @@ public sealed class StackHost : IAsyncDisposable
         string fulcioDir = Directory.CreateDirectory(Path.Combine(data, "fulcio")).FullName;
         string ctDir = Directory.CreateDirectory(Path.Combine(data, "ctlog")).FullName;
         string rekorDir = Directory.CreateDirectory(Path.Combine(data, "rekor")).FullName;
+        string identityDir = Directory.CreateDirectory(Path.Combine(data, "identity")).FullName;
 
         int ctPort = Port(options.CtLogPort);
         int rekorPort = Port(options.RekorPort);
         int fulcioPort = Port(options.FulcioPort);
+        int identityPort = Port(options.IdentityPort);
+        string identityUrl = $"http://{options.Host}:{identityPort}";
+        string issuer = IdentityApp.CanonicalIssuer(identityUrl);
         string ctUrl = $"http://{options.Host}:{ctPort}";
         string rekorUrl = $"http://{options.Host}:{rekorPort}";
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
@@ -99,9 +129,17 @@ public sealed class StackHost : IAsyncDisposable
         File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
         byte[] rekorSpki = PublicKeyOf(Path.Combine(rekorDir, "rekor-key.pem"));
 
+        // The CA trusts the local identity provider (type email: people and the demo workload have verified emails),
+        // unless another issuer configuration is given.
+        string fulcioConfig = options.FulcioConfigPath is { } given ? Path.GetFullPath(given) : WriteIssuerConfig(fulcioDir, issuer);
+
         var apps = new List<WebApplication>();
+        DemoCredentials? demo = null;
         try
         {
+            var identity = await IdentityApp.BuildAsync([
+                "--urls", identityUrl, "--Identity:DataDirectory", identityDir, .. logging], cancellationToken: cancellationToken).ConfigureAwait(false);
+            apps.Add(identity);
             apps.Add(await CtLogApp.BuildAsync([
                 "--urls", ctUrl, "--CtLog:DataDirectory", ctDir, "--CtLog:RootsPemFile", rootsPath, .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
             apps.Add(await RekorApp.BuildAsync([
@@ -111,7 +149,7 @@ public sealed class StackHost : IAsyncDisposable
                 "--urls", fulcioUrl, "--Fulcio:DataDirectory", fulcioDir,
                 "--Fulcio:CtLog:Url", ctUrl, "--Fulcio:CtLog:PublicKeyPath", ctPublicPath,
                 "--Fulcio:AllowHttpIssuers", options.AllowHttpIssuers ? "true" : "false",
-                .. options.FulcioConfigPath is { } config ? new[] { "--Fulcio:ConfigPath", Path.GetFullPath(config) } : [],
+                "--Fulcio:ConfigPath", fulcioConfig,
                 .. logging,
             ];
             apps.Add(await FulcioApp.BuildAsync(fulcioArgs, cancellationToken: cancellationToken).ConfigureAwait(false));
@@ -119,6 +157,8 @@ public sealed class StackHost : IAsyncDisposable
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            demo = await EnsureDemoAsync(identity, identityDir, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -131,10 +171,11 @@ public sealed class StackHost : IAsyncDisposable
         }
 
         var host = new StackHost(apps, [
+            new StackService("Identity provider (OIDC)", identityUrl),
             new StackService("Fulcio-compatible CA", fulcioUrl),
             new StackService("CT log (RFC 6962)", ctUrl),
             new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl),
-        ], data);
+        ], data, issuer, options.FulcioConfigPath is null ? demo : null);
         host.WriteTrustFiles(chain, ctSpki, rekorSpki);
         return host;
     }
@@ -157,11 +198,58 @@ public sealed class StackHost : IAsyncDisposable
             File.WriteAllText(TrustedRootPath, json);
         }
 
-        string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(FulcioUrl, null, RekorUrl, new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
+        string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(FulcioUrl, Issuer, RekorUrl, new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
         if (!File.Exists(SigningConfigPath) || File.ReadAllText(SigningConfigPath) != signing)
         {
             File.WriteAllText(SigningConfigPath, signing);
         }
+    }
+
+    private static string WriteIssuerConfig(string fulcioDir, string issuer)
+    {
+        string path = Path.Combine(fulcioDir, "issuers.json");
+        var config = new JsonObject
+        {
+            ["OIDCIssuers"] = new JsonObject
+            {
+                [issuer] = new JsonObject { ["IssuerURL"] = issuer, ["ClientID"] = "sigstore", ["Type"] = "email", ["Description"] = "PrivateSigstore identity provider (embedded stack)" },
+            },
+        };
+        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    /// <summary>Creates the demo person and workload on an empty identity store; keeps their secrets in a 0600 file.</summary>
+    private static async Task<DemoCredentials?> EnsureDemoAsync(WebApplication identity, string identityDir, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(identityDir, "demo-credentials.json");
+        const string workloadEmail = "demo-workload@privatesigstore.local";
+        using (var scope = identity.Services.CreateScope())
+        {
+            var admin = scope.ServiceProvider.GetRequiredService<IdentityAdmin>();
+            var created = await admin.EnsureDemoIdentitiesAsync(
+                "demo",
+                "privatesigstore.local",
+                new WorkloadClientSpec("demo-workload", "demo-workload") { Email = workloadEmail, EmailVerified = true },
+                cancellationToken).ConfigureAwait(false);
+            if (created is not null)
+            {
+                var demo = new DemoCredentials(created.Username, created.Password, created.ClientId, created.ClientSecret, workloadEmail);
+                using (File.Create(path))
+                {
+                }
+
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+
+                File.WriteAllText(path, JsonSerializer.Serialize(demo));
+                return demo;
+            }
+        }
+
+        return File.Exists(path) ? JsonSerializer.Deserialize<DemoCredentials>(File.ReadAllText(path)) : null;
     }
 
     private static byte[] PublicKeyOf(string devKeyPath)
