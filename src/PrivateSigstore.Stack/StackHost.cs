@@ -46,6 +46,7 @@ public sealed class StackHost : IAsyncDisposable
     public const string SigningConfigFile = "signing_config.v0.2.json";
 
     private readonly List<WebApplication> _apps;
+    private bool _stopped;
 
     private StackHost(List<WebApplication> apps, IReadOnlyList<StackService> services, string dataDirectory, string issuer, DemoCredentials? demo)
     {
@@ -55,6 +56,9 @@ public sealed class StackHost : IAsyncDisposable
         Issuer = issuer;
         Demo = demo;
     }
+
+    /// <summary>Whether the keys are in the stack's SoftHSM2 token (false: development PEM files).</summary>
+    public bool HardwareBacked { get; private init; }
 
     /// <summary>The identity provider's issuer, exactly as its tokens carry it (the CA trusts this string).</summary>
     public string Issuer { get; }
@@ -112,22 +116,40 @@ public sealed class StackHost : IAsyncDisposable
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
         string[] logging = ["--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:PrivateSigstore", options.LogLevel];
 
-        // 1. The CA first: the CT log must trust its root before the CA submits anything.
+        // 1. Keys: in the stack's SoftHSM2 token when available (created on first start), else development PEM files.
+        byte[] ctSpki;
+        byte[] rekorSpki;
+        StackKeys? hsm = null;
+        string ctPublicPath = Path.Combine(ctDir, "ctlog-public.pem");
+        if (options.UseSoftHsm && StackKeys.SoftHsmAvailable)
+        {
+            hsm = StackKeys.Prepare(data, fulcioDir, out ctSpki, out rekorSpki);
+        }
+        else
+        {
+            // The same files the services' SigningKeyFactory opens as development keys (created here on first start).
+            ctSpki = PublicKeyOf(Path.Combine(ctDir, "ctlog-key.pem"));
+            rekorSpki = PublicKeyOf(Path.Combine(rekorDir, "rekor-key.pem"));
+        }
+
+        File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
+        string[] KeySettings(string section, string label) => hsm?.Settings(section, label) ?? [];
+
+        // 2. The CA before the CT log starts: the log must trust its root before the CA submits anything.
         var fulcioOptions = new FulcioOptions { DataDirectory = fulcioDir };
         X509Certificate2[] chain;
-        using (var ca = CaLoader.Load(fulcioOptions, NullLogger.Instance))
+        if (hsm is null)
         {
+            using var ca = CaLoader.Load(fulcioOptions, NullLogger.Instance);
             chain = [.. ca.Chain.Select(c => X509CertificateLoader.LoadCertificate(c.RawData))];
+        }
+        else
+        {
+            chain = Fulcio.Ca.CertificateAuthority.ReadChain(Path.Combine(fulcioDir, CaLoader.DevChainFile));
         }
 
         string rootsPath = Path.Combine(fulcioDir, "ca-root.pem");
         File.WriteAllText(rootsPath, GoPem.Encode("CERTIFICATE", chain[^1].RawData));
-
-        // 2. The log keys: created once (development PEM keys, the services warn loudly), their public halves read here.
-        byte[] ctSpki = PublicKeyOf(Path.Combine(ctDir, "ctlog-key.pem"));
-        string ctPublicPath = Path.Combine(ctDir, "ctlog-public.pem");
-        File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
-        byte[] rekorSpki = PublicKeyOf(Path.Combine(rekorDir, "rekor-key.pem"));
 
         // The CA trusts the local identity provider (type email: people and the demo workload have verified emails),
         // unless another issuer configuration is given.
@@ -138,18 +160,20 @@ public sealed class StackHost : IAsyncDisposable
         try
         {
             var identity = await IdentityApp.BuildAsync([
-                "--urls", identityUrl, "--Identity:DataDirectory", identityDir, .. logging], cancellationToken: cancellationToken).ConfigureAwait(false);
+                "--urls", identityUrl, "--Identity:DataDirectory", identityDir, .. KeySettings("Identity", "identity"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false);
             apps.Add(identity);
             apps.Add(await CtLogApp.BuildAsync([
-                "--urls", ctUrl, "--CtLog:DataDirectory", ctDir, "--CtLog:RootsPemFile", rootsPath, .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
+                "--urls", ctUrl, "--CtLog:DataDirectory", ctDir, "--CtLog:RootsPemFile", rootsPath, .. KeySettings("CtLog", "ctlog"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
             apps.Add(await RekorApp.BuildAsync([
-                "--urls", rekorUrl, "--Rekor:DataDirectory", rekorDir, "--Rekor:Hostname", $"{options.Host}:{rekorPort}", .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
+                "--urls", rekorUrl, "--Rekor:DataDirectory", rekorDir, "--Rekor:Hostname", $"{options.Host}:{rekorPort}", .. KeySettings("Rekor", "rekor"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
             string[] fulcioArgs =
             [
                 "--urls", fulcioUrl, "--Fulcio:DataDirectory", fulcioDir,
                 "--Fulcio:CtLog:Url", ctUrl, "--Fulcio:CtLog:PublicKeyPath", ctPublicPath,
                 "--Fulcio:AllowHttpIssuers", options.AllowHttpIssuers ? "true" : "false",
                 "--Fulcio:ConfigPath", fulcioConfig,
+                .. KeySettings("Fulcio", "fulcio-intermediate"),
+                .. hsm is null ? Array.Empty<string>() : ["--Fulcio:ChainPath", Path.Combine(fulcioDir, CaLoader.DevChainFile)],
                 .. logging,
             ];
             apps.Add(await FulcioApp.BuildAsync(fulcioArgs, cancellationToken: cancellationToken).ConfigureAwait(false));
@@ -175,7 +199,7 @@ public sealed class StackHost : IAsyncDisposable
             new StackService("Fulcio-compatible CA", fulcioUrl),
             new StackService("CT log (RFC 6962)", ctUrl),
             new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl),
-        ], data, issuer, options.FulcioConfigPath is null ? demo : null);
+        ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
         host.WriteTrustFiles(chain, ctSpki, rekorSpki);
         return host;
     }
@@ -281,6 +305,7 @@ public sealed class StackHost : IAsyncDisposable
     /// <summary>Stops the services in reverse order (the CA before the logs it writes to), flushing queued log batches.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        _stopped = true;
         for (int i = _apps.Count - 1; i >= 0; i--)
         {
             await _apps[i].StopAsync(cancellationToken).ConfigureAwait(false);
@@ -290,6 +315,11 @@ public sealed class StackHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (!_stopped)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+
         for (int i = _apps.Count - 1; i >= 0; i--)
         {
             await _apps[i].DisposeAsync().ConfigureAwait(false);

@@ -50,7 +50,17 @@ public sealed class StackProcessTests
         Assert.True(File.Exists(Path.Combine(data, "trusted_root.json")), "the trusted root is written for clients");
         Assert.True(File.Exists(Path.Combine(data, "signing_config.v0.2.json")), "the signing config is written for clients");
         Assert.Contains("stopped.", output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
+        if (!OperatingSystem.IsWindows() && File.Exists("/usr/lib/softhsm/libsofthsm2.so"))
+        {
+            // SoftHSM2 is installed (CI installs it): every key is in the stack's own token, none on disk.
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "softhsm", "pin")));
+            Assert.False(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "no PEM key when the keys are in SoftHSM2");
+            Assert.False(File.Exists(Path.Combine(data, "fulcio", "ca-intermediate-key.pem")), "no PEM CA key when the keys are in SoftHSM2");
+        }
+        else
+        {
+            Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
+        }
 
         // Second start reuses everything: same log key, and the entry is still there.
         var ((again, logInfo), _) = await RunAsync(data, port, async () =>
