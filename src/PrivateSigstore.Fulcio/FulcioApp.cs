@@ -44,7 +44,7 @@ public static partial class FulcioApp
         var config = LoadIssuerConfig(options, logger, out bool allowHttp);
         var ca = CaLoader.Load(options, logger);
         var verifier = new OidcVerifier(config, new OidcVerifierOptions { AllowHttpDiscovery = allowHttp, MaxTokenBytes = options.MaxTokenBytes });
-        ctLog ??= CtLogConnection.Create(options.CtLog, ca, logger);
+        ctLog ??= CtLogConnection.Create(options.CtLog, logger);
         if (ctLog is null)
         {
             LogNoCt(logger);

@@ -1,43 +1,47 @@
-using Microsoft.AspNetCore.Builder;
-using PrivateSigstore.Rekor;
+using PrivateSigstore.Stack;
 
-// The embedded default: every service that exists so far, in one process, on loopback, with its data under
-// ./data (or --data <dir>). Today that is the Rekor-compatible log (port 3000); the CA (5555), CT log (6962)
-// and identity provider (5556) join when they exist.
-var dataDir = Path.GetFullPath(ArgValue(args, "--data") ?? "data");
-var rekorPort = int.Parse(ArgValue(args, "--rekor-port") ?? "3000", System.Globalization.CultureInfo.InvariantCulture);
-Directory.CreateDirectory(dataDir);
-Console.WriteLine($"PrivateSigstore stack — data in {dataDir}");
-
-var rekorUrl = $"http://127.0.0.1:{rekorPort}";
-var rekor = await RekorApp.BuildAsync([
-    "--urls", rekorUrl,
-    "--Rekor:DataDirectory", Path.Combine(dataDir, "rekor"),
-    "--Rekor:Hostname", $"127.0.0.1:{rekorPort}",
-    "--Logging:LogLevel:Default", "Warning",
-    "--Logging:LogLevel:PrivateSigstore", "Information",
-]);
-await rekor.StartAsync();
+// The embedded default: every service in one process, on loopback, with its data under ./data (or --data <dir>).
+var options = new StackOptions
+{
+    DataDirectory = ArgValue(args, "--data") ?? "data",
+    RekorPort = Port(args, "--rekor-port", 3000),
+    FulcioPort = Port(args, "--fulcio-port", 5555),
+    CtLogPort = Port(args, "--ctlog-port", 6962),
+    IdentityPort = Port(args, "--identity-port", 5556),
+    FulcioConfigPath = ArgValue(args, "--fulcio-config"),
+};
+Console.WriteLine($"PrivateSigstore stack — data in {Path.GetFullPath(options.DataDirectory)}");
+await using var stack = await StackHost.StartAsync(options);
 
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-var services = new (string Name, string Url, string Status)[]
-{
-    ("Rekor (transparency log, Rekor v1 API)", rekorUrl, "running"),
-    ("Fulcio-compatible CA", "http://127.0.0.1:5555", "not built yet"),
-    ("CT log", "http://127.0.0.1:6962", "not built yet"),
-    ("Identity provider", "http://127.0.0.1:5556", "not built yet"),
-};
 Console.WriteLine();
-foreach (var (name, url, status) in services)
+foreach (var service in stack.Services)
 {
-    var ready = status == "running" ? await ReadyAsync(http, url) : status;
-    Console.WriteLine($"  {name,-40} {url,-24} {ready}");
+    Console.WriteLine($"  {service.Name,-40} {service.Url,-24} {await ReadyAsync(http, service.Url)}");
 }
+
 Console.WriteLine($"""
 
+    Trust material for clients:
+      {stack.TrustedRootPath}
+      {stack.SigningConfigPath}
+
     Try it:
-      curl -s {rekorUrl}/api/v1/log
-      curl -s {rekorUrl}/api/v1/log/publicKey
+      curl -s {stack.RekorUrl}/api/v1/log
+      curl -s {stack.FulcioUrl}/api/v2/trustBundle
+      curl -s {stack.CtLogUrl}/ct/v1/get-sth
+    """);
+if (stack.Demo is { } demo)
+{
+    Console.WriteLine($"""
+
+    Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
+      person:   {demo.Username} / {demo.Password}   (sign in at {stack.Issuer}account/login)
+      workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
+    """);
+}
+
+Console.WriteLine("""
 
     Press Ctrl-C to stop (queued log batches are written before exit).
     """);
@@ -51,8 +55,7 @@ Console.CancelKeyPress += (_, e) =>
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
 await stop.Task;
 Console.WriteLine("stopping…");
-await rekor.StopAsync();
-await rekor.DisposeAsync();
+await stack.StopAsync();
 Console.WriteLine("stopped.");
 return 0;
 
@@ -61,6 +64,9 @@ static string? ArgValue(string[] args, string name)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+static int Port(string[] args, string name, int fallback) =>
+    ArgValue(args, name) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
 static async Task<string> ReadyAsync(HttpClient http, string url)
 {

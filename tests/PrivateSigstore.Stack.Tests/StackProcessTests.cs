@@ -44,9 +44,23 @@ public sealed class StackProcessTests
         });
         Assert.Contains("Rekor (transparency log, Rekor v1 API)", output, StringComparison.Ordinal);
         Assert.Contains("ready", output, StringComparison.Ordinal);
-        Assert.Contains("not built yet", output, StringComparison.Ordinal);
+        Assert.Contains("Fulcio-compatible CA", output, StringComparison.Ordinal);
+        Assert.Contains("CT log (RFC 6962)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT READY", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(data, "trusted_root.json")), "the trusted root is written for clients");
+        Assert.True(File.Exists(Path.Combine(data, "signing_config.v0.2.json")), "the signing config is written for clients");
         Assert.Contains("stopped.", output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
+        if (!OperatingSystem.IsWindows() && File.Exists("/usr/lib/softhsm/libsofthsm2.so"))
+        {
+            // SoftHSM2 is installed (CI installs it): every key is in the stack's own token, none on disk.
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "softhsm", "pin")));
+            Assert.False(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "no PEM key when the keys are in SoftHSM2");
+            Assert.False(File.Exists(Path.Combine(data, "fulcio", "ca-intermediate-key.pem")), "no PEM CA key when the keys are in SoftHSM2");
+        }
+        else
+        {
+            Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
+        }
 
         // Second start reuses everything: same log key, and the entry is still there.
         var ((again, logInfo), _) = await RunAsync(data, port, async () =>
@@ -59,6 +73,13 @@ public sealed class StackProcessTests
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { StackPath(), "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        // The other services on free ports too, so that the test never collides with a stack running on the defaults.
+        foreach (var name in new[] { "--fulcio-port", "--ctlog-port", "--identity-port" })
+        {
+            psi.ArgumentList.Add(name);
+            psi.ArgumentList.Add(FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         using var stack = Process.Start(psi)!;
         var output = new StringBuilder();
         var ready = new TaskCompletionSource();

@@ -57,7 +57,7 @@ internal static class TrustedRootCommand
                 }
                 return ExitCodes.Verified;
             }
-            catch (Exception e) when (e is ServiceClientException or HttpRequestException or WireFormatException)
+            catch (Exception e) when (e is ServiceClientException or HttpRequestException or WireFormatException or ArgumentException)
             {
                 await console.Error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
                 return ExitCodes.NotVerified;

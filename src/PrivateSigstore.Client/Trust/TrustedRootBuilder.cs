@@ -1,9 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Core;
-using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Core.Trust;
 
@@ -23,49 +21,17 @@ public static class TrustedRootBuilder
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(rekorUrl);
         ArgumentNullException.ThrowIfNull(ctLogKeys);
-        var start = new TimeRange { Start = ProtoTimestamp.FromDateTimeOffset(validFrom) };
         var rekorKey = GoPem.DecodePublicKey(await new RekorClient(http, rekorUrl).GetPublicKeyAsync(cancellationToken).ConfigureAwait(false));
-        var authorities = new List<CertificateAuthority>();
+        var authorities = new List<TrustedAuthority>();
         if (fulcioUrl is not null)
         {
-            authorities.Add(new CertificateAuthority
-            {
-                Uri = fulcioUrl.AbsoluteUri.TrimEnd('/'),
-                CertChain = new X509CertificateChain { Certificates = [.. (await FetchChainAsync(http, fulcioUrl, cancellationToken).ConfigureAwait(false)).Select(d => new DerCertificate { RawBytes = d })] },
-                ValidFor = start,
-            });
+            var chain = await FetchChainAsync(http, fulcioUrl, cancellationToken).ConfigureAwait(false);
+            authorities.Add(new TrustedAuthority(fulcioUrl.AbsoluteUri.TrimEnd('/'), chain, validFrom));
         }
-        return new TrustedRoot
-        {
-            MediaType = TrustedRootMediaType.V0_1,
-            Tlogs = [Log(rekorUrl.AbsoluteUri.TrimEnd('/'), rekorKey, start)],
-            CertificateAuthorities = authorities,
-            Ctlogs = [.. ctLogKeys.Select(k => Log("", k, start))],
-        };
-    }
-
-    private static TransparencyLogInstance Log(string baseUrl, byte[] spki, TimeRange validFor) => new()
-    {
-        BaseUrl = baseUrl,
-        HashAlgorithm = Core.Bundle.HashAlgorithm.Sha2_256,
-        PublicKey = new PublicKeyMaterial { RawBytes = spki, KeyDetails = KeyDetails(spki), ValidFor = validFor },
-        LogId = new LogId { KeyId = SHA256.HashData(spki) },
-    };
-
-    private static PublicKeyDetails KeyDetails(byte[] spki)
-    {
-        if (PublicKeyInfo.Validate(spki) != PublicKeyInfo.EcPublicKeyOid)
-        {
-            return PublicKeyInfo.Validate(spki) == PublicKeyInfo.Ed25519Oid ? PublicKeyDetails.PkixEd25519 : PublicKeyDetails.PkixRsaPkcs1v15_2048_Sha256;
-        }
-        using var key = ECDsa.Create();
-        key.ImportSubjectPublicKeyInfo(spki, out _);
-        return key.KeySize switch
-        {
-            384 => PublicKeyDetails.PkixEcdsaP384Sha384,
-            521 => PublicKeyDetails.PkixEcdsaP521Sha512,
-            _ => PublicKeyDetails.PkixEcdsaP256Sha256,
-        };
+        // Core's TrustMaterialBuilder writes the entries (key details, log IDs) exactly as the Stack does.
+        return TrustMaterialBuilder.TrustedRoot(authorities,
+            [new TrustedLog(rekorUrl.AbsoluteUri.TrimEnd('/'), rekorKey, validFrom)],
+            ctLogKeys.Select(k => new TrustedLog("", k, validFrom)));
     }
 
     private static async Task<List<byte[]>> FetchChainAsync(HttpClient http, Uri fulcioUrl, CancellationToken cancellationToken)

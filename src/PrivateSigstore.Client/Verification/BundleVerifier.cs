@@ -230,7 +230,7 @@ public sealed class BundleVerifier
         }
 
         /// <summary>The checks of one entry from a trusted log (sigstore-go VerifyTlogEntry's loop body).</summary>
-        private sealed class LogEntryCheck(TransparencyLogEntry entry, TrustedLog log, string logIdHex)
+        private sealed class LogEntryCheck(TransparencyLogEntry entry, TrustedLogKey log, string logIdHex)
         {
             public void Verify(Run run)
             {

@@ -16,7 +16,7 @@ namespace PrivateSigstore.Client.Verification;
 internal static class TransparencyLogChecks
 {
     /// <summary>sigstore-go <c>tlog.VerifySET</c>: the log's ECDSA signature over the canonical {body, integratedTime, logID, logIndex}.</summary>
-    public static void VerifySignedEntryTimestamp(TransparencyLogEntry entry, InclusionPromise promise, TrustedLog log, string logIdHex)
+    public static void VerifySignedEntryTimestamp(TransparencyLogEntry entry, InclusionPromise promise, TrustedLogKey log, string logIdHex)
     {
         var payload = SignedEntryTimestamp.Payload(Convert.ToBase64String(entry.CanonicalizedBody), entry.IntegratedTime, logIdHex, entry.LogIndex);
         if (log.EcdsaKey is not { } key)
@@ -34,7 +34,7 @@ internal static class TransparencyLogChecks
     /// commits to the proof's tree size and root hash, and the audit path leads from the body's leaf hash to that root.
     /// Returns the checkpoint text.
     /// </summary>
-    public static string VerifyInclusion(TransparencyLogEntry entry, TlogInclusionProof proof, TrustedLog log)
+    public static string VerifyInclusion(TransparencyLogEntry entry, TlogInclusionProof proof, TrustedLogKey log)
     {
         var checkpoint = ParseCheckpoint(proof);
         if (log.NoteVerifier is not EcdsaNoteVerifier noteVerifier)
@@ -52,7 +52,7 @@ internal static class TransparencyLogChecks
     /// Rekor v2 (rekor-tiles <c>VerifyLogEntry</c> with sigstore-go's note verifier): the C2SP checkpoint's origin is the
     /// log's host name and a signature by the log's key (named by that host) verifies; then the same proof checks.
     /// </summary>
-    public static string VerifyInclusionV2(TransparencyLogEntry entry, TlogInclusionProof proof, TrustedLog log)
+    public static string VerifyInclusionV2(TransparencyLogEntry entry, TlogInclusionProof proof, TrustedLogKey log)
     {
         var checkpoint = ParseCheckpoint(proof);
         if (log.NoteVerifier is not { } noteVerifier)

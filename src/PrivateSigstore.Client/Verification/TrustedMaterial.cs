@@ -14,7 +14,7 @@ namespace PrivateSigstore.Client.Verification;
 /// <param name="KeyDetails">The key's algorithm.</param>
 /// <param name="ValidFor">When the key may be used (a missing start means never).</param>
 /// <param name="BaseUrl">The log's URL.</param>
-public sealed record TrustedLog(byte[] LogId, byte[] SubjectPublicKeyInfo, PublicKeyDetails KeyDetails, TimeRange? ValidFor, string BaseUrl)
+public sealed record TrustedLogKey(byte[] LogId, byte[] SubjectPublicKeyInfo, PublicKeyDetails KeyDetails, TimeRange? ValidFor, string BaseUrl)
 {
     /// <summary>True when <paramref name="time"/> lies in <see cref="ValidFor"/>, both ends inclusive.</summary>
     public bool ValidAt(DateTimeOffset time) => TrustedMaterial.Covers(ValidFor, time);
@@ -64,8 +64,8 @@ public sealed class TrustedCertificateAuthority
 /// </summary>
 public sealed class TrustedMaterial
 {
-    private readonly Dictionary<string, TrustedLog> _tlogs;
-    private readonly Dictionary<string, TrustedLog> _ctlogs;
+    private readonly Dictionary<string, TrustedLogKey> _tlogs;
+    private readonly Dictionary<string, TrustedLogKey> _ctlogs;
 
     /// <summary>Builds the material from a parsed trusted root.</summary>
     /// <exception cref="WireFormatException">A certificate or key in it does not parse.</exception>
@@ -89,7 +89,7 @@ public sealed class TrustedMaterial
     public IReadOnlyList<TrustedCertificateAuthority> TimestampAuthorities { get; }
 
     /// <summary>The transparency logs.</summary>
-    public IReadOnlyCollection<TrustedLog> TransparencyLogs => _tlogs.Values;
+    public IReadOnlyCollection<TrustedLogKey> TransparencyLogs => _tlogs.Values;
 
     /// <summary>Reads <c>trusted_root.json</c> from a file.</summary>
     public static TrustedMaterial Load(string path)
@@ -99,10 +99,10 @@ public sealed class TrustedMaterial
     }
 
     /// <summary>The transparency log with this log ID, or null.</summary>
-    public TrustedLog? FindTransparencyLog(ReadOnlySpan<byte> logId) => _tlogs.GetValueOrDefault(Convert.ToHexStringLower(logId));
+    public TrustedLogKey? FindTransparencyLog(ReadOnlySpan<byte> logId) => _tlogs.GetValueOrDefault(Convert.ToHexStringLower(logId));
 
     /// <summary>The CT log with this log ID, or null.</summary>
-    public TrustedLog? FindCtLog(ReadOnlySpan<byte> logId) => _ctlogs.GetValueOrDefault(Convert.ToHexStringLower(logId));
+    public TrustedLogKey? FindCtLog(ReadOnlySpan<byte> logId) => _ctlogs.GetValueOrDefault(Convert.ToHexStringLower(logId));
 
     /// <summary>
     /// True when <paramref name="time"/> lies in <paramref name="range"/>, both ends inclusive. A range without a
@@ -130,9 +130,9 @@ public sealed class TrustedMaterial
         }
     }
 
-    private static Dictionary<string, TrustedLog> Index(IEnumerable<TransparencyLogInstance> logs)
+    private static Dictionary<string, TrustedLogKey> Index(IEnumerable<TransparencyLogInstance> logs)
     {
-        var result = new Dictionary<string, TrustedLog>(StringComparer.Ordinal);
+        var result = new Dictionary<string, TrustedLogKey>(StringComparer.Ordinal);
         foreach (var log in logs)
         {
             if (log.LogId is not { KeyId.Length: > 0 } logId || log.PublicKey?.RawBytes is not { Length: > 0 } key)
@@ -153,7 +153,7 @@ public sealed class TrustedMaterial
                 noteVerifier = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(HostName(log.BaseUrl), key);
             }
             result[Convert.ToHexStringLower(logId.KeyId)] =
-                new TrustedLog(logId.KeyId, key, log.PublicKey.KeyDetails, log.PublicKey.ValidFor, log.BaseUrl) { EcdsaKey = ecdsa, NoteVerifier = noteVerifier };
+                new TrustedLogKey(logId.KeyId, key, log.PublicKey.KeyDetails, log.PublicKey.ValidFor, log.BaseUrl) { EcdsaKey = ecdsa, NoteVerifier = noteVerifier };
         }
         return result;
     }

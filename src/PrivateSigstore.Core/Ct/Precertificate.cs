@@ -112,6 +112,14 @@ public static class Precertificate
         RemoveExtension(ExtractTbs(certDer), SigstoreOids.SctList);
 
     /// <summary>
+    /// The TBSCertificate of a precertificate with its poison extension (1.3.6.1.4.1.11129.2.4.3) removed: what a CT
+    /// log puts in a precert_entry and what the SCT signs (RFC 6962 §3.2).
+    /// </summary>
+    /// <exception cref="WireFormatException">The certificate is malformed or has no poison extension.</exception>
+    public static byte[] GetTbsWithoutPoison(byte[] certDer) =>
+        RemoveExtension(ExtractTbs(certDer), SigstoreOids.CtPoison);
+
+    /// <summary>
     /// True when the certificate carries the CT poison extension (1.3.6.1.4.1.11129.2.4.3), i.e. it is a
     /// precertificate. Only presence is checked, not criticality or value.
     /// </summary>

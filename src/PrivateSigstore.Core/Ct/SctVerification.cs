@@ -31,18 +31,46 @@ public static class SctVerification
         ArgumentNullException.ThrowIfNull(sct);
         ArgumentNullException.ThrowIfNull(ctLogKey);
 
+        byte[] tbs = Precertificate.GetTbsWithoutSctList(leafCertDer);
+        return VerifyPrecert(tbs, issuerSpkiDer, sct, ctLogKey);
+    }
+
+    /// <summary>
+    /// Verifies an SCT returned for a precertificate (add-pre-chain): the signed data is built from
+    /// <paramref name="tbsWithoutPoison"/> (the precertificate's TBS minus the poison, or a final certificate's TBS
+    /// minus the SCT list) and SHA-256 of <paramref name="issuerSpkiDer"/>. Same acceptance rules as
+    /// <see cref="VerifyEmbedded"/>.
+    /// </summary>
+    public static bool VerifyPrecert(byte[] tbsWithoutPoison, byte[] issuerSpkiDer, SignedCertificateTimestamp sct, ECDsa ctLogKey)
+    {
+        ArgumentNullException.ThrowIfNull(tbsWithoutPoison);
+        ArgumentNullException.ThrowIfNull(issuerSpkiDer);
+        ArgumentNullException.ThrowIfNull(sct);
+        return sct.Extensions is not null
+            && VerifySignature(sct, SctSignedData.ForPrecert(sct.Timestamp, SHA256.HashData(issuerSpkiDer), tbsWithoutPoison, sct.Extensions), ctLogKey);
+    }
+
+    /// <summary>Verifies an SCT returned for a final certificate (add-chain, an x509_entry). Same acceptance rules as <see cref="VerifyEmbedded"/>.</summary>
+    public static bool VerifyX509(byte[] certDer, SignedCertificateTimestamp sct, ECDsa ctLogKey)
+    {
+        ArgumentNullException.ThrowIfNull(certDer);
+        ArgumentNullException.ThrowIfNull(sct);
+        return sct.Extensions is not null
+            && VerifySignature(sct, SctSignedData.ForX509(sct.Timestamp, certDer, sct.Extensions), ctLogKey);
+    }
+
+    private static bool VerifySignature(SignedCertificateTimestamp sct, byte[] signed, ECDsa ctLogKey)
+    {
+        ArgumentNullException.ThrowIfNull(ctLogKey);
         // RFC 6962 §3.2: v1 SCTs only; sigstore clients require SHA-256 and we accept only ECDSA keys here.
         if (sct.Version != SignedCertificateTimestamp.V1
             || sct.HashAlgorithm != SignedCertificateTimestamp.HashSha256
             || sct.SignatureAlgorithm != SignedCertificateTimestamp.SignatureEcdsa
-            || sct.Signature is null
-            || sct.Extensions is null)
+            || sct.Signature is null)
         {
             return false;
         }
 
-        byte[] tbs = Precertificate.GetTbsWithoutSctList(leafCertDer);
-        byte[] signed = SctSignedData.ForPrecert(sct.Timestamp, SHA256.HashData(issuerSpkiDer), tbs, sct.Extensions);
         try
         {
             return ctLogKey.VerifyData(signed, sct.Signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);

@@ -8,7 +8,7 @@ namespace PrivateSigstore.Core.Ct;
 /// outermost value. Mirrors what sigstore-js's DER-only parser accepts (<c>core/src/asn1/length.ts</c>, <c>tag.ts</c>).
 /// Primitive contents are not interpreted.
 /// </summary>
-internal static class StrictDer
+public static class StrictDer
 {
     private const int MaxDepth = 32;
 

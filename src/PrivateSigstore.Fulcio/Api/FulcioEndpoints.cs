@@ -142,7 +142,7 @@ public static partial class FulcioEndpoints
             var issued = await issuance.IssueAsync(request, cancellationToken).ConfigureAwait(false);
             using (issued.Certificate)
             {
-                if (logger.IsEnabled(LogLevel.Information))
+                if (logger.IsEnabled(LogLevel.Debug))
                 {
                     LogIssued(logger, issued.Certificate.SerialNumber, issued.SctEmbedded ? "embedded" : issued.Sct is null ? "none" : "detached");
                 }
@@ -209,28 +209,7 @@ public static partial class FulcioEndpoints
     };
 
     /// <summary>ct-go <c>AddChainResponse</c> JSON, as upstream puts in the detached SCT (pkg/ctl/utils.go).</summary>
-    internal static byte[] DetachedSctJson(SignedCertificateTimestamp sct)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("sct_version", sct.Version);
-            writer.WriteString("id", Convert.ToBase64String(sct.LogId));
-            writer.WriteNumber("timestamp", sct.Timestamp);
-            writer.WriteString("extensions", Convert.ToBase64String(sct.Extensions));
-            byte[] signature = new byte[4 + sct.Signature.Length];
-            signature[0] = sct.HashAlgorithm;
-            signature[1] = sct.SignatureAlgorithm;
-            signature[2] = (byte)(sct.Signature.Length >> 8);
-            signature[3] = (byte)sct.Signature.Length;
-            sct.Signature.CopyTo(signature, 4);
-            writer.WriteString("signature", Convert.ToBase64String(signature));
-            writer.WriteEndObject();
-        }
-
-        return stream.ToArray();
-    }
+    internal static byte[] DetachedSctJson(SignedCertificateTimestamp sct) => AddChainResponse.Serialize(sct);
 
     private static async Task<JsonDocument> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken) =>
         await JsonDocument.ParseAsync(context.Request.Body, ProtoJson.DocumentOptions, cancellationToken).ConfigureAwait(false);
@@ -242,7 +221,7 @@ public static partial class FulcioEndpoints
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Issued certificate serial {Serial} (SCT: {Sct})")]
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Issued certificate serial {Serial} (SCT: {Sct})")]
     private static partial void LogIssued(ILogger logger, string serial, string sct);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Refused certificate request ({Reason}): {Detail}")]

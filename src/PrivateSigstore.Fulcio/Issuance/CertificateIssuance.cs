@@ -125,18 +125,34 @@ public sealed class CertificateIssuance
         else if (_ctMode == CtMode.Embedded)
         {
             using var precertificate = CertificateProfile.BuildPrecertificate(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial);
-            sct = await _ct.AddPreChainAsync([precertificate.RawData, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
+            sct = await SubmitAsync(_ct.AddPreChainAsync, [precertificate.RawData, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
             leaf = CertificateProfile.BuildFinal(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial, SctList.ToExtension([sct]));
             embedded = true;
         }
         else
         {
             leaf = CertificateProfile.BuildLeaf(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial);
-            sct = await _ct.AddChainAsync([leaf.RawData, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
+            sct = await SubmitAsync(_ct.AddChainAsync, [leaf.RawData, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
         }
 
         var pems = new List<string>(1 + _ca.TrimmedChainPems.Count) { Core.Pem.GoPem.Encode("CERTIFICATE", leaf.RawData).TrimEnd('\n') };
         pems.AddRange(_ca.TrimmedChainPems);
         return new IssuedCertificate(leaf, pems, sct, embedded);
+    }
+
+    // A CT failure of any kind (refused, unreachable, an SCT that does not verify) issues nothing (upstream: 500).
+    private static async Task<SignedCertificateTimestamp> SubmitAsync(
+        Func<IReadOnlyList<byte[]>, CancellationToken, Task<SignedCertificateTimestamp>> submit,
+        IReadOnlyList<byte[]> chain,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await submit(chain, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Ct.CtLogClientException e)
+        {
+            throw new CtSubmissionException(e.Message, e);
+        }
     }
 }

@@ -7,11 +7,11 @@ public interface ICertificateTransparencyLog
 {
     /// <summary>Submits a precertificate chain (precertificate, issuing CA, …, root, as DER) and returns its SCT.</summary>
     /// <exception cref="CtSubmissionException">The log refused the chain, was unreachable, or returned an SCT that does not verify.</exception>
-    Task<SignedCertificateTimestamp> AddPreChainAsync(IReadOnlyList<byte[]> chain, CancellationToken cancellationToken);
+    Task<SignedCertificateTimestamp> AddPreChainAsync(IReadOnlyList<byte[]> chainDer, CancellationToken cancellationToken);
 
     /// <summary>Submits a certificate chain (leaf, issuing CA, …, root, as DER) and returns its SCT.</summary>
     /// <exception cref="CtSubmissionException">The log refused the chain, was unreachable, or returned an SCT that does not verify.</exception>
-    Task<SignedCertificateTimestamp> AddChainAsync(IReadOnlyList<byte[]> chain, CancellationToken cancellationToken);
+    Task<SignedCertificateTimestamp> AddChainAsync(IReadOnlyList<byte[]> chainDer, CancellationToken cancellationToken);
 }
 
 /// <summary>A CT submission failed; the CA answers 500 "Error entering certificate in CTL" and issues nothing.</summary>

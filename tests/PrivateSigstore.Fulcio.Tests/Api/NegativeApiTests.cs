@@ -213,3 +213,20 @@ public sealed class NegativeApiTests : IAsyncLifetime
         Assert.Equal((400, 3, BadToken), await FulcioTestServer.ErrorAsync(response));
     }
 }
+
+/// <summary>A CT log that cannot be reached: upstream's 500 "Error entering certificate in CTL", nothing issued.</summary>
+public sealed class CtFailureTests
+{
+    [Fact]
+    public async Task Unreachable_ct_log_is_a_500_and_no_certificate()
+    {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        await using var server = await FulcioTestServer.StartAsync("--Fulcio:CtLog:Url", "http://127.0.0.1:1", "--Fulcio:CtLog:Timeout", "00:00:05");
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var token = server.Token(server.Claims("email", "user-1", new { email = "alice@example.com", email_verified = true }));
+        using var response = await server.PostV2Async(FulcioTestServer.PublicKeyRequest(key, "user-1", token));
+        Assert.Equal((500, 13, "Error entering certificate in CTL"), await FulcioTestServer.ErrorAsync(response));
+        string metrics = await server.Http.GetStringAsync("/metrics", FulcioTestServer.Ct);
+        Assert.DoesNotContain("fulcio_new_certs_total 1", metrics, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,139 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using PrivateSigstore.Core.Bundle;
+
+namespace PrivateSigstore.Core.Trust;
+
+/// <summary>A certificate authority to list in a trusted root: its URL, chain (issuing first, root last) and validity.</summary>
+/// <param name="Uri">The CA's base URL (Fulcio).</param>
+/// <param name="ChainDer">The chain as DER: issuing certificate first, self-signed root last.</param>
+/// <param name="Start">From when its certificates are trusted.</param>
+/// <param name="End">Until when (rotation: the old CA gets an end); null while current.</param>
+public sealed record TrustedAuthority(string Uri, IReadOnlyList<byte[]> ChainDer, DateTimeOffset Start, DateTimeOffset? End = null);
+
+/// <summary>A log (Rekor or CT) to list in a trusted root: its base URL and public key.</summary>
+/// <param name="BaseUrl">The log's base URL. For Rekor v1, sigstore-js requires the checkpoint origin's host to occur in it.</param>
+/// <param name="SubjectPublicKeyInfo">The log's DER public key; the log ID is its SHA-256.</param>
+/// <param name="Start">From when the key is trusted.</param>
+/// <param name="End">Until when (rotation); null while current.</param>
+public sealed record TrustedLog(string BaseUrl, byte[] SubjectPublicKeyInfo, DateTimeOffset Start, DateTimeOffset? End = null);
+
+/// <summary>
+/// Builds the trust material clients are given for a deployment: <c>trusted_root.json</c> (protobuf-specs TrustedRoot,
+/// media type v0.1 as every published root so far uses, which every client accepts) and <c>signing_config.v0.2.json</c>.
+/// </summary>
+public static class TrustMaterialBuilder
+{
+    /// <summary>The trusted root for the given CAs, Rekor logs and CT logs.</summary>
+    /// <exception cref="ArgumentException">A chain is empty, or a key is not a supported public key.</exception>
+    public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs)
+    {
+        ArgumentNullException.ThrowIfNull(authorities);
+        ArgumentNullException.ThrowIfNull(tlogs);
+        ArgumentNullException.ThrowIfNull(ctlogs);
+        return new TrustedRoot
+        {
+            MediaType = TrustedRootMediaType.V0_1,
+            Tlogs = [.. tlogs.Select(Log)],
+            CertificateAuthorities = [.. authorities.Select(Authority)],
+            Ctlogs = [.. ctlogs.Select(Log)],
+        };
+    }
+
+    /// <summary>A v0.2 signing config: one CA, one OIDC provider (optional), one Rekor v1 log, no TSA.</summary>
+    public static SigningConfig SigningConfig(string caUrl, string? oidcUrl, string rekorUrl, DateTimeOffset start, string @operator = "")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(caUrl);
+        ArgumentException.ThrowIfNullOrEmpty(rekorUrl);
+        var validFor = new TimeRange { Start = ProtoTimestamp.FromDateTimeOffset(start) };
+        return new SigningConfig
+        {
+            MediaType = SigningConfigMediaType.V0_2,
+            CaUrls = [new Service { Url = caUrl, MajorApiVersion = 1, ValidFor = validFor, Operator = @operator }],
+            OidcUrls = oidcUrl is null ? [] : [new Service { Url = oidcUrl, MajorApiVersion = 1, ValidFor = validFor, Operator = @operator }],
+            RekorTlogUrls = [new Service { Url = rekorUrl, MajorApiVersion = 1, ValidFor = validFor, Operator = @operator }],
+            RekorTlogConfig = new ServiceConfiguration { Selector = ServiceSelector.Any },
+            TsaConfig = new ServiceConfiguration { Selector = ServiceSelector.Any },
+        };
+    }
+
+    /// <summary>The key details a verifier needs for <paramref name="spki"/>.</summary>
+    /// <exception cref="ArgumentException">Not an ECDSA P-256/384/521, RSA or Ed25519 key.</exception>
+    public static PublicKeyDetails KeyDetails(byte[] spki)
+    {
+        ArgumentNullException.ThrowIfNull(spki);
+        try
+        {
+            var reader = new AsnReader(spki, AsnEncodingRules.DER).ReadSequence();
+            var algorithm = reader.ReadSequence();
+            string oid = algorithm.ReadObjectIdentifier();
+            switch (oid)
+            {
+                case "1.2.840.10045.2.1":
+                    return algorithm.ReadObjectIdentifier() switch
+                    {
+                        "1.2.840.10045.3.1.7" => PublicKeyDetails.PkixEcdsaP256Sha256,
+                        "1.3.132.0.34" => PublicKeyDetails.PkixEcdsaP384Sha384,
+                        "1.3.132.0.35" => PublicKeyDetails.PkixEcdsaP521Sha512,
+                        var curve => throw new ArgumentException($"unsupported curve {curve}", nameof(spki)),
+                    };
+                case "1.3.101.112":
+                    return PublicKeyDetails.PkixEd25519;
+                case "1.2.840.113549.1.1.1":
+                    using (var rsa = RSA.Create())
+                    {
+                        rsa.ImportSubjectPublicKeyInfo(spki, out _);
+                        return rsa.KeySize switch
+                        {
+                            2048 => PublicKeyDetails.PkixRsaPkcs1v15_2048_Sha256,
+                            3072 => PublicKeyDetails.PkixRsaPkcs1v15_3072_Sha256,
+                            4096 => PublicKeyDetails.PkixRsaPkcs1v15_4096_Sha256,
+                            var bits => throw new ArgumentException($"unsupported RSA size {bits}", nameof(spki)),
+                        };
+                    }
+
+                default:
+                    throw new ArgumentException($"unsupported public key algorithm {oid}", nameof(spki));
+            }
+        }
+        catch (Exception e) when (e is AsnContentException or CryptographicException)
+        {
+            throw new ArgumentException($"not a DER SubjectPublicKeyInfo: {e.Message}", nameof(spki), e);
+        }
+    }
+
+    private static TimeRange Range(DateTimeOffset start, DateTimeOffset? end) => new()
+    {
+        Start = ProtoTimestamp.FromDateTimeOffset(start),
+        End = end is { } e ? ProtoTimestamp.FromDateTimeOffset(e) : null,
+    };
+
+    private static TransparencyLogInstance Log(TrustedLog log) => new()
+    {
+        BaseUrl = log.BaseUrl,
+        HashAlgorithm = Bundle.HashAlgorithm.Sha2_256,
+        PublicKey = new PublicKeyMaterial { RawBytes = log.SubjectPublicKeyInfo, KeyDetails = KeyDetails(log.SubjectPublicKeyInfo), ValidFor = Range(log.Start, log.End) },
+        LogId = new LogId { KeyId = SHA256.HashData(log.SubjectPublicKeyInfo) },
+    };
+
+    private static CertificateAuthority Authority(TrustedAuthority ca)
+    {
+        if (ca.ChainDer.Count == 0)
+        {
+            throw new ArgumentException($"the chain of {ca.Uri} is empty", nameof(ca));
+        }
+
+        using var root = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(ca.ChainDer[^1]);
+        return new CertificateAuthority
+        {
+            Subject = new DistinguishedName
+            {
+                Organization = root.SubjectName.EnumerateRelativeDistinguishedNames().FirstOrDefault(r => r.GetSingleElementType().Value == "2.5.4.10")?.GetSingleElementValue() ?? "",
+                CommonName = root.SubjectName.EnumerateRelativeDistinguishedNames().FirstOrDefault(r => r.GetSingleElementType().Value == "2.5.4.3")?.GetSingleElementValue() ?? "",
+            },
+            Uri = ca.Uri,
+            CertChain = new X509CertificateChain { Certificates = [.. ca.ChainDer.Select(d => new DerCertificate { RawBytes = d })] },
+            ValidFor = Range(ca.Start, ca.End),
+        };
+    }
+}

@@ -1,0 +1,104 @@
+using PrivateSigstore.Core.Ct;
+using PrivateSigstore.Keys;
+using PrivateSigstore.Log;
+
+namespace PrivateSigstore.CtLog;
+
+/// <summary>An RFC 6962 signed tree head.</summary>
+/// <param name="TreeSize">Tree size.</param>
+/// <param name="Timestamp">Milliseconds since the Unix epoch.</param>
+/// <param name="RootHash">SHA-256 root hash.</param>
+/// <param name="Signature">TLS DigitallySigned over <see cref="TreeHeadSignature.SignedData"/>.</param>
+public sealed record SignedTreeHead(ulong TreeSize, ulong Timestamp, byte[] RootHash, byte[] Signature);
+
+/// <summary>
+/// The RFC 6962 personality over the log engine: accepted chains become Merkle tree leaves and SCTs; checkpoints
+/// become signed tree heads, all signed with the log key.
+/// </summary>
+internal sealed class CertificateLog : IAsyncDisposable
+{
+    private readonly ILogStore _store;
+    private readonly CtEntryStore _entries;
+    private readonly TimeProvider _time;
+    private readonly int _maxLeafSize;
+    private SignedTreeHead? _sth;
+
+    public CertificateLog(TransparencyLog log, ILogStore store, CtEntryStore entries, ISigningKey key, CtChainPolicy policy, int maxLeafSize, TimeProvider time)
+    {
+        Log = log;
+        _store = store;
+        _entries = entries;
+        Key = key;
+        Policy = policy;
+        _maxLeafSize = maxLeafSize;
+        _time = time;
+        LogId = KeyIds.LogId(key.SubjectPublicKeyInfo);
+    }
+
+    public TransparencyLog Log { get; }
+
+    public ISigningKey Key { get; }
+
+    public CtChainPolicy Policy { get; }
+
+    /// <summary>SHA-256 of the log key's SubjectPublicKeyInfo (RFC 6962 §3.2).</summary>
+    public byte[] LogId { get; }
+
+    internal CtEntryStore Entries => _entries;
+
+    /// <summary>
+    /// Logs an accepted chain and returns its SCT. Order (crash safety, see <see cref="CtEntryStore"/>): record the
+    /// extra_data durably → append the leaf (durable and integrated on return) → sign the SCT.
+    /// </summary>
+    /// <exception cref="CtSubmissionException">The entry is too large for the log.</exception>
+    /// <exception cref="LogPushbackException">The log is busy.</exception>
+    public async Task<SignedCertificateTimestamp> AddAsync(AcceptedChain chain, CancellationToken ct)
+    {
+        // Checked before anything is written: the engine bounds leaves (tessera's entry size limit).
+        if (chain.Leaf(0).Serialize().Length > _maxLeafSize) throw new CtSubmissionException($"the certificate is too large for this log (leaf limit {_maxLeafSize} bytes)");
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var timestamp = (ulong)await _entries.RecordAsync(chain.Identity(), now, chain.ExtraData, ct).ConfigureAwait(false);
+        var leaf = chain.Leaf(timestamp);
+        // RFC 6962 §3.4: the leaf's timestamp is the SCT's; AddAsync returns once the leaf is durable and in the tree.
+        await Log.AddAsync(leaf.Serialize(), ct).ConfigureAwait(false);
+        var signed = chain.EntryType == CtLogEntryType.X509
+            ? SctSignedData.ForX509(timestamp, leaf.Certificate, [])
+            : SctSignedData.ForPrecert(timestamp, leaf.IssuerKeyHash!, leaf.Certificate, []);
+        return new SignedCertificateTimestamp(SignedCertificateTimestamp.V1, LogId, timestamp, [], SignedCertificateTimestamp.HashSha256, SignedCertificateTimestamp.SignatureEcdsa, Key.Sign(signed));
+    }
+
+    /// <summary>The signed tree head of the latest checkpoint (signed once per checkpoint, then cached).</summary>
+    public SignedTreeHead LatestTreeHead()
+    {
+        var cp = Log.LatestCheckpoint;
+        var cached = _sth;
+        if (cached is not null && cached.TreeSize == cp.Size && cached.Timestamp == (ulong)cp.TimestampMs) return cached;
+        var signature = Key.Sign(TreeHeadSignature.SignedData((ulong)cp.TimestampMs, cp.Size, cp.RootHash));
+        var sth = new SignedTreeHead(cp.Size, (ulong)cp.TimestampMs, cp.RootHash,
+            new DigitallySigned(SignedCertificateTimestamp.HashSha256, SignedCertificateTimestamp.SignatureEcdsa, signature).Serialize());
+        _sth = sth;
+        return sth;
+    }
+
+    /// <summary>Entries [start, start+count) with their extra_data.</summary>
+    public async Task<IReadOnlyList<(LogEntry Entry, byte[] ExtraData)>> GetEntriesAsync(ulong start, int count, CancellationToken ct)
+    {
+        var entries = await Log.GetEntriesAsync(start, count, ct).ConfigureAwait(false);
+        var extra = await _entries.ReadExtraDataAsync([.. entries.Select(e => AcceptedChain.LeafIdentity(e.Leaf.Span))], ct).ConfigureAwait(false);
+        var result = new List<(LogEntry, byte[])>(entries.Count);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            // A leaf is appended only after its row committed, so a missing row is store corruption, not bad input.
+            result.Add((entries[i], extra[i] ?? throw new InvalidOperationException($"extra_data of entry {entries[i].Index} is missing")));
+        }
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Log.DisposeAsync().ConfigureAwait(false);
+        await _store.DisposeAsync().ConfigureAwait(false);
+        await _entries.DisposeAsync().ConfigureAwait(false);
+        Key.Dispose();
+    }
+}

@@ -1,0 +1,35 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace PrivateSigstore.CtLog.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class InitialCtEntries : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ct_entries",
+                columns: table => new
+                {
+                    log_id = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    identity_hash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    timestamp_ms = table.Column<long>(type: "INTEGER", nullable: false),
+                    extra_data = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ct_entries", x => new { x.log_id, x.identity_hash });
+                });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ct_entries");
+        }
+    }
+}

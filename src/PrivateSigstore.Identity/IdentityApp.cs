@@ -1,0 +1,208 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using OpenTelemetry.Metrics;
+using PrivateSigstore.Keys;
+
+namespace PrivateSigstore.Identity;
+
+/// <summary>Builds the OIDC identity provider (also hosted in-process by the Stack and by tests).</summary>
+public static class IdentityApp
+{
+    /// <summary>The default listen address (DESIGN: Identity on 5556, loopback only unless configured).</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5556";
+
+    /// <summary>The cookie scheme of signed-in people (login page, authorization and verification endpoints).</summary>
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>
+    /// The exact <c>iss</c> tokens carry for a configured issuer URL: its absolute-URI form, so a URL without a path
+    /// gains a trailing slash (<c>http://127.0.0.1:5556</c> → <c>http://127.0.0.1:5556/</c>). Configure the CA with it.
+    /// </summary>
+    public static string CanonicalIssuer(string issuerUrl) => new Uri(issuerUrl, UriKind.Absolute).AbsoluteUri;
+
+    /// <summary>
+    /// Creates the web application: binds and validates options (failing closed), opens the signing key and the store
+    /// (migrated), registers the public client, and maps the OIDC endpoints, the login and device-verification pages,
+    /// /healthz, /readyz and /metrics.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+        configure?.Invoke(builder);
+        var options = builder.Configuration.GetSection(IdentityProviderOptions.Section).Get<IdentityProviderOptions>() ?? new IdentityProviderOptions();
+        options.Validate();
+        var issuer = CanonicalIssuer(options.Issuer ?? FirstUrl(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+
+        var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+        var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Identity");
+        var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "identity-key.pem"), logger);
+        var credentials = JwtSigningKey.CreateCredentials(key);
+        var retired = RetiredKeys.Load(options.RetiredKeys);
+        var encryptionKey = new SymmetricSecurityKey(LoadOrCreateSecret(Path.Combine(options.DataDirectory, "token-encryption.key")));
+
+        builder.Services.AddIdentityStore(options);
+        builder.Services.AddSingleton(key);
+        builder.Services.AddSingleton(retired);
+        builder.Services.AddSingleton(new IssuerIdentity(issuer));
+        builder.Services.AddScoped<UserSignIn>();
+        builder.Services.AddSingleton<IdentityMetrics>();
+        builder.Services.AddHostedService<TokenPruning>();
+        builder.Services.AddDataProtection()
+            .SetApplicationName("PrivateSigstore.Identity")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
+        builder.Services.AddAntiforgery(a => a.Cookie.Name = "psig-identity-af");
+        builder.Services.AddAuthentication(CookieScheme).AddCookie(CookieScheme, c =>
+        {
+            c.LoginPath = "/account/login";
+            c.Cookie.Name = "psig-identity";
+            c.Cookie.HttpOnly = true;
+            c.Cookie.SameSite = SameSiteMode.Lax;
+            c.ExpireTimeSpan = TimeSpan.FromHours(1);
+            c.SlidingExpiration = false;
+        });
+        builder.Services.AddAuthorization();
+        builder.Services.Configure<ForwardedHeadersOptions>(f => f.ForwardedHeaders = ForwardedHeaders.XForwardedProto);
+
+        builder.Services.AddOpenIddict().AddServer(s =>
+        {
+            s.SetIssuer(new Uri(issuer));
+            s.SetConfigurationEndpointUris(".well-known/openid-configuration")
+                .SetJsonWebKeySetEndpointUris(".well-known/jwks")
+                .SetAuthorizationEndpointUris("connect/authorize")
+                .SetTokenEndpointUris("connect/token")
+                .SetDeviceAuthorizationEndpointUris("connect/device")
+                .SetEndUserVerificationEndpointUris("connect/verify");
+            s.AllowClientCredentialsFlow().AllowAuthorizationCodeFlow().AllowDeviceAuthorizationFlow();
+            // OAuth 2.1 / RFC 9700 §2.1.1: every authorization code request carries a PKCE challenge.
+            s.RequireProofKeyForCodeExchange();
+            // Only S256: "plain" gives no protection against an intercepted authorization request.
+            s.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+            s.RegisterScopes(Scopes.Email, Scopes.Profile);
+            s.RegisterClaims(Claims.Subject, Claims.Email, Claims.EmailVerified);
+            s.SetAccessTokenLifetime(options.TokenLifetime).SetIdentityTokenLifetime(options.TokenLifetime)
+                .SetAuthorizationCodeLifetime(options.AuthorizationCodeLifetime)
+                .SetDeviceCodeLifetime(options.DeviceCodeLifetime).SetUserCodeLifetime(options.DeviceCodeLifetime);
+            s.AddSigningCredentials(credentials);
+            s.AddEncryptionKey(encryptionKey);
+            // The CA reads access tokens of workloads as JWTs: signed, not encrypted.
+            s.DisableAccessTokenEncryption();
+            s.AddEventHandler(SigstoreTokenClaims.Descriptor);
+            s.AddEventHandler(TokenAuditing.Descriptor);
+            s.AddEventHandler(DeviceCodeClientId.Descriptor);
+            s.AddEventHandler(RetiredKeys.Descriptor);
+            var aspNetCore = s.UseAspNetCore()
+                .EnableAuthorizationEndpointPassthrough()
+                .EnableTokenEndpointPassthrough()
+                .EnableEndUserVerificationEndpointPassthrough();
+            if (issuer.StartsWith("http://", StringComparison.Ordinal))
+            {
+                // Plain HTTP only for loopback and development issuers; an https issuer requires TLS (or X-Forwarded-Proto from a proxy).
+                aspNetCore.DisableTransportSecurityRequirement();
+            }
+        });
+
+        builder.Services.AddHealthChecks().AddCheck<IdentityReadiness>("store", tags: ["ready"]);
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(IdentityMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            key.Dispose();
+            bootLoggerFactory.Dispose();
+        });
+        await IdentityStore.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IdentityAdmin>().EnsurePublicClientAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        app.UseForwardedHeaders();
+        app.Use((context, next) =>
+        {
+            // The pages must not be framed (clickjacking of the login form) nor cached.
+            context.Response.Headers.XFrameOptions = "DENY";
+            context.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            context.Response.Headers.CacheControl = "no-store";
+            return next(context);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapIdentity();
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static string FirstUrl(string urls)
+    {
+        var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        // "http://+:5556" and "http://*:5556" are bind patterns, not addresses: an issuer must then be configured.
+        return first.Contains("://+", StringComparison.Ordinal) || first.Contains("://*", StringComparison.Ordinal)
+            ? throw new ArgumentException($"Identity:Issuer is required when listening on a wildcard address ({first})")
+            : first;
+    }
+
+    /// <summary>A 256-bit secret kept in a file (created with owner-only permissions when missing).</summary>
+    private static byte[] LoadOrCreateSecret(string path)
+    {
+        if (File.Exists(path))
+        {
+            var existing = Convert.FromBase64String(File.ReadAllText(path).Trim());
+            return existing.Length == 32 ? existing : throw new InvalidOperationException($"{path} must hold 32 base64 bytes");
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var writer = new StreamWriter(path, System.Text.Encoding.ASCII, fileOptions))
+        {
+            writer.Write(Convert.ToBase64String(secret));
+        }
+        return secret;
+    }
+}
+
+/// <summary>The issuer URL tokens carry.</summary>
+/// <param name="Url">The exact <c>iss</c>.</param>
+public sealed record IssuerIdentity(string Url);
+
+/// <summary>/readyz: the store answers and the signing key signs.</summary>
+internal sealed class IdentityReadiness(IServiceScopeFactory scopes, ISigningKey key) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var store = scope.ServiceProvider.GetRequiredService<IdentityStoreContext>();
+            if (!await store.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return HealthCheckResult.Unhealthy("store unreachable");
+            }
+            key.Sign("readyz"u8);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message, ex);
+        }
+    }
+}

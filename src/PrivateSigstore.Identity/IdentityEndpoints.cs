@@ -1,0 +1,220 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Server.AspNetCore;
+
+namespace PrivateSigstore.Identity;
+
+/// <summary>
+/// The passthrough endpoints OpenIddict hands to the application (authorization, token, device verification) and the
+/// login page. OpenIddict validates every protocol request before these run (client, redirect URI, PKCE, grant).
+/// </summary>
+public static class IdentityEndpoints
+{
+    private const string OidcScheme = OpenIddictServerAspNetCoreDefaults.AuthenticationScheme;
+
+    /// <summary>Maps the routes.</summary>
+    public static IEndpointRouteBuilder MapIdentity(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync);
+        app.MapPost("/connect/token", TokenAsync);
+        app.MapMethods("/connect/verify", ["GET", "POST"], VerifyAsync);
+        app.MapGet("/", (HttpContext http) => http.User.Identity?.IsAuthenticated == true
+            ? LoginPage.Message("Signed in", $"You are signed in as {http.User.Identity.Name}.")
+            : Results.Redirect("/account/login"));
+        app.MapGet("/connect/verify/done", () => LoginPage.Message("Device signed in", "The device is signed in. You can close this page and return to your terminal."));
+        app.MapGet("/account/login", (HttpContext http, IAntiforgery antiforgery, string? returnUrl) =>
+            LoginPage.Form(antiforgery.GetAndStoreTokens(http), SafeReturnUrl(returnUrl), username: null, error: null));
+        app.MapPost("/account/login", LoginAsync).DisableAntiforgery();
+        app.MapPost("/account/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(IdentityApp.CookieScheme).ConfigureAwait(false);
+            return Results.Redirect("/account/login");
+        });
+        return app;
+    }
+
+    // Authorization code flow (RFC 6749 §4.1 + PKCE, already checked by OpenIddict): a signed-in, enabled person gets a code.
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, IdentityStoreContext store, IdentityProviderOptions options, CancellationToken ct)
+    {
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenID Connect request");
+        var cookie = await http.AuthenticateAsync(IdentityApp.CookieScheme).ConfigureAwait(false);
+        var user = cookie.Succeeded ? await FindEnabledUserAsync(store, cookie.Principal?.Identity?.Name, ct).ConfigureAwait(false) : null;
+        if (user is null)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.LoginRequired, "the user is not signed in");
+            }
+            // Back to this same authorization request after sign-in (form posts are replayed as a query string).
+            var parameters = http.Request.HasFormContentType ? [.. http.Request.Form] : http.Request.Query.ToList();
+            var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityApp.CookieScheme]);
+        }
+        var principal = PersonPrincipal(user, options.PublicClientId);
+        principal.SetScopes(request.GetScopes().Intersect([Scopes.OpenId, Scopes.Email, Scopes.Profile], StringComparer.Ordinal));
+        return Results.SignIn(principal, authenticationScheme: OidcScheme);
+    }
+
+    private static async Task<IResult> TokenAsync(HttpContext http, IdentityStoreContext store, IdentityProviderOptions options, CancellationToken ct)
+    {
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenID Connect request");
+        if (request.IsClientCredentialsGrantType())
+        {
+            // The client authenticated (OpenIddict checked its secret); it must still be an enabled workload.
+            var workload = await store.Workloads.AsNoTracking().SingleOrDefaultAsync(w => w.ClientId == request.ClientId, ct).ConfigureAwait(false);
+            if (workload is null || workload.Disabled)
+            {
+                return Forbid(Errors.InvalidClient, "the client is disabled or has no registered identity");
+            }
+            return Results.SignIn(WorkloadPrincipal(workload), authenticationScheme: OidcScheme);
+        }
+        if (request.IsAuthorizationCodeGrantType() || request.IsDeviceCodeGrantType())
+        {
+            // OpenIddict validated the code (PKCE verifier, single use, expiry); re-check the person is still enabled.
+            var result = await http.AuthenticateAsync(OidcScheme).ConfigureAwait(false);
+            var user = result.Succeeded ? await FindEnabledUserAsync(store, result.Principal?.GetClaim(Claims.Subject), ct).ConfigureAwait(false) : null;
+            if (user is null)
+            {
+                return Forbid(Errors.InvalidGrant, "the user is disabled or no longer exists");
+            }
+            var principal = PersonPrincipal(user, options.PublicClientId);
+            principal.SetScopes(result.Principal!.GetScopes());
+            return Results.SignIn(principal, authenticationScheme: OidcScheme);
+        }
+        return Forbid(Errors.UnsupportedGrantType, "the grant type is not supported");
+    }
+
+    // Device flow (RFC 8628 §3.3): a signed-in person enters the user code shown on the device.
+    private static async Task<IResult> VerifyAsync(HttpContext http, IdentityStoreContext store, IAntiforgery antiforgery, IdentityProviderOptions options, CancellationToken ct)
+    {
+        var cookie = await http.AuthenticateAsync(IdentityApp.CookieScheme).ConfigureAwait(false);
+        var user = cookie.Succeeded ? await FindEnabledUserAsync(store, cookie.Principal?.Identity?.Name, ct).ConfigureAwait(false) : null;
+        if (user is null)
+        {
+            var returnUrl = http.Request.PathBase + http.Request.Path + (http.Request.HasFormContentType ? "" : http.Request.QueryString.Value);
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityApp.CookieScheme]);
+        }
+        var request = http.GetOpenIddictServerRequest();
+        var userCode = request?.UserCode;
+        if (!HttpMethods.IsPost(http.Request.Method) || string.IsNullOrEmpty(userCode))
+        {
+            return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, error: null);
+        }
+        if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+        {
+            return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, "The form expired. Enter the code again.", StatusCodes.Status400BadRequest);
+        }
+        var result = await http.AuthenticateAsync(OidcScheme).ConfigureAwait(false);
+        if (!result.Succeeded || string.IsNullOrEmpty(result.Principal?.GetClaim(Claims.ClientId)))
+        {
+            return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, "That code is invalid or has expired.", StatusCodes.Status400BadRequest);
+        }
+        var principal = PersonPrincipal(user, options.PublicClientId);
+        principal.SetScopes(result.Principal!.GetScopes());
+        return Results.SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verify/done" }, OidcScheme);
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, IdentityMetrics metrics, CancellationToken ct)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            return Results.Problem("expected a form", statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+        var form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
+        var returnUrl = SafeReturnUrl(form["returnUrl"]);
+        var username = form["username"].ToString();
+        var password = form["password"].ToString();
+        if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+        {
+            return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "The form expired. Sign in again.", StatusCodes.Status400BadRequest);
+        }
+        if (username.Length == 0 || password.Length == 0 || username.Length > UserAccount.MaxUsernameLength || password.Length > 256)
+        {
+            return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Enter your username and password.", StatusCodes.Status400BadRequest);
+        }
+        var (outcome, user) = await signIn.SignInAsync(username, password, ct).ConfigureAwait(false);
+        metrics.SignIn(outcome);
+        switch (outcome)
+        {
+            case SignInOutcome.Succeeded:
+                var identity = new ClaimsIdentity(IdentityApp.CookieScheme, ClaimTypes.Name, ClaimTypes.Role);
+                identity.AddClaim(new Claim(ClaimTypes.Name, user!.Username));
+                await http.SignInAsync(IdentityApp.CookieScheme, new ClaimsPrincipal(identity)).ConfigureAwait(false);
+                return Results.Redirect(returnUrl);
+            case SignInOutcome.LockedOut:
+                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "This account is locked after too many failed sign-ins. Try again later or ask an administrator.", StatusCodes.Status401Unauthorized);
+            default:
+                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Invalid username or password.", StatusCodes.Status401Unauthorized);
+        }
+    }
+
+    private static async Task<UserAccount?> FindEnabledUserAsync(IdentityStoreContext store, string? username, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(username))
+        {
+            return null;
+        }
+        var user = await store.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, ct).ConfigureAwait(false);
+        return user is { Disabled: false } ? user : null;
+    }
+
+    /// <summary>A person's token claims: sub = username, the email and whether it is verified; tokens for <paramref name="audience"/> (the public client).</summary>
+    internal static ClaimsPrincipal PersonPrincipal(UserAccount user, string audience)
+    {
+        var identity = new ClaimsIdentity(OidcScheme, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, user.Username);
+        identity.SetClaim(Claims.PreferredUsername, user.Username);
+        if (user.Email is not null)
+        {
+            identity.SetClaim(Claims.Email, user.Email);
+            // email_verified is true only for emails an administrator marked verified (the CA refuses unverified ones).
+            identity.AddClaim(Claims.EmailVerified, user.EmailVerified);
+        }
+        identity.SetDestinations(_ => [Destinations.AccessToken, Destinations.IdentityToken]);
+        var principal = new ClaimsPrincipal(identity);
+        // The access token is a JWT for the CA too (sigstore-python sends access_token, not id_token): aud = the public client.
+        principal.SetResources(audience);
+        return principal;
+    }
+
+    /// <summary>A workload's token claims: the identity it was registered with, and the audience it vouches for.</summary>
+    internal static ClaimsPrincipal WorkloadPrincipal(WorkloadIdentity workload)
+    {
+        var identity = new ClaimsIdentity(OidcScheme, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, workload.Subject);
+        if (workload.Email is not null)
+        {
+            identity.SetClaim(Claims.Email, workload.Email);
+            identity.AddClaim(Claims.EmailVerified, workload.EmailVerified);
+        }
+        foreach (var (name, value) in IdentityAdmin.WorkloadClaims(workload))
+        {
+            identity.SetClaim(name, value);
+        }
+        identity.SetDestinations(_ => [Destinations.AccessToken, Destinations.IdentityToken]);
+        var principal = new ClaimsPrincipal(identity);
+        // Both tokens carry aud = the workload's audience (IdentityTokenAudience copies it to the ID token), and the
+        // openid scope makes OpenIddict return an id_token for client credentials, as sigstore clients read id_token.
+        principal.SetResources(workload.Audience);
+        principal.SetScopes(Scopes.OpenId);
+        return principal;
+    }
+
+    private static IResult Forbid(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OidcScheme]);
+
+    /// <summary>Only local paths (no scheme, no host, no "//" or "/\") are followed after sign-in.</summary>
+    internal static string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.Length <= 4096 && returnUrl[0] == '/' && (returnUrl.Length == 1 || returnUrl[1] is not ('/' or '\\'))
+            ? returnUrl
+            : "/";
+}

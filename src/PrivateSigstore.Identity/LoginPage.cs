@@ -1,0 +1,71 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace PrivateSigstore.Identity;
+
+/// <summary>
+/// The provider's HTML pages: plain forms that work without JavaScript, with labelled fields, a language, a title, and
+/// errors announced to screen readers (role="alert").
+/// </summary>
+internal static class LoginPage
+{
+    private const string Style = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#111;background:#fff}" +
+        "label{display:block;margin-top:1rem;font-weight:600}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box;border:1px solid #555}" +
+        "button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}" +
+        ".error{border:2px solid #b00020;color:#b00020;padding:.5rem;margin-top:1rem}input:focus,button:focus{outline:3px solid #1a5fb4}";
+
+    public static IResult Form(AntiforgeryTokenSet tokens, string returnUrl, string? username, string? error, int status = StatusCodes.Status200OK)
+    {
+        var html = new StringBuilder();
+        html.Append("<h1>Sign in</h1><p>Sign in to get a short-lived identity token for signing.</p>");
+        AppendError(html, error);
+        html.Append("<form method=\"post\" action=\"/account/login\">");
+        AppendAntiforgery(html, tokens);
+        html.Append("<input type=\"hidden\" name=\"returnUrl\" value=\"").Append(Encode(returnUrl)).Append("\">");
+        html.Append("<label for=\"username\">Username</label>");
+        // After a failed attempt the username is kept and the focus goes to the password.
+        var focusPassword = !string.IsNullOrEmpty(username);
+        html.Append("<input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" required")
+            .Append(error is null ? "" : " aria-describedby=\"error\"").Append(focusPassword ? "" : " autofocus")
+            .Append(" value=\"").Append(Encode(username ?? "")).Append("\">");
+        html.Append("<label for=\"password\">Password</label>");
+        html.Append("<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required").Append(focusPassword ? " autofocus" : "").Append('>');
+        html.Append("<button type=\"submit\">Sign in</button></form>");
+        return Page("Sign in", html.ToString(), status);
+    }
+
+    public static IResult DeviceForm(AntiforgeryTokenSet tokens, string? userCode, string? error, int status = StatusCodes.Status200OK)
+    {
+        var html = new StringBuilder();
+        html.Append("<h1>Sign in a device</h1><p>Enter the code your terminal shows.</p>");
+        AppendError(html, error);
+        html.Append("<form method=\"post\" action=\"/connect/verify\">");
+        AppendAntiforgery(html, tokens);
+        html.Append("<label for=\"user_code\">Code</label>");
+        html.Append("<input id=\"user_code\" name=\"user_code\" type=\"text\" autocomplete=\"one-time-code\" required autofocus value=\"").Append(Encode(userCode ?? "")).Append("\">");
+        html.Append("<button type=\"submit\">Continue</button></form>");
+        return Page("Sign in a device", html.ToString(), status);
+    }
+
+    public static IResult Message(string title, string text) =>
+        Page(title, "<h1>" + Encode(title) + "</h1><p role=\"status\">" + Encode(text) + "</p>", StatusCodes.Status200OK);
+
+    private static void AppendError(StringBuilder html, string? error)
+    {
+        if (error is not null)
+        {
+            html.Append("<p class=\"error\" role=\"alert\" id=\"error\">").Append(Encode(error)).Append("</p>");
+        }
+    }
+
+    private static void AppendAntiforgery(StringBuilder html, AntiforgeryTokenSet tokens) =>
+        html.Append("<input type=\"hidden\" name=\"").Append(Encode(tokens.FormFieldName)).Append("\" value=\"").Append(Encode(tokens.RequestToken ?? "")).Append("\">");
+
+    private static string Encode(string value) => HtmlEncoder.Default.Encode(value);
+
+    private static IResult Page(string title, string body, int status) => Results.Content(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+        "<title>" + Encode(title) + " · PrivateSigstore</title><style>" + Style + "</style></head><body><main>" + body + "</main></body></html>",
+        "text/html; charset=utf-8", Encoding.UTF8, status);
+}

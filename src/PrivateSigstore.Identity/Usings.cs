@@ -1,0 +1,2 @@
+global using OpenIddict.Abstractions;
+global using static OpenIddict.Abstractions.OpenIddictConstants;

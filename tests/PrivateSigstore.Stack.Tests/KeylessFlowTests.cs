@@ -1,0 +1,140 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Ct;
+using PrivateSigstore.Core.Merkle;
+using PrivateSigstore.Core.Trust;
+using PrivateSigstore.Fulcio.Issuance;
+using PrivateSigstore.Fulcio.Tests.Oidc;
+using PrivateSigstore.Keys;
+using PrivateSigstore.Tests.Support;
+
+namespace PrivateSigstore.Stack.Tests;
+
+/// <summary>
+/// The whole keyless flow with unchanged clients: the npm <c>sigstore</c> package signs and attests against our CA (SCT
+/// embedded from our CT log) and our Rekor, and <c>@sigstore/verify</c> accepts the bundles with our trusted_root.json
+/// and its DEFAULT thresholds; then the SCT, the CT log's tree head, inclusion and consistency proofs are checked with Core.
+/// </summary>
+public sealed class KeylessFlowTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Sigstore_js_signs_and_attests_keylessly_and_its_bundles_verify_with_our_trusted_root()
+    {
+        NodeScript.Require();
+        await using var idp = await TestOidcIssuer.StartAsync();
+        var idpKey = TestOidcIssuer.NewEcKey("ec-1");
+        idp.Publish(idpKey);
+        var dir = Directory.CreateTempSubdirectory("psig-keyless-").FullName;
+        var config = Path.Combine(dir, "fulcio-config.json");
+        File.WriteAllText(config, new JsonObject
+        {
+            ["OIDCIssuers"] = new JsonObject { [idp.BaseUrl] = new JsonObject { ["IssuerURL"] = idp.BaseUrl, ["ClientID"] = "sigstore", ["Type"] = "email" } },
+        }.ToJsonString());
+
+        await using var stack = await StackHost.StartAsync(new StackOptions
+        {
+            DataDirectory = Path.Combine(dir, "data"),
+            RekorPort = 0,
+            FulcioPort = 0,
+            CtLogPort = 0,
+            IdentityPort = 0,
+            FulcioConfigPath = config,
+            LogLevel = "Warning",
+            UseSoftHsm = false, // SoftHSM2 is configured once per process; the child-process test covers it
+
+        }, Ct);
+
+        // A trusted root that names another CA (same logs): the bundle's certificate must not verify with it.
+        var ours = TrustedRootJson.Parse(File.ReadAllText(stack.TrustedRootPath));
+        using var otherRootKey = InMemorySigningKey.Generate(SigningAlgorithm.EcdsaP256Sha256);
+        var now = DateTimeOffset.UtcNow;
+        using var otherRoot = CaCertificates.CreateRoot(otherRootKey, "Other Root", "Other Org", now.AddDays(-1), now.AddYears(1));
+        var other = ours with
+        {
+            CertificateAuthorities = TrustMaterialBuilder.TrustedRoot([new TrustedAuthority(stack.FulcioUrl, [otherRoot.RawData], now.AddDays(-1))], [], []).CertificateAuthorities,
+        };
+        var otherPath = Path.Combine(dir, "other_root.json");
+        File.WriteAllText(otherPath, TrustedRootJson.Serialize(other));
+
+        var token = TestOidcIssuer.Mint(idpKey, new Dictionary<string, object>
+        {
+            ["iss"] = idp.BaseUrl,
+            ["aud"] = "sigstore",
+            ["sub"] = "user-7",
+            ["email"] = "dave@example.com",
+            ["email_verified"] = true,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["nbf"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.AddMinutes(5).ToUnixTimeSeconds(),
+        });
+        var outDir = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
+        var run = await NodeScript.RunAsync("keyless-interop.mjs", new Dictionary<string, string>
+        {
+            ["FULCIO_URL"] = stack.FulcioUrl,
+            ["REKOR_URL"] = stack.RekorUrl,
+            ["TRUSTED_ROOT"] = stack.TrustedRootPath,
+            ["OTHER_TRUSTED_ROOT"] = otherPath,
+            ["ID_TOKEN"] = token,
+            ["EXPECTED_SAN"] = "dave@example.com",
+            ["EXPECTED_ISSUER"] = idp.BaseUrl,
+            ["OUT_DIR"] = outDir,
+        }, Ct);
+        Assert.True(run.ExitCode == 0 && run.Summary?["ok"]?.GetValue<bool>() == true, run.Report());
+        Assert.Equal("hashedrekord", run.Summary!["blob"]!["tlogKind"]!["kind"]!.GetValue<string>());
+        Assert.Equal("dsse", run.Summary["attestation"]!["tlogKind"]!["kind"]!.GetValue<string>());
+        foreach (var negative in new[] { "otherIdentity", "otherIssuer", "tamperedArtifact", "otherCa" })
+        {
+            Assert.False(run.Summary["negatives"]![negative]!["ok"]!.GetValue<bool>(), negative);
+        }
+
+        await CheckSctAndCtLogAsync(stack, outDir);
+    }
+
+    /// <summary>The embedded SCT verifies independently, and the CT log's STH and proofs verify with Core.</summary>
+    private static async Task CheckSctAndCtLogAsync(StackHost stack, string outDir)
+    {
+        var bundle = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "blob.sigstore.json")))!;
+        var material = bundle["verificationMaterial"]!;
+        // v0.3 bundles carry the leaf alone; older ones a chain whose first certificate is the leaf.
+        var leafNode = material["certificate"] ?? material["x509CertificateChain"]?["certificates"]?[0];
+        Assert.True(leafNode is not null, $"no certificate in the bundle: {material.ToJsonString()[..Math.Min(300, material.ToJsonString().Length)]}");
+        var leafDer = Convert.FromBase64String(leafNode!["rawBytes"]!.GetValue<string>());
+        using var leaf = X509CertificateLoader.LoadCertificate(leafDer);
+        var trusted = TrustedRootJson.Parse(File.ReadAllText(stack.TrustedRootPath));
+        using var issuer = X509CertificateLoader.LoadCertificate(trusted.CertificateAuthorities[0].CertChain!.Certificates[0].RawBytes);
+        byte[] issuerSpki = issuer.PublicKey.ExportSubjectPublicKeyInfo();
+        byte[] ctSpki = trusted.Ctlogs[0].PublicKey!.RawBytes!;
+        using var ctKey = ECDsa.Create();
+        ctKey.ImportSubjectPublicKeyInfo(ctSpki, out _);
+
+        // The SCT: signed data rebuilt from the final certificate (SCT list removed) and the issuer key hash.
+        var sct = Assert.Single(SctList.FromExtension(leaf.Extensions[Core.Certificates.SigstoreOids.SctList]!));
+        Assert.Equal(SHA256.HashData(ctSpki), sct.LogId);
+        Assert.True(SctVerification.VerifyEmbedded(leafDer, issuerSpki, sct, ctKey), "the embedded SCT does not verify");
+
+        using var http = new HttpClient { BaseAddress = new Uri(stack.CtLogUrl) };
+        var sth = JsonNode.Parse(await http.GetStringAsync("/ct/v1/get-sth", Ct))!;
+        ulong size = sth["tree_size"]!.GetValue<ulong>();
+        ulong timestamp = sth["timestamp"]!.GetValue<ulong>();
+        byte[] root = Convert.FromBase64String(sth["sha256_root_hash"]!.GetValue<string>());
+        var signature = DigitallySigned.Parse(Convert.FromBase64String(sth["tree_head_signature"]!.GetValue<string>()));
+        Assert.True(ctKey.VerifyData(TreeHeadSignature.SignedData(timestamp, size, root), signature.Signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence), "the STH signature does not verify");
+        Assert.Equal(2UL, size); // the blob's and the attestation's precertificates
+
+        // Inclusion: the precertificate entry the SCT promised (its timestamp, the issuer key hash, the TBS without the poison).
+        var entry = MerkleTreeLeaf.ForPrecert(sct.Timestamp, SHA256.HashData(issuerSpki), Precertificate.GetTbsWithoutSctList(leafDer), []);
+        byte[] leafHash = Rfc6962.HashLeaf(entry.Serialize());
+        var proof = JsonNode.Parse(await http.GetStringAsync($"/ct/v1/get-proof-by-hash?hash={Uri.EscapeDataString(Convert.ToBase64String(leafHash))}&tree_size={size}", Ct))!;
+        ulong index = proof["leaf_index"]!.GetValue<ulong>();
+        ProofVerifier.VerifyInclusion(leafHash, index, size, [.. proof["audit_path"]!.AsArray().Select(p => Convert.FromBase64String(p!.GetValue<string>()))], root);
+
+        // Consistency from size 1 (whose root is the first leaf's hash) to the current head.
+        var first = JsonNode.Parse(await http.GetStringAsync("/ct/v1/get-entries?start=0&end=0", Ct))!;
+        byte[] root1 = Rfc6962.HashLeaf(Convert.FromBase64String(first["entries"]![0]!["leaf_input"]!.GetValue<string>()));
+        var consistency = JsonNode.Parse(await http.GetStringAsync($"/ct/v1/get-sth-consistency?first=1&second={size}", Ct))!;
+        ProofVerifier.VerifyConsistency(1, size, [.. consistency["consistency"]!.AsArray().Select(p => Convert.FromBase64String(p!.GetValue<string>()))], root1, root);
+    }
+}
