@@ -33,11 +33,16 @@ Console.WriteLine($"""
     """);
 if (stack.Demo is { } demo)
 {
+    string issuer = stack.Issuer;
     Console.WriteLine($"""
 
     Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
-      person:   {demo.Username} / {demo.Password}   (sign in at {stack.Issuer}account/login)
+      person:   {demo.Username} / {demo.Password}   (sign in at {issuer}account/login)
       workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
+
+    Sign a file keylessly as the demo workload, then verify it (from this checkout; psig is src/PrivateSigstore.Cli):
+      dotnet run --project src/PrivateSigstore.Cli -- sign-blob README.md --bundle README.md.sigstore.json --signing-config {stack.SigningConfigPath} --oidc-issuer {issuer} --oidc-client-id {demo.ClientId} --oidc-client-secret {demo.ClientSecret}
+      dotnet run --project src/PrivateSigstore.Cli -- verify-blob README.md --bundle README.md.sigstore.json --trusted-root {stack.TrustedRootPath} --certificate-identity {demo.WorkloadEmail} --certificate-oidc-issuer {issuer}
     """);
 }
 

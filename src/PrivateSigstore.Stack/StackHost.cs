@@ -214,8 +214,8 @@ public sealed class StackHost : IAsyncDisposable
         DateTimeOffset Since(string path) => File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero).AddMinutes(-1) : now;
         var trustedRoot = TrustMaterialBuilder.TrustedRoot(
             [new TrustedAuthority(FulcioUrl, [.. chain.Select(c => c.RawData)], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero))],
-            [new TrustedLog(RekorUrl, rekorSpki, Since(Path.Combine(DataDirectory, "rekor", "rekor-key.pem")))],
-            [new TrustedLog(CtLogUrl, ctSpki, Since(Path.Combine(DataDirectory, "ctlog", "ctlog-key.pem")))]);
+            [new TrustedLog(RekorUrl, rekorSpki, Since(KeyFile("rekor", "rekor-key.pem")))],
+            [new TrustedLog(CtLogUrl, ctSpki, Since(KeyFile("ctlog", "ctlog-key.pem")))]);
         string json = TrustedRootJson.Serialize(trustedRoot, indented: true);
         if (!File.Exists(TrustedRootPath) || File.ReadAllText(TrustedRootPath) != json)
         {
@@ -228,6 +228,10 @@ public sealed class StackHost : IAsyncDisposable
             File.WriteAllText(SigningConfigPath, signing);
         }
     }
+
+    // When a key appeared: its PEM file, or (keys in SoftHSM2) the token's PIN file, both written once at first start.
+    private string KeyFile(string service, string pemName) =>
+        HardwareBacked ? Path.Combine(DataDirectory, "softhsm", "pin") : Path.Combine(DataDirectory, service, pemName);
 
     private static string WriteIssuerConfig(string fulcioDir, string issuer)
     {
