@@ -9,7 +9,7 @@ DURATION=${1:-60}
 CONCURRENCY=${2:-64}
 WITH_CT=${3:-}
 W=$(mktemp -d /tmp/psig-fulcio-hsm.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W"' EXIT
+trap 'kill -TERM $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W"' EXIT
 for p in src/PrivateSigstore.Fulcio src/PrivateSigstore.CtLog load-tests/PrivateSigstore.LoadTests; do dotnet build -c Release "$p" -v q -nologo >/dev/null; done
 L=load-tests/PrivateSigstore.LoadTests/bin/Release/net10.0/PrivateSigstore.LoadTests.dll
 F=src/PrivateSigstore.Fulcio/bin/Release/net10.0/PrivateSigstore.Fulcio.dll

@@ -51,18 +51,23 @@ Console.WriteLine("""
     Press Ctrl-C to stop (queued log batches are written before exit).
     """);
 
+// Ctrl-C (SIGINT), SIGTERM (systemd, kill, container stop) and SIGQUIT all stop the services cleanly: queued log
+// batches are written before the process exits.
 var stop = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+using var onQuit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, Stop);
 await stop.Task;
 Console.WriteLine("stopping…");
 await stack.StopAsync();
 Console.WriteLine("stopped.");
 return 0;
+
+void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+}
 
 static string? ArgValue(string[] args, string name)
 {
