@@ -155,8 +155,14 @@ public sealed class KeylessTests(RekorFixture rekor) : IClassFixture<RekorFixtur
             var ctKeyPath = Path.Combine(dir, "ctlog.pub");
             await File.WriteAllTextAsync(ctKeyPath, Core.Pem.GoPem.EncodePublicKey(ct.Key.ExportSubjectPublicKeyInfo()), Ct);
             var rootPath = Path.Combine(dir, "trusted_root.json");
-            var made = await Psig.RunAsync("trusted-root", "--rekor-url", rekor.Url, "--fulcio-url", url, "--ctlog-public-key", ctKeyPath, "--out", rootPath);
+            var signingPath = Path.Combine(dir, "signing_config.v0.2.json");
+            var made = await Psig.RunAsync("trusted-root", "--rekor-url", rekor.Url, "--fulcio-url", url, "--ctlog-public-key", ctKeyPath, "--out", rootPath,
+                "--signing-config-out", signingPath, "--oidc-url", idp.BaseUrl);
             Assert.True(made.ExitCode == 0, made.Error);
+            var signing = Core.Trust.SigningConfigJson.Parse(File.ReadAllText(signingPath));
+            Assert.Equal(url, Assert.Single(signing.CaUrls).Url);
+            Assert.Equal(rekor.Url.TrimEnd('/'), Assert.Single(signing.RekorTlogUrls).Url);
+            Assert.Equal(idp.BaseUrl, Assert.Single(signing.OidcUrls).Url.TrimEnd('/'));
             return new KeylessStack(idp, fulcio, ct, rsa, url, rootPath);
         }
 

@@ -17,9 +17,11 @@ internal static class TrustedRootCommand
         var ctKeys = new Option<FileInfo[]>("--ctlog-public-key") { Description = "PEM public key of a CT log whose SCTs Fulcio embeds (repeatable)" };
         var validFrom = new Option<DateTimeOffset?>("--valid-from") { Description = "Start of every validity period (default: now minus one day)" };
         var output = new Option<FileInfo?>("--out") { Description = "Write here instead of standard output" };
+        var signingConfigOut = new Option<FileInfo?>("--signing-config-out") { Description = "Also write a signing_config.v0.2.json naming the CA (--fulcio-url), Rekor and the OIDC provider (--oidc-url)" };
+        var oidcUrl = new Option<string?>("--oidc-url") { Description = "The OIDC provider clients get tokens from (signing config only)" };
         var command = new Command("trusted-root", "Build trusted_root.json from a running stack (trust on first use: check the keys against your ceremony records)")
         {
-            rekor, fulcio, ctKeys, validFrom, output,
+            rekor, fulcio, ctKeys, validFrom, output, signingConfigOut, oidcUrl,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -47,6 +49,18 @@ internal static class TrustedRootCommand
                 var root = await TrustedRootBuilder.FromServicesAsync(SigningServices.HttpClient, rekorUrl, fulcioUrl, keys,
                     parse.GetValue(validFrom) ?? DateTimeOffset.UtcNow.AddDays(-1), ct).ConfigureAwait(false);
                 var json = TrustedRootJson.Serialize(root, indented: true);
+                if (parse.GetValue(signingConfigOut) is { } signingFile)
+                {
+                    if (fulcioUrl is null)
+                    {
+                        throw new UsageException("--signing-config-out needs --fulcio-url (the CA clients use)");
+                    }
+
+                    var signing = TrustMaterialBuilder.SigningConfig(fulcioUrl.AbsoluteUri.TrimEnd('/'), parse.GetValue(oidcUrl), rekorUrl.AbsoluteUri.TrimEnd('/'),
+                        parse.GetValue(validFrom) ?? DateTimeOffset.UtcNow.AddDays(-1));
+                    await File.WriteAllTextAsync(signingFile.FullName, SigningConfigJson.Serialize(signing, indented: true) + "\n", ct).ConfigureAwait(false);
+                }
+
                 if (parse.GetValue(output) is { } file)
                 {
                     await File.WriteAllTextAsync(file.FullName, json + "\n", ct).ConfigureAwait(false);
