@@ -52,6 +52,7 @@ public static partial class FulcioApp
 
         var issuance = new CertificateIssuance(config, verifier, ca, ctLog, options.CtLog.Mode, options.CertificateValidity);
         builder.Services.AddSingleton(issuance);
+        builder.Services.AddSingleton(new PublishedCtLog(options.CtLog.Url, options.CtLog.PublicKeyPath is { } keyPath ? File.ReadAllText(keyPath) : null));
         builder.Services.AddCors(c => c.AddDefaultPolicy(p => p.AllowAnyOrigin().AllowAnyHeader().AllowAnyMethod()));
         builder.Services.AddHealthChecks().AddCheck<FulcioReadiness>("ca", tags: ["ready"]);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
@@ -107,6 +108,11 @@ public static partial class FulcioApp
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "NO CT LOG CONFIGURED (Fulcio:CtLog:Url is empty): certificates carry no SCT, and unchanged Sigstore clients (sigstore-js, cosign, sigstore-python) will refuse to verify them")]
     private static partial void LogNoCt(ILogger logger);
 }
+
+/// <summary>The CT log this CA submits to, as published at <c>/api/v2/ctLogPublicKey</c> (trust material for air-gapped sites).</summary>
+/// <param name="Url">The log's base URL, or null when CT is disabled.</param>
+/// <param name="PublicKeyPem">The log's public key (PEM) the CA checks SCTs with, or null when not configured.</param>
+public sealed record PublishedCtLog(string? Url, string? PublicKeyPem);
 
 /// <summary>/readyz: the CA key answers (an HSM session signs a probe).</summary>
 internal sealed class FulcioReadiness(CertificateIssuance issuance) : IHealthCheck

@@ -23,15 +23,42 @@ public static class TrustedRootBuilder
         ArgumentNullException.ThrowIfNull(ctLogKeys);
         var rekorKey = GoPem.DecodePublicKey(await new RekorClient(http, rekorUrl).GetPublicKeyAsync(cancellationToken).ConfigureAwait(false));
         var authorities = new List<TrustedAuthority>();
+        var ctLogs = ctLogKeys.Select(k => new TrustedLog("", k, validFrom)).ToList();
         if (fulcioUrl is not null)
         {
             var chain = await FetchChainAsync(http, fulcioUrl, cancellationToken).ConfigureAwait(false);
             authorities.Add(new TrustedAuthority(fulcioUrl.AbsoluteUri.TrimEnd('/'), chain, validFrom));
+            if (ctLogs.Count == 0 && await FetchCtLogAsync(http, fulcioUrl, validFrom, cancellationToken).ConfigureAwait(false) is { } published)
+            {
+                // No CT key given: take the one a PrivateSigstore CA publishes (trust on first use, like every key here).
+                ctLogs.Add(published);
+            }
         }
         // Core's TrustMaterialBuilder writes the entries (key details, log IDs) exactly as the Stack does.
         return TrustMaterialBuilder.TrustedRoot(authorities,
             [new TrustedLog(rekorUrl.AbsoluteUri.TrimEnd('/'), rekorKey, validFrom)],
-            ctLogKeys.Select(k => new TrustedLog("", k, validFrom)));
+            ctLogs);
+    }
+
+    // GET {fulcio}/api/v2/ctLogPublicKey (PrivateSigstore CAs only): null when the CA does not publish one.
+    private static async Task<TrustedLog?> FetchCtLogAsync(HttpClient http, Uri fulcioUrl, DateTimeOffset validFrom, CancellationToken cancellationToken)
+    {
+        var url = new Uri(fulcioUrl.AbsoluteUri.TrimEnd('/') + "/api/v2/ctLogPublicKey");
+        using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        try
+        {
+            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))!;
+            return new TrustedLog(json["url"]?.GetValue<string>() ?? "", GoPem.DecodePublicKey(json["publicKey"]!.GetValue<string>()), validFrom);
+        }
+        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or WireFormatException)
+        {
+            throw new ServiceClientException($"GET {url}: malformed CT log key: {e.Message}", 0, e);
+        }
     }
 
     private static async Task<List<byte[]>> FetchChainAsync(HttpClient http, Uri fulcioUrl, CancellationToken cancellationToken)

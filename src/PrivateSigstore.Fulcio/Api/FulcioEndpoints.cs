@@ -24,6 +24,7 @@ public static partial class FulcioEndpoints
         endpoints.MapGet("/api/v2/configuration", GetConfiguration);
         endpoints.MapPost("/api/v1/signingCert", CreateLegacySigningCertificateAsync);
         endpoints.MapGet("/api/v1/rootCert", GetRootCertificate);
+        endpoints.MapGet("/api/v2/ctLogPublicKey", GetCtLogPublicKey);
         return endpoints;
     }
 
@@ -187,6 +188,13 @@ public static partial class FulcioEndpoints
     // GET /api/v1/rootCert: every certificate of every trust-bundle chain, concatenated.
     private static IResult GetRootCertificate(CertificateIssuance issuance) =>
         Results.Text(string.Concat(issuance.Authority.TrustBundlePems), PemChainContentType, Encoding.UTF8);
+
+    // GET /api/v2/ctLogPublicKey (PrivateSigstore, not upstream): the CT log key the CA checks SCTs with, so that
+    // trust material (trusted_root.json ctlogs) can be built from the running CA; trustBundle keeps upstream's exact shape.
+    private static IResult GetCtLogPublicKey(PublishedCtLog ct) =>
+        ct.PublicKeyPem is null
+            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No CT log key configured", detail: "Fulcio:CtLog:PublicKeyPath is not set on this CA")
+            : Results.Json(new { url = ct.Url ?? "", publicKey = ct.PublicKeyPem });
 
     // GET /api/v2/configuration (pkg/config ToIssuers); EmitUnpopulated writes empty strings and false. Sorted for stable output.
     private static IResult GetConfiguration(CertificateIssuance issuance)
