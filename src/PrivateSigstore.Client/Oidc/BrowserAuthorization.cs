@@ -51,7 +51,13 @@ public sealed class BrowserAuthorization(OidcProvider provider)
         var url = new UriBuilder(authorize) { Query = string.Join('&', query.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value))) }.Uri;
 
         var callback = listener.GetContextAsync().WaitAsync(cancellationToken);
-        await openBrowser(url, cancellationToken).ConfigureAwait(false);
+        // The browser may still be busy (or the opener may deliver the redirect itself) when the callback arrives: wait
+        // for whichever comes first, and surface an opener that failed before any callback.
+        var opened = openBrowser(url, cancellationToken);
+        if (await Task.WhenAny(opened, callback).ConfigureAwait(false) == opened)
+        {
+            await opened.ConfigureAwait(false);
+        }
         var context = await callback.ConfigureAwait(false);
         string code;
         try
