@@ -116,6 +116,21 @@ public sealed partial class OidcTokenTests(IdentityFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.BadRequest, status);
     }
 
+    [Theory]
+    [InlineData("--oidc-device", "--oidc-browser")]
+    [InlineData("--oidc-device")]
+    [InlineData("--identity-token", "x.y.z", "--oidc-device", "--oidc-issuer", "http://127.0.0.1:1")]
+    [InlineData("--oidc-issuer", "http://127.0.0.1:1")]
+    [InlineData("--oidc-issuer", "ftp://127.0.0.1:1", "--oidc-device")]
+    public async Task Conflicting_or_missing_token_flags_are_usage_errors(params string[] flags)
+    {
+        // Piped (not a terminal): an issuer alone never starts a browser sign-in.
+        var result = await Psig.RunAsync(["token", .. flags]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("psig: ", result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Out);
+    }
+
     [Fact]
     public async Task Device_flow_token_signs_keylessly_against_the_stack_and_verifies_as_the_persons_email()
     {
