@@ -4,7 +4,11 @@ namespace PrivateSigstore.Cli;
 /// <param name="Out">Standard output.</param>
 /// <param name="Error">Standard error.</param>
 /// <param name="IsInteractive">True on a terminal: progress is shown; false when piped (quiet).</param>
-public sealed record CliConsole(TextWriter Out, TextWriter Error, bool IsInteractive);
+public sealed record CliConsole(TextWriter Out, TextWriter Error, bool IsInteractive)
+{
+    /// <summary>Gets a browser to a sign-in URL (the code flow); the system browser unless replaced (tests drive the page over HTTP).</summary>
+    public Func<Uri, CancellationToken, Task> OpenBrowser { get; init; } = SystemBrowser.OpenAsync;
+}
 
 /// <summary>A one-line progress counter on a terminal, nothing when piped.</summary>
 internal sealed class Progress(CliConsole console, string what, int total)

@@ -20,6 +20,7 @@ public static class PsigApp
             ConformanceCommands.VerifyBundle(console),
             LogCommands.Log(console),
             TrustedRootCommand.Create(console),
+            TokenCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -25,6 +25,7 @@ public static class IdentityEndpoints
         app.MapGet("/", (HttpContext http) => http.User.Identity?.IsAuthenticated == true
             ? LoginPage.Message("Signed in", $"You are signed in as {http.User.Identity.Name}.")
             : Results.Redirect("/account/login"));
+        app.MapGet("/connect/verify/denied", () => LoginPage.Message("Device refused", "The device was not signed in. You can close this page."));
         app.MapGet("/connect/verify/done", () => LoginPage.Message("Device signed in", "The device is signed in. You can close this page and return to your terminal."));
         app.MapGet("/account/login", (HttpContext http, IAntiforgery antiforgery, string? returnUrl) =>
             LoginPage.Form(antiforgery.GetAndStoreTokens(http), SafeReturnUrl(returnUrl), username: null, error: null));
@@ -112,6 +113,11 @@ public static class IdentityEndpoints
         if (!result.Succeeded || string.IsNullOrEmpty(result.Principal?.GetClaim(Claims.ClientId)))
         {
             return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, "That code is invalid or has expired.", StatusCodes.Status400BadRequest);
+        }
+        if (http.Request.Form["action"] == "deny")
+        {
+            // RFC 8628 §3.5: the person refused; OpenIddict rejects the device code and the device's next poll gets access_denied.
+            return Results.Forbid(new AuthenticationProperties { RedirectUri = "/connect/verify/denied" }, [OidcScheme]);
         }
         var principal = PersonPrincipal(user, options.PublicClientId);
         principal.SetScopes(result.Principal!.GetScopes());

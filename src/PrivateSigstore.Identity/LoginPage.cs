@@ -44,7 +44,8 @@ internal static class LoginPage
         AppendAntiforgery(html, tokens);
         html.Append("<label for=\"user_code\">Code</label>");
         html.Append("<input id=\"user_code\" name=\"user_code\" type=\"text\" autocomplete=\"one-time-code\" required autofocus value=\"").Append(Encode(userCode ?? "")).Append("\">");
-        html.Append("<button type=\"submit\">Continue</button></form>");
+        html.Append("<button type=\"submit\" name=\"action\" value=\"approve\">Continue</button>");
+        html.Append("<button type=\"submit\" name=\"action\" value=\"deny\" formnovalidate>Deny</button></form>");
         return Page("Sign in a device", html.ToString(), status);
     }
 

@@ -267,6 +267,32 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
     }
 
     [Fact]
+    public async Task Device_flow_denied_on_the_verification_page_answers_access_denied()
+    {
+        var (_, deviceBody) = await PostFormAsync(fixture.Http, "/connect/device", new() { ["client_id"] = PublicClient, ["scope"] = "openid email" });
+        var userCode = deviceBody["user_code"]!.GetValue<string>();
+        using var browser = Server.NewBrowser();
+        using (var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword)) { }
+        var page = await browser.GetStringAsync("/connect/verify?user_code=" + Uri.EscapeDataString(userCode), Ct);
+        Assert.Contains("value=\"deny\"", page, StringComparison.Ordinal);
+        var (name, value) = Antiforgery(page);
+        using var deny = await browser.PostAsync("/connect/verify", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [name] = value, ["user_code"] = userCode, ["action"] = "deny",
+        }), Ct);
+        Assert.Equal(HttpStatusCode.Redirect, deny.StatusCode);
+        Assert.EndsWith("/connect/verify/denied", deny.Headers.Location!.OriginalString, StringComparison.Ordinal);
+
+        // RFC 8628 §3.5: the device's next poll is refused for good.
+        var (status, body) = await PostTokenAsync(fixture.Http, new Dictionary<string, string>
+        {
+            ["grant_type"] = "urn:ietf:params:oauth:grant-type:device_code", ["client_id"] = PublicClient, ["device_code"] = deviceBody["device_code"]!.GetValue<string>(),
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("access_denied", body["error"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Device_flow_as_sigstore_clients_run_it()
     {
         // sigstore/sigstore pkg/oauthflow/device.go (cosign --fulcio-auth-flow device): a PKCE challenge on the device

@@ -60,20 +60,18 @@ internal static class SignCommands
     {
         private readonly Option<FileInfo?> _bundle = new("--bundle") { Description = "Where to write the bundle (default: FILE.sigstore.json)" };
         private readonly Option<string?> _key = new("--key") { Description = "PEM private key file, or pkcs11:token=LABEL;object=KEY (PSIG_PKCS11_MODULE, PSIG_PKCS11_PIN)" };
-        private readonly Option<string?> _token = new("--identity-token") { Description = "OIDC identity token for keyless signing" };
-        private readonly Option<string?> _oidcIssuer = new("--oidc-issuer") { Description = "OIDC issuer to get a token from by client credentials" };
-        private readonly Option<string?> _clientId = new("--oidc-client-id") { Description = "OIDC client ID" };
-        private readonly Option<string?> _clientSecret = new("--oidc-client-secret") { Description = "OIDC client secret (or PSIG_OIDC_CLIENT_SECRET)" };
+        private readonly TokenFlags _identity = new();
         private readonly Option<string?> _fulcio = new("--fulcio-url") { Description = "Fulcio URL (keyless)" };
         private readonly Option<string?> _rekor = new("--rekor-url") { Description = "Rekor v1 URL" };
         private readonly Option<FileInfo?> _signingConfig = new("--signing-config") { Description = "signing_config.json naming the CA and Rekor" };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { _bundle, _key, _token, _oidcIssuer, _clientId, _clientSecret, _fulcio, _rekor, _signingConfig })
+            foreach (var option in new Option[] { _bundle, _key, _fulcio, _rekor, _signingConfig })
             {
                 command.Options.Add(option);
             }
+            _identity.AddTo(command);
         }
 
         public async Task<int> RunAsync(CliConsole console, ParseResult parse, FileInfo input, byte[]? statement, CancellationToken ct)
@@ -92,7 +90,7 @@ internal static class SignCommands
             {
                 if (parse.GetValue(_key) is { } key)
                 {
-                    if (parse.GetValue(_token) is not null || parse.GetValue(_oidcIssuer) is not null)
+                    if (parse.GetValue(_identity.Token) is not null || parse.GetValue(_identity.Issuer) is not null)
                     {
                         throw new UsageException("--key cannot be combined with --identity-token or --oidc-issuer");
                     }
@@ -103,7 +101,7 @@ internal static class SignCommands
                         return await SigningServices.SignAsync(console, services, new SignerMaterial(signingKey), source, bundle, statement is not null, ct).ConfigureAwait(false);
                     }
                 }
-                var identityToken = await IdentityTokenAsync(console, parse, ct).ConfigureAwait(false);
+                var identityToken = await _identity.GetAsync(console, parse, "give --key, --identity-token, or --oidc-issuer (with --oidc-client-id and --oidc-client-secret, --oidc-device, or --oidc-browser)", ct).ConfigureAwait(false);
                 return identityToken is null ? ExitCodes.NotVerified
                     : await SigningServices.SignKeylessAsync(console, services, identityToken, source, bundle, statement is not null, ct).ConfigureAwait(false);
             }
@@ -113,30 +111,6 @@ internal static class SignCommands
                 {
                     File.Delete(temp);
                 }
-            }
-        }
-
-        private async Task<string?> IdentityTokenAsync(CliConsole console, ParseResult parse, CancellationToken ct)
-        {
-            if (parse.GetValue(_token) is { } token)
-            {
-                return token;
-            }
-            if (parse.GetValue(_oidcIssuer) is not { } issuer)
-            {
-                throw new UsageException("give --key, --identity-token, or --oidc-issuer with --oidc-client-id and --oidc-client-secret");
-            }
-            var clientId = parse.GetValue(_clientId) ?? throw new UsageException("--oidc-issuer needs --oidc-client-id");
-            var secret = parse.GetValue(_clientSecret) ?? Environment.GetEnvironmentVariable("PSIG_OIDC_CLIENT_SECRET")
-                ?? throw new UsageException("--oidc-issuer needs --oidc-client-secret or PSIG_OIDC_CLIENT_SECRET");
-            try
-            {
-                return await new OidcClientCredentials(SigningServices.HttpClient).GetTokenAsync(new Uri(issuer), clientId, secret, cancellationToken: ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or UriFormatException)
-            {
-                await console.Error.WriteLineAsync("Error: getting an identity token: " + e.Message).ConfigureAwait(false);
-                return null;
             }
         }
     }
