@@ -106,6 +106,11 @@ public sealed class FulcioSubmissionTests
         Assert.True(SctVerification.VerifyEmbedded(leaf.RawData, s.Chain[0].PublicKey.ExportSubjectPublicKeyInfo(), sct, logKey));
         Assert.Null(leaf.Extensions[SigstoreOids.CtPoison]);
         Assert.Equal(1UL, await s.Log.TreeSizeAsync());
+
+        // The CA publishes the CT log key it checks SCTs with, for building trust material.
+        var published = JsonNode.Parse(await s.Http.GetStringAsync("/api/v2/ctLogPublicKey", Ct))!;
+        Assert.Equal(s.LogKey, GoPem.DecodePublicKey(published["publicKey"]!.GetValue<string>()));
+        Assert.Equal(s.Log.BaseUri.ToString(), published["url"]!.GetValue<string>());
     }
 
     [Fact]
