@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace PrivateSigstore.Deploy.Tests;
+
+/// <summary>
+/// docker-compose.yml brought onto this machine without containers: every named volume and secret becomes a directory or
+/// file under a temporary root, compose host names (http://identity:5556) and the wildcard listen addresses become
+/// 127.0.0.1 with free ports, and the PostgreSQL connection strings point at a test database. Everything else in each
+/// service's environment is used exactly as the compose file has it.
+/// </summary>
+internal sealed partial class LocalDeployment : IDisposable
+{
+    private readonly Dictionary<string, int> _ports = [];
+
+    public LocalDeployment(ComposeFile compose, string postgresConnectionString)
+    {
+        Compose = compose;
+        PostgresConnectionString = postgresConnectionString;
+        Root = Directory.CreateTempSubdirectory("psig-deploy-").FullName;
+        foreach (var s in compose.Services.Values.Where(s => s.ContainerPort is not null))
+        {
+            _ports[s.Name] = FreePort();
+        }
+
+        Directory.CreateDirectory(Path.Combine(Root, "secrets"));
+        File.WriteAllText(Secret("hsm_pin"), "4321-" + Guid.NewGuid().ToString("N")[..8]);
+        File.WriteAllText(Secret("hsm_so_pin"), "8765-" + Guid.NewGuid().ToString("N")[..8]);
+        File.WriteAllText(Secret("db_password"), "unused-the-test-server-trusts-loopback");
+        File.WriteAllText(Secret("pgpass"), "*:*:*:*:unused\n");
+        Directory.CreateDirectory(Path.Combine(Root, "work"));
+        File.WriteAllText(SoftHsmConfig, $"directories.tokendir = {Volume("softhsm-tokens")}\nobjectstore.backend = file\nlog.level = ERROR\n");
+    }
+
+    public ComposeFile Compose { get; }
+
+    public string PostgresConnectionString { get; }
+
+    /// <summary>The temporary root holding volumes/, secrets/, config/ and work/.</summary>
+    public string Root { get; }
+
+    /// <summary>SoftHSM2's configuration for the token volume (the image's /etc/softhsm/softhsm2.conf points at the volume).</summary>
+    public string SoftHsmConfig => Path.Combine(Root, "softhsm2.conf");
+
+    /// <summary>The host directory of a named volume (created).</summary>
+    public string Volume(string name) => Directory.CreateDirectory(Path.Combine(Root, "volumes", name)).FullName;
+
+    /// <summary>The host file of a secret.</summary>
+    public string Secret(string name) => Path.Combine(Root, "secrets", name);
+
+    /// <summary>The loopback port a service's published port is mapped to.</summary>
+    public int Port(string service) => _ports[service];
+
+    /// <summary>Gives <paramref name="service"/> another port (a second instance of it).</summary>
+    public void Reassign(string service) => _ports[service] = FreePort();
+
+    /// <summary>Where the service listens on this machine.</summary>
+    public Uri BaseUrl(string service) => new($"http://127.0.0.1:{Port(service)}/");
+
+    /// <summary>The service's compose environment, mapped onto this machine.</summary>
+    public Dictionary<string, string> Environment(ComposeService service)
+    {
+        var env = new Dictionary<string, string>();
+        foreach (var (key, value) in service.Environment)
+        {
+            env[key] = key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal) ? PostgresConnectionString : Map(service, value);
+        }
+
+        if (service.Mounts.Any(m => m.Target == "/var/lib/softhsm/tokens"))
+        {
+            env["SOFTHSM2_CONF"] = SoftHsmConfig;
+        }
+
+        return env;
+    }
+
+    /// <summary>One value mapped: compose URLs and listen addresses to loopback ports, container paths to host paths.</summary>
+    public string Map(ComposeService service, string value)
+    {
+        if (service.ContainerPort is { } own)
+        {
+            value = value.Replace($"0.0.0.0:{own}", $"127.0.0.1:{Port(service.Name)}", StringComparison.Ordinal);
+        }
+
+        value = MapUrls(value);
+        var mounts = Mounts(service).OrderByDescending(m => m.Key.Length).ToList();
+        foreach (var (target, host) in mounts)
+        {
+            value = Regex.Replace(value, Regex.Escape(target) + "(?=/|;|$)", host.Replace("$", "$$", StringComparison.Ordinal));
+        }
+
+        return value;
+    }
+
+    /// <summary>Container path → host path for the service's volumes, bind mounts (copied, with URLs mapped) and secrets.</summary>
+    public Dictionary<string, string> Mounts(ComposeService service)
+    {
+        var map = new Dictionary<string, string>();
+        foreach (var (source, target) in service.Mounts)
+        {
+            if (source.StartsWith("./", StringComparison.Ordinal))
+            {
+                // A mounted configuration file: the same text with compose host names mapped to loopback.
+                var copy = Path.Combine(Directory.CreateDirectory(Path.Combine(Root, "config", service.Name)).FullName, Path.GetFileName(source));
+                File.WriteAllText(copy, MapUrls(File.ReadAllText(Repository.File(source[2..]))));
+                map[target] = copy;
+            }
+            else
+            {
+                map[target] = Volume(source);
+            }
+        }
+
+        foreach (var secret in service.Secrets)
+        {
+            map[$"/run/secrets/{secret}"] = Secret(secret);
+        }
+
+        return map;
+    }
+
+    /// <summary>Runs the keys-init service's entrypoint script (deploy/docker/init-keys.sh) with its environment.</summary>
+    public async Task InitializeKeysAsync(CancellationToken cancellationToken)
+    {
+        var init = Compose.Services["keys-init"];
+        Assert.Equal(["/usr/local/bin/init-keys.sh"], init.Entrypoint);
+        var env = Environment(init);
+        env["PSIG_FULCIO_DLL"] = Repository.ServiceDll(init.ImageService!); // /app/PrivateSigstore.Fulcio.dll in the image
+        var (code, output) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "init-keys.sh")], Path.Combine(Root, "work"), env, cancellationToken);
+        Assert.True(code == 0, $"init-keys.sh failed ({code}):\n{output}");
+    }
+
+    /// <summary>Starts a service's image command (dotnet PrivateSigstore.X.dll) with its mapped environment.</summary>
+    public ServiceProcess Start(ComposeService service, IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var env = Environment(service);
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
+
+        return ServiceProcess.Start(service.Name, Repository.ServiceDll(service.ImageService!), BaseUrl(service.Name), env, Path.Combine(Root, "work"));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A child still closing a file: the temporary directory is left behind.
+        }
+    }
+
+    private string MapUrls(string text)
+    {
+        foreach (var other in Compose.Services.Values.Where(s => s.ContainerPort is not null))
+        {
+            text = text.Replace($"http://{other.Name}:{other.ContainerPort}", $"http://127.0.0.1:{Port(other.Name)}", StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
