@@ -17,11 +17,14 @@ set -euo pipefail
 : "${PSIG_FULCIO_DLL:=/app/PrivateSigstore.Fulcio.dll}"
 : "${PSIG_ORGANIZATION:=PrivateSigstore}"
 : "${PSIG_PKCS11_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
+: "${PSIG_LOG_KEYS:=true}"   # false: skip step 3 (Kubernetes takes the log keys from Secrets)
 
 log() { printf 'keys-init: %s\n' "$*" >&2; }
 umask 077
 
-# 1. The token.
+# 1. The token (its directory comes from SoftHSM2's configuration; created when it is on a fresh volume).
+tokendir="$(sed -n 's/^[[:space:]]*directories\.tokendir[[:space:]]*=[[:space:]]*//p' "${SOFTHSM2_CONF:-/etc/softhsm/softhsm2.conf}" | tail -n1)"
+[ -z "$tokendir" ] || mkdir -p "$tokendir"
 if softhsm2-util --show-slots 2>/dev/null | grep -Eq "Label:[[:space:]]+${PSIG_HSM_TOKEN_LABEL}[[:space:]]*$"; then
   log "token '${PSIG_HSM_TOKEN_LABEL}' exists"
 else
@@ -51,7 +54,10 @@ log_key() { # log_key <dir> <name>
   fi
   (umask 022; openssl pkey -in "$dir/$name-key.pem" -pubout -out "${PSIG_CA_DIR}/$name-public.pem")
 }
-log_key "${PSIG_CTLOG_KEY_DIR}" ctlog
-log_key "${PSIG_REKOR_KEY_DIR}" rekor
+if [ "${PSIG_LOG_KEYS}" = "true" ]; then
+  log_key "${PSIG_CTLOG_KEY_DIR}" ctlog
+  log_key "${PSIG_REKOR_KEY_DIR}" rekor
+fi
 chmod 0644 "${PSIG_CA_DIR}"/*.pem
-log "done: CA chain, CT log key and Rekor key are in place"
+log "done: the keys are in place"
+if [ "${PSIG_PRINT_ROOT:-false}" = "true" ]; then cat "${PSIG_CA_DIR}/ca-chain.root.pem"; fi

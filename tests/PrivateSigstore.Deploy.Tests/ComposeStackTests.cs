@@ -49,9 +49,14 @@ public sealed class ComposeStackTests
                 await process.WaitReadyAsync(http, Ct);
             }
 
+            // The image's HEALTHCHECK script answers from each running service (and fails for a path that is not 200).
             foreach (var process in running)
             {
-                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(process.BaseUrl, "/healthz"), Ct)).StatusCode);
+                var env = new Dictionary<string, string> { ["PSIG_HEALTH_PORT"] = process.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                var (ok, okOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "healthcheck.sh"), "/healthz"], deployment.Root, env, Ct);
+                Assert.True(ok == 0, $"healthcheck.sh /healthz failed for {process.Name}: {okOutput}");
+                var (missing, _) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "healthcheck.sh"), "/no-such-path"], deployment.Root, env, Ct);
+                Assert.Equal(1, missing);
             }
 
             // Fulcio serves the chain from the ceremony; its key is in the token (no development CA), and the CT log
