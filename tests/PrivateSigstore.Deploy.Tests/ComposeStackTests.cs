@@ -11,7 +11,8 @@ namespace PrivateSigstore.Deploy.Tests;
 /// <summary>
 /// docker-compose.yml's configuration really starts: keys-init's script and each service's image command run as plain
 /// processes with the compose environment (host names → 127.0.0.1, volumes → temporary directories, PostgreSQL → a test
-/// database), and every service gets ready on PostgreSQL with the CA key in SoftHSM2.
+/// database), every service gets ready on PostgreSQL with the CA key in SoftHSM2, and a workload token from Identity
+/// buys a certificate from Fulcio with an SCT from the CT log.
 /// </summary>
 public sealed class ComposeStackTests
 {
@@ -25,7 +26,7 @@ public sealed class ComposeStackTests
     }
 
     [Fact]
-    public async Task Every_compose_service_starts_from_its_compose_configuration_and_gets_ready()
+    public async Task Every_compose_service_starts_from_its_compose_configuration_gets_ready_and_issues_a_logged_certificate()
     {
         RequireTools();
         await using var db = await TestDatabase.CreateAsync(Ct);
@@ -76,6 +77,43 @@ public sealed class ComposeStackTests
             var identity = running.Single(p => p.Name == "identity");
             var discovery = JsonNode.Parse(await http.GetStringAsync(new Uri(identity.BaseUrl, "/.well-known/openid-configuration"), Ct))!;
             Assert.Equal(identity.BaseUrl.AbsoluteUri, discovery["issuer"]!.GetValue<string>());
+
+            // End to end through the compose wiring: a workload registered with Identity's admin command (as
+            // `docker-compose exec identity … admin clients add` runs it) gets a token, Fulcio accepts it and issues a
+            // certificate with an SCT from the CT log, which Fulcio checked with the log's public key.
+            var admin = deployment.Environment(deployment.Compose.Services["identity"]);
+            var (addCode, added) = await RequiredTool.RunAsync("dotnet",
+                [Repository.ServiceDll("Identity"), "admin", "clients", "add", "release-builder", "--subject", "https://ci.example.com/release", "--email", "builder@example.com", "--email-verified"],
+                Path.Combine(deployment.Root, "work"), admin, Ct);
+            Assert.True(addCode == 0, added);
+            var secret = added.Split('\n').Single(l => l.StartsWith("client secret (shown once): ", StringComparison.Ordinal))["client secret (shown once): ".Length..].Trim();
+            using var tokenResponse = await http.PostAsync(new Uri(identity.BaseUrl, "/connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = "release-builder", ["client_secret"] = secret, ["scope"] = "openid email",
+            }), Ct);
+            var tokenText = await tokenResponse.Content.ReadAsStringAsync(Ct);
+            Assert.True(tokenResponse.IsSuccessStatusCode, tokenText);
+            var idToken = JsonNode.Parse(tokenText)!["id_token"]!.GetValue<string>();
+            using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new JsonObject
+            {
+                ["credentials"] = new JsonObject { ["oidcIdentityToken"] = idToken },
+                ["publicKeyRequest"] = new JsonObject
+                {
+                    ["publicKey"] = new JsonObject { ["algorithm"] = "ECDSA", ["content"] = signer.ExportSubjectPublicKeyInfoPem() },
+                    ["proofOfPossession"] = Convert.ToBase64String(signer.SignData(Encoding.UTF8.GetBytes("builder@example.com"), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)),
+                },
+            };
+            using var certResponse = await http.PostAsync(new Uri(fulcio.BaseUrl, "/api/v2/signingCert"), new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"), Ct);
+            var certText = await certResponse.Content.ReadAsStringAsync(Ct);
+            Assert.True(certResponse.StatusCode == HttpStatusCode.OK, $"{(int)certResponse.StatusCode} {certText}\n{fulcio.Output}");
+            var issued = JsonNode.Parse(certText)!["signedCertificateEmbeddedSct"]!["chain"]!["certificates"]!.AsArray().Select(c => X509Certificate2.CreateFromPem(c!.GetValue<string>())).ToList();
+            var leaf = issued[0];
+            Assert.Contains(leaf.Extensions.Cast<X509Extension>(), e => e.Oid!.Value == "1.3.6.1.4.1.11129.2.4.2"); // embedded SCT list
+            Assert.Equal("builder@example.com", leaf.GetNameInfo(X509NameType.EmailName, forIssuer: false));
+            Assert.Equal(root.RawData, issued[^1].RawData);
+            var sth = JsonNode.Parse(await http.GetStringAsync(new Uri(ctlog.BaseUrl, "/test/ct/v1/get-sth"), Ct))!;
+            Assert.Equal(1, sth["tree_size"]!.GetValue<long>());
         }
         finally
         {
