@@ -58,6 +58,8 @@ public sealed class DeploymentFileTests
         var user = lines.Last(l => l.StartsWith("USER ", StringComparison.Ordinal));
         Assert.Equal("USER 10001:10001", user);
         Assert.Contains(lines, l => l.StartsWith("HEALTHCHECK ", StringComparison.Ordinal) && l.Contains("/healthz", StringComparison.Ordinal));
+        Assert.Contains("ENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]", lines);
+        Assert.Contains(lines, l => l.Trim() == "ENV PSIG_SERVICE=${SERVICE} \\");
         var compose = ComposeFile.Load(Repository.File("docker-compose.yml"));
         Assert.Equal(["CtLog", "Fulcio", "Identity", "Rekor"], compose.ApplicationServices().Select(s => s.ImageService!).Order(StringComparer.Ordinal));
         Assert.Contains("softhsm2", File.ReadAllText(Repository.File("docker-compose.yml")), StringComparison.Ordinal);

@@ -131,7 +131,7 @@ internal sealed partial class LocalDeployment : IDisposable
         Assert.True(code == 0, $"init-keys.sh failed ({code}):\n{output}");
     }
 
-    /// <summary>Starts a service's image command (dotnet PrivateSigstore.X.dll) with its mapped environment.</summary>
+    /// <summary>Starts a service's image entrypoint (dotnet PrivateSigstore.X.dll) with its mapped environment.</summary>
     public ServiceProcess Start(ComposeService service, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var env = Environment(service);
@@ -140,7 +140,7 @@ internal sealed partial class LocalDeployment : IDisposable
             env[k] = v;
         }
 
-        return ServiceProcess.Start(service.Name, Repository.ServiceDll(service.ImageService!), BaseUrl(service.Name), env, Path.Combine(Root, "work"));
+        return ServiceProcess.Start(service.Name, service.ImageService!, BaseUrl(service.Name), env, Path.Combine(Root, "work"));
     }
 
     public void Dispose()

@@ -36,17 +36,22 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet &lt;dll&gt;</c> with exactly <paramref name="environment"/> added to this process's environment.</summary>
-    public static ServiceProcess Start(string name, string dll, Uri baseUrl, IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    /// <summary>
+    /// Starts the image's entrypoint (deploy/docker/entrypoint.sh, which execs <c>dotnet PrivateSigstore.&lt;service&gt;.dll</c>)
+    /// with the service's build output in place of the image's /app and <paramref name="environment"/> added.
+    /// </summary>
+    public static ServiceProcess Start(string name, string imageService, Uri baseUrl, IReadOnlyDictionary<string, string> environment, string workingDirectory)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo("sh")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add(Repository.File("deploy", "docker", "entrypoint.sh"));
+        start.Environment["PSIG_SERVICE"] = imageService; // ENV PSIG_SERVICE=${SERVICE} in the image
+        start.Environment["PSIG_APP_DIR"] = Path.GetDirectoryName(Repository.ServiceDll(imageService))!;
         foreach (var (k, v) in environment)
         {
             start.Environment[k] = v;
