@@ -90,6 +90,15 @@ public sealed class RekorFrontEndsTests
         var consistency = JsonNode.Parse(await http.GetStringAsync(new Uri(b.BaseUrl, $"/api/v1/log/proof?firstSize={size1}&lastSize={total}"), Ct))!;
         var steps = consistency["hashes"]!.AsArray().Select(h => Convert.FromHexString(h!.GetValue<string>())).ToList();
         ProofVerifier.VerifyConsistency(size1, (ulong)total, steps, root1, fromB.Root);
+
+        // Both export the same tree size (the replica-divergence alert in docs/operations.md compares these).
+        foreach (var frontEnd in frontEnds)
+        {
+            var metrics = await http.GetStringAsync(new Uri(frontEnd.BaseUrl, "/metrics"), Ct);
+            var line = metrics.Split('\n').Single(l => l.StartsWith("privatesigstore_log_tree_size{", StringComparison.Ordinal));
+            var value = line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0]; // name{labels} value [timestamp]
+            Assert.Equal(total.ToString(System.Globalization.CultureInfo.InvariantCulture), value);
+        }
     }
 
     private static async Task<List<(string Uuid, long Index, byte[] LeafHash)>> AppendRoundAsync(HttpClient http, ServiceProcess[] frontEnds)
