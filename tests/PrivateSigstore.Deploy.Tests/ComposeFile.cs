@@ -27,6 +27,9 @@ internal sealed partial class ComposeFile
 {
     private ComposeFile(IReadOnlyDictionary<string, ComposeService> services) => Services = services;
 
+    /// <summary>Services described some other way (the Kubernetes manifests), run the same way.</summary>
+    public static ComposeFile Of(IEnumerable<ComposeService> services) => new(services.ToDictionary(s => s.Name));
+
     /// <summary>The services by name.</summary>
     public IReadOnlyDictionary<string, ComposeService> Services { get; }
 

@@ -84,13 +84,15 @@ internal sealed partial class LocalDeployment : IDisposable
         }
 
         value = MapUrls(value);
-        var mounts = Mounts(service).OrderByDescending(m => m.Key.Length).ToList();
-        foreach (var (target, host) in mounts)
+        // One pass, longest container path first, whole path components only: a mapped host path is never mapped again.
+        var mounts = Mounts(service);
+        if (mounts.Count == 0)
         {
-            value = Regex.Replace(value, Regex.Escape(target) + "(?=/|;|$)", host.Replace("$", "$$", StringComparison.Ordinal));
+            return value;
         }
 
-        return value;
+        var pattern = "(?<![\\w./-])(" + string.Join("|", mounts.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)) + ")(?=/|;|$|\\s)";
+        return Regex.Replace(value, pattern, m => mounts[m.Groups[1].Value]);
     }
 
     /// <summary>Container path → host path for the service's volumes, bind mounts (copied, with URLs mapped) and secrets.</summary>
@@ -120,10 +122,10 @@ internal sealed partial class LocalDeployment : IDisposable
         return map;
     }
 
-    /// <summary>Runs the keys-init service's entrypoint script (deploy/docker/init-keys.sh) with its environment.</summary>
-    public async Task InitializeKeysAsync(CancellationToken cancellationToken)
+    /// <summary>Runs the key initialisation service's script (deploy/docker/init-keys.sh) with its environment.</summary>
+    public async Task InitializeKeysAsync(CancellationToken cancellationToken, string serviceName = "keys-init")
     {
-        var init = Compose.Services["keys-init"];
+        var init = Compose.Services[serviceName];
         Assert.Equal(["/usr/local/bin/init-keys.sh"], init.Entrypoint);
         var env = Environment(init);
         env["PSIG_FULCIO_DLL"] = Repository.ServiceDll(init.ImageService!); // /app/PrivateSigstore.Fulcio.dll in the image
