@@ -29,6 +29,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           fulcio-issue POST /api/v2/signingCert as sigstore-js does (fresh P-256 key + proof per request, pre-minted tokens)
                        --url http://127.0.0.1:5555 (loopback only)  --setup <dir from fulcio-setup>  --concurrency 64
                        --duration 60  --warmup 0  --tokens 1000  --bodies 20000  --count 100000000  --timeout 30  --json <file>
+          keyless-sign token -> certificate with SCT (CA + CT log) -> hashedrekord entry with the certificate (Rekor), end to end
+                       --fulcio-url http://127.0.0.1:5555  --rekor-url http://127.0.0.1:3000  --setup <dir from fulcio-setup>
+                       --concurrency 64  --duration 60  --warmup 0  --tokens 1000  --keys 10000  --timeout 30  --json <file>
           ct-add-pre-chain POST /ct/v1/add-pre-chain to a CT log: unique precertificate chains (poison, code signing) from a
                        load-test CA, built before the timed phase; --init only creates the CA in --ca-dir
                        --url http://127.0.0.1:6962 (loopback only)  --ca-dir ct-load-ca  --concurrency 64  --duration 30
@@ -46,6 +49,7 @@ try
         "rekor-read" => await RekorReadScenario.RunAsync(options),
         "fulcio-setup" => LoadIdentity.Setup(options),
         "fulcio-issue" => await FulcioIssueScenario.RunAsync(options),
+        "keyless-sign" => await KeylessSignScenario.RunAsync(options),
         "ct-add-pre-chain" => await CtAddPreChainScenario.RunAsync(options),
         _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
     };

@@ -88,15 +88,23 @@ public sealed partial class IdentityAdmin(IdentityStoreContext store, IOpenIddic
     /// has no people and no workloads yet, and returns their generated secrets; returns null when it has (secrets are
     /// never shown twice).
     /// </summary>
-    public async Task<DemoIdentities?> EnsureDemoIdentitiesAsync(string username, string emailDomain, string clientId, string workloadSubject, CancellationToken cancellationToken)
+    public Task<DemoIdentities?> EnsureDemoIdentitiesAsync(string username, string emailDomain, string clientId, string workloadSubject, CancellationToken cancellationToken) =>
+        EnsureDemoIdentitiesAsync(username, emailDomain, new WorkloadClientSpec(clientId, workloadSubject), cancellationToken);
+
+    /// <summary>
+    /// As above, with the whole workload registration (for example a verified email, so that a CA that treats this issuer
+    /// as type <c>email</c> certifies the workload too).
+    /// </summary>
+    public async Task<DemoIdentities?> EnsureDemoIdentitiesAsync(string username, string emailDomain, WorkloadClientSpec workload, CancellationToken cancellationToken)
     {
         if (await store.Users.AnyAsync(cancellationToken).ConfigureAwait(false) || await store.Workloads.AnyAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
         var password = await AddUserAsync(username, null, $"{username}@{emailDomain}", emailVerified: true, cancellationToken).ConfigureAwait(false);
-        var secret = await AddClientAsync(new WorkloadClientSpec(clientId, workloadSubject), cancellationToken).ConfigureAwait(false);
-        return new DemoIdentities(username, password, clientId, secret);
+        ArgumentNullException.ThrowIfNull(workload);
+        var secret = await AddClientAsync(workload, cancellationToken).ConfigureAwait(false);
+        return new DemoIdentities(username, password, workload.ClientId, secret);
     }
 
     /// <summary>Adds a person; returns the password (generated when <paramref name="password"/> is null), to show once.</summary>

@@ -193,7 +193,20 @@ internal sealed partial class TokenPruning(IServiceScopeFactory scopes, TimeProv
                 LogPruneFailed(logger, ex);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    // Stopping (or disposing the host without stopping it) ends the loop quietly instead of failing the host.
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Pruned {Tokens} tokens and {Authorizations} authorizations")]

@@ -30,6 +30,23 @@ Console.WriteLine($"""
       curl -s {stack.RekorUrl}/api/v1/log
       curl -s {stack.FulcioUrl}/api/v2/trustBundle
       curl -s {stack.CtLogUrl}/ct/v1/get-sth
+    """);
+if (stack.Demo is { } demo)
+{
+    string issuer = stack.Issuer;
+    Console.WriteLine($"""
+
+    Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
+      person:   {demo.Username} / {demo.Password}   (sign in at {issuer}account/login)
+      workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
+
+    Sign a file keylessly as the demo workload, then verify it (from this checkout; psig is src/PrivateSigstore.Cli):
+      dotnet run --project src/PrivateSigstore.Cli -- sign-blob README.md --bundle README.md.sigstore.json --signing-config {stack.SigningConfigPath} --oidc-issuer {issuer} --oidc-client-id {demo.ClientId} --oidc-client-secret {demo.ClientSecret}
+      dotnet run --project src/PrivateSigstore.Cli -- verify-blob README.md --bundle README.md.sigstore.json --trusted-root {stack.TrustedRootPath} --certificate-identity {demo.WorkloadEmail} --certificate-oidc-issuer {issuer}
+    """);
+}
+
+Console.WriteLine("""
 
     Press Ctrl-C to stop (queued log batches are written before exit).
     """);

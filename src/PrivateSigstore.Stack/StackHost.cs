@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PrivateSigstore.Core.Pem;
@@ -9,10 +12,19 @@ using PrivateSigstore.Core.Trust;
 using PrivateSigstore.CtLog;
 using PrivateSigstore.Fulcio;
 using PrivateSigstore.Fulcio.Ca;
+using PrivateSigstore.Identity;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Rekor;
 
 namespace PrivateSigstore.Stack;
+
+/// <summary>The demo identities created on first start (kept, 0600, in the data directory so the printed commands keep working).</summary>
+/// <param name="Username">The demo person.</param>
+/// <param name="Password">Their password.</param>
+/// <param name="ClientId">The demo workload client.</param>
+/// <param name="ClientSecret">Its secret.</param>
+/// <param name="WorkloadEmail">The verified email the workload's tokens carry (its certificate identity).</param>
+public sealed record DemoCredentials(string Username, string Password, string ClientId, string ClientSecret, string WorkloadEmail);
 
 /// <summary>One running service of the stack.</summary>
 /// <param name="Name">What it is.</param>
@@ -34,13 +46,31 @@ public sealed class StackHost : IAsyncDisposable
     public const string SigningConfigFile = "signing_config.v0.2.json";
 
     private readonly List<WebApplication> _apps;
+    private bool _stopped;
 
-    private StackHost(List<WebApplication> apps, IReadOnlyList<StackService> services, string dataDirectory)
+    private StackHost(List<WebApplication> apps, IReadOnlyList<StackService> services, string dataDirectory, string issuer, DemoCredentials? demo)
     {
         _apps = apps;
         Services = services;
         DataDirectory = dataDirectory;
+        Issuer = issuer;
+        Demo = demo;
     }
+
+    /// <summary>Whether the keys are in the stack's SoftHSM2 token (false: development PEM files).</summary>
+    public bool HardwareBacked { get; private init; }
+
+    /// <summary>The identity provider's issuer, exactly as its tokens carry it (the CA trusts this string).</summary>
+    public string Issuer { get; }
+
+    /// <summary>The demo identities (null when the CA was given another issuer configuration).</summary>
+    public DemoCredentials? Demo { get; }
+
+    /// <summary>The identity provider's services (admin tasks in-process: <c>IdentityAdmin</c> in a scope).</summary>
+    public IServiceProvider IdentityServices => _apps[0].Services;
+
+    /// <summary>The identity provider's base URL.</summary>
+    public string IdentityUrl => Url("Identity");
 
     /// <summary>The running services.</summary>
     public IReadOnlyList<StackService> Services { get; }
@@ -73,45 +103,77 @@ public sealed class StackHost : IAsyncDisposable
         string fulcioDir = Directory.CreateDirectory(Path.Combine(data, "fulcio")).FullName;
         string ctDir = Directory.CreateDirectory(Path.Combine(data, "ctlog")).FullName;
         string rekorDir = Directory.CreateDirectory(Path.Combine(data, "rekor")).FullName;
+        string identityDir = Directory.CreateDirectory(Path.Combine(data, "identity")).FullName;
 
         int ctPort = Port(options.CtLogPort);
         int rekorPort = Port(options.RekorPort);
         int fulcioPort = Port(options.FulcioPort);
+        int identityPort = Port(options.IdentityPort);
+        string identityUrl = $"http://{options.Host}:{identityPort}";
+        string issuer = IdentityApp.CanonicalIssuer(identityUrl);
         string ctUrl = $"http://{options.Host}:{ctPort}";
         string rekorUrl = $"http://{options.Host}:{rekorPort}";
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
         string[] logging = ["--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:PrivateSigstore", options.LogLevel];
 
-        // 1. The CA first: the CT log must trust its root before the CA submits anything.
+        // 1. Keys: in the stack's SoftHSM2 token when available (created on first start), else development PEM files.
+        byte[] ctSpki;
+        byte[] rekorSpki;
+        StackKeys? hsm = null;
+        string ctPublicPath = Path.Combine(ctDir, "ctlog-public.pem");
+        if (options.UseSoftHsm && StackKeys.SoftHsmAvailable)
+        {
+            hsm = StackKeys.Prepare(data, fulcioDir, out ctSpki, out rekorSpki);
+        }
+        else
+        {
+            // The same files the services' SigningKeyFactory opens as development keys (created here on first start).
+            ctSpki = PublicKeyOf(Path.Combine(ctDir, "ctlog-key.pem"));
+            rekorSpki = PublicKeyOf(Path.Combine(rekorDir, "rekor-key.pem"));
+        }
+
+        File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
+        string[] KeySettings(string section, string label) => hsm?.Settings(section, label) ?? [];
+
+        // 2. The CA before the CT log starts: the log must trust its root before the CA submits anything.
         var fulcioOptions = new FulcioOptions { DataDirectory = fulcioDir };
         X509Certificate2[] chain;
-        using (var ca = CaLoader.Load(fulcioOptions, NullLogger.Instance))
+        if (hsm is null)
         {
+            using var ca = CaLoader.Load(fulcioOptions, NullLogger.Instance);
             chain = [.. ca.Chain.Select(c => X509CertificateLoader.LoadCertificate(c.RawData))];
+        }
+        else
+        {
+            chain = Fulcio.Ca.CertificateAuthority.ReadChain(Path.Combine(fulcioDir, CaLoader.DevChainFile));
         }
 
         string rootsPath = Path.Combine(fulcioDir, "ca-root.pem");
         File.WriteAllText(rootsPath, GoPem.Encode("CERTIFICATE", chain[^1].RawData));
 
-        // 2. The log keys: created once (development PEM keys, the services warn loudly), their public halves read here.
-        byte[] ctSpki = PublicKeyOf(Path.Combine(ctDir, "ctlog-key.pem"));
-        string ctPublicPath = Path.Combine(ctDir, "ctlog-public.pem");
-        File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
-        byte[] rekorSpki = PublicKeyOf(Path.Combine(rekorDir, "rekor-key.pem"));
+        // The CA trusts the local identity provider (type email: people and the demo workload have verified emails),
+        // unless another issuer configuration is given.
+        string fulcioConfig = options.FulcioConfigPath is { } given ? Path.GetFullPath(given) : WriteIssuerConfig(fulcioDir, issuer);
 
         var apps = new List<WebApplication>();
+        DemoCredentials? demo = null;
         try
         {
+            var identity = await IdentityApp.BuildAsync([
+                "--urls", identityUrl, "--Identity:DataDirectory", identityDir, .. KeySettings("Identity", "identity"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false);
+            apps.Add(identity);
             apps.Add(await CtLogApp.BuildAsync([
-                "--urls", ctUrl, "--CtLog:DataDirectory", ctDir, "--CtLog:RootsPemFile", rootsPath, .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
+                "--urls", ctUrl, "--CtLog:DataDirectory", ctDir, "--CtLog:RootsPemFile", rootsPath, .. KeySettings("CtLog", "ctlog"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
             apps.Add(await RekorApp.BuildAsync([
-                "--urls", rekorUrl, "--Rekor:DataDirectory", rekorDir, "--Rekor:Hostname", $"{options.Host}:{rekorPort}", .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
+                "--urls", rekorUrl, "--Rekor:DataDirectory", rekorDir, "--Rekor:Hostname", $"{options.Host}:{rekorPort}", .. KeySettings("Rekor", "rekor"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
             string[] fulcioArgs =
             [
                 "--urls", fulcioUrl, "--Fulcio:DataDirectory", fulcioDir,
                 "--Fulcio:CtLog:Url", ctUrl, "--Fulcio:CtLog:PublicKeyPath", ctPublicPath,
                 "--Fulcio:AllowHttpIssuers", options.AllowHttpIssuers ? "true" : "false",
-                .. options.FulcioConfigPath is { } config ? new[] { "--Fulcio:ConfigPath", Path.GetFullPath(config) } : [],
+                "--Fulcio:ConfigPath", fulcioConfig,
+                .. KeySettings("Fulcio", "fulcio-intermediate"),
+                .. hsm is null ? Array.Empty<string>() : ["--Fulcio:ChainPath", Path.Combine(fulcioDir, CaLoader.DevChainFile)],
                 .. logging,
             ];
             apps.Add(await FulcioApp.BuildAsync(fulcioArgs, cancellationToken: cancellationToken).ConfigureAwait(false));
@@ -119,6 +181,8 @@ public sealed class StackHost : IAsyncDisposable
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            demo = await EnsureDemoAsync(identity, identityDir, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -131,10 +195,11 @@ public sealed class StackHost : IAsyncDisposable
         }
 
         var host = new StackHost(apps, [
+            new StackService("Identity provider (OIDC)", identityUrl),
             new StackService("Fulcio-compatible CA", fulcioUrl),
             new StackService("CT log (RFC 6962)", ctUrl),
             new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl),
-        ], data);
+        ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
         host.WriteTrustFiles(chain, ctSpki, rekorSpki);
         return host;
     }
@@ -149,19 +214,70 @@ public sealed class StackHost : IAsyncDisposable
         DateTimeOffset Since(string path) => File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero).AddMinutes(-1) : now;
         var trustedRoot = TrustMaterialBuilder.TrustedRoot(
             [new TrustedAuthority(FulcioUrl, [.. chain.Select(c => c.RawData)], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero))],
-            [new TrustedLog(RekorUrl, rekorSpki, Since(Path.Combine(DataDirectory, "rekor", "rekor-key.pem")))],
-            [new TrustedLog(CtLogUrl, ctSpki, Since(Path.Combine(DataDirectory, "ctlog", "ctlog-key.pem")))]);
+            [new TrustedLog(RekorUrl, rekorSpki, Since(KeyFile("rekor", "rekor-key.pem")))],
+            [new TrustedLog(CtLogUrl, ctSpki, Since(KeyFile("ctlog", "ctlog-key.pem")))]);
         string json = TrustedRootJson.Serialize(trustedRoot, indented: true);
         if (!File.Exists(TrustedRootPath) || File.ReadAllText(TrustedRootPath) != json)
         {
             File.WriteAllText(TrustedRootPath, json);
         }
 
-        string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(FulcioUrl, null, RekorUrl, new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
+        string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(FulcioUrl, Issuer, RekorUrl, new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
         if (!File.Exists(SigningConfigPath) || File.ReadAllText(SigningConfigPath) != signing)
         {
             File.WriteAllText(SigningConfigPath, signing);
         }
+    }
+
+    // When a key appeared: its PEM file, or (keys in SoftHSM2) the token's PIN file, both written once at first start.
+    private string KeyFile(string service, string pemName) =>
+        HardwareBacked ? Path.Combine(DataDirectory, "softhsm", "pin") : Path.Combine(DataDirectory, service, pemName);
+
+    private static string WriteIssuerConfig(string fulcioDir, string issuer)
+    {
+        string path = Path.Combine(fulcioDir, "issuers.json");
+        var config = new JsonObject
+        {
+            ["OIDCIssuers"] = new JsonObject
+            {
+                [issuer] = new JsonObject { ["IssuerURL"] = issuer, ["ClientID"] = "sigstore", ["Type"] = "email", ["Description"] = "PrivateSigstore identity provider (embedded stack)" },
+            },
+        };
+        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    /// <summary>Creates the demo person and workload on an empty identity store; keeps their secrets in a 0600 file.</summary>
+    private static async Task<DemoCredentials?> EnsureDemoAsync(WebApplication identity, string identityDir, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(identityDir, "demo-credentials.json");
+        const string workloadEmail = "demo-workload@privatesigstore.local";
+        using (var scope = identity.Services.CreateScope())
+        {
+            var admin = scope.ServiceProvider.GetRequiredService<IdentityAdmin>();
+            var created = await admin.EnsureDemoIdentitiesAsync(
+                "demo",
+                "privatesigstore.local",
+                new WorkloadClientSpec("demo-workload", "demo-workload") { Email = workloadEmail, EmailVerified = true },
+                cancellationToken).ConfigureAwait(false);
+            if (created is not null)
+            {
+                var demo = new DemoCredentials(created.Username, created.Password, created.ClientId, created.ClientSecret, workloadEmail);
+                using (File.Create(path))
+                {
+                }
+
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+
+                File.WriteAllText(path, JsonSerializer.Serialize(demo));
+                return demo;
+            }
+        }
+
+        return File.Exists(path) ? JsonSerializer.Deserialize<DemoCredentials>(File.ReadAllText(path)) : null;
     }
 
     private static byte[] PublicKeyOf(string devKeyPath)
@@ -193,6 +309,7 @@ public sealed class StackHost : IAsyncDisposable
     /// <summary>Stops the services in reverse order (the CA before the logs it writes to), flushing queued log batches.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        _stopped = true;
         for (int i = _apps.Count - 1; i >= 0; i--)
         {
             await _apps[i].StopAsync(cancellationToken).ConfigureAwait(false);
@@ -202,6 +319,11 @@ public sealed class StackHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (!_stopped)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+
         for (int i = _apps.Count - 1; i >= 0; i--)
         {
             await _apps[i].DisposeAsync().ConfigureAwait(false);

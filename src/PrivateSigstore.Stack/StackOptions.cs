@@ -27,6 +27,12 @@ public sealed class StackOptions
     /// <summary>Lets the CA fetch discovery over plain HTTP (loopback IdPs).</summary>
     public bool AllowHttpIssuers { get; set; } = true;
 
+    /// <summary>
+    /// Keep the keys in a SoftHSM2 token of the stack's own when SoftHSM2 is installed (default); otherwise, or when false,
+    /// PEM files with a loud warning. SoftHSM2 is configured once per process, so only one stack per process can use it.
+    /// </summary>
+    public bool UseSoftHsm { get; set; } = true;
+
     /// <summary>Minimum log level of the services' own messages.</summary>
     public string LogLevel { get; set; } = "Information";
 }

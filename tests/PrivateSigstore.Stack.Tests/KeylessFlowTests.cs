@@ -43,6 +43,8 @@ public sealed class KeylessFlowTests
             IdentityPort = 0,
             FulcioConfigPath = config,
             LogLevel = "Warning",
+            UseSoftHsm = false, // SoftHSM2 is configured once per process; the child-process test covers it
+
         }, Ct);
 
         // A trusted root that names another CA (same logs): the bundle's certificate must not verify with it.

@@ -3,12 +3,15 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Tests.Support;
 
 namespace PrivateSigstore.Stack.Tests;
 
 /// <summary>Runs the README's first command as a user would: a child process, a fresh data directory, Ctrl-C, restart.</summary>
 public sealed class StackProcessTests
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> PortsByData = new(StringComparer.Ordinal);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -50,7 +53,17 @@ public sealed class StackProcessTests
         Assert.True(File.Exists(Path.Combine(data, "trusted_root.json")), "the trusted root is written for clients");
         Assert.True(File.Exists(Path.Combine(data, "signing_config.v0.2.json")), "the signing config is written for clients");
         Assert.Contains("stopped.", output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
+        if (!OperatingSystem.IsWindows() && File.Exists("/usr/lib/softhsm/libsofthsm2.so"))
+        {
+            // SoftHSM2 is installed (CI installs it): every key is in the stack's own token, none on disk.
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "softhsm", "pin")));
+            Assert.False(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "no PEM key when the keys are in SoftHSM2");
+            Assert.False(File.Exists(Path.Combine(data, "fulcio", "ca-intermediate-key.pem")), "no PEM CA key when the keys are in SoftHSM2");
+        }
+        else
+        {
+            Assert.True(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "the development key is kept in the data directory");
+        }
 
         // Second start reuses everything: same log key, and the entry is still there.
         var ((again, logInfo), _) = await RunAsync(data, port, async () =>
@@ -59,15 +72,95 @@ public sealed class StackProcessTests
         Assert.Equal(1, JsonNode.Parse(logInfo)!["treeSize"]!.GetValue<long>());
     }
 
-    private static async Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<Task<T>> whileRunning)
+    [Fact]
+    public async Task Psig_signs_keylessly_as_the_demo_workload_and_the_bundle_verifies_with_psig_and_sigstore_js_across_a_restart()
+    {
+        NodeScript.Require();
+        var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
+        var work = Directory.CreateDirectory(Path.Combine(data, "..", Guid.NewGuid().ToString("N") + "-work")).FullName;
+        var artifact = Path.Combine(work, "artifact.txt");
+        await File.WriteAllTextAsync(artifact, $"signed by the demo workload {Guid.NewGuid()}\n", Ct);
+        var bundle = artifact + ".sigstore.json";
+        var port = FreePort();
+
+        // First start: run the printed sign and verify commands (psig from this build instead of `dotnet run`, our file instead of README.md).
+        var (verify, _) = await RunAsync(data, port, async printed =>
+        {
+            var sign = PrintedPsig(printed, "sign-blob", artifact);
+            var verifyArgs = PrintedPsig(printed, "verify-blob", artifact);
+            var (signExit, signOut) = await PsigAsync(sign);
+            Assert.True(signExit == 0, signOut);
+            Assert.True(File.Exists(bundle), signOut);
+            var (verifyExit, verifyOut) = await PsigAsync(verifyArgs);
+            Assert.True(verifyExit == 0, verifyOut);
+            return verifyArgs;
+        });
+
+        // The same bundle with the unchanged sigstore-js verifier and our trusted root (default thresholds).
+        var demo = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(data, "identity", "demo-credentials.json"))).RootElement;
+        var san = demo.GetProperty("WorkloadEmail").GetString()!;
+        var issuer = verify[verify.IndexOf("--certificate-oidc-issuer") + 1];
+        var node = await NodeScript.RunAsync("verify-keyless.mjs", new Dictionary<string, string>
+        {
+            ["TRUSTED_ROOT"] = Path.Combine(data, "trusted_root.json"),
+            ["BUNDLE"] = bundle,
+            ["ARTIFACT"] = artifact,
+            ["EXPECTED_SAN"] = san,
+            ["EXPECTED_ISSUER"] = issuer,
+        }, Ct);
+        Assert.True(node.ExitCode == 0, node.Report());
+
+        // Second start: the keys and the log survived, so the bundle still verifies; a tampered artifact does not.
+        await RunAsync(data, port, async printed =>
+        {
+            var (exit, output) = await PsigAsync(PrintedPsig(printed, "verify-blob", artifact));
+            Assert.True(exit == 0, output);
+            var tampered = Path.Combine(work, "tampered.txt");
+            await File.WriteAllTextAsync(tampered, "not what was signed\n", Ct);
+            var args = PrintedPsig(printed, "verify-blob", tampered);
+            args[args.IndexOf("--bundle") + 1] = bundle;
+            Assert.Equal(1, (await PsigAsync(args)).Exit);
+            return 0;
+        });
+    }
+
+    /// <summary>The arguments of the printed `dotnet run --project src/PrivateSigstore.Cli -- COMMAND …` line, for <paramref name="artifact"/>.</summary>
+    private static List<string> PrintedPsig(string printed, string command, string artifact)
+    {
+        const string prefix = "dotnet run --project src/PrivateSigstore.Cli -- ";
+        var line = printed.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(prefix + command + " ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"the stack did not print a psig {command} command:\n{printed}");
+        return [.. line![prefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(a => a == "README.md" ? artifact : a == "README.md.sigstore.json" ? artifact + ".sigstore.json" : a)];
+    }
+
+    private static async Task<(int Exit, string Output)> PsigAsync(IEnumerable<string> arguments)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(StackPath())!, "..", "..", "..", "..", "PrivateSigstore.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "psig.dll"));
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(2), Ct);
+        return (process.ExitCode, $"psig {string.Join(' ', psi.ArgumentList.Skip(1))}\nexit {process.ExitCode}\n{await stdout}\n{await stderr}");
+    }
+
+    private static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<Task<T>> whileRunning) =>
+        RunAsync(data, port, _ => whileRunning());
+
+    /// <summary>Runs the stack; <paramref name="whileRunning"/> gets what it printed up to "Press Ctrl-C".</summary>
+    private static async Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<string, Task<T>> whileRunning)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { StackPath(), "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
-        // The other services on free ports too, so that the test never collides with a stack running on the defaults.
-        foreach (var name in new[] { "--fulcio-port", "--ctlog-port", "--identity-port" })
+        // The other services on free ports too, so that the test never collides with a stack running on the defaults;
+        // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
+        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort()]);
+        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port" }.Zip(ports))
         {
             psi.ArgumentList.Add(name);
-            psi.ArgumentList.Add(FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            psi.ArgumentList.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         using var stack = Process.Start(psi)!;
@@ -88,7 +181,9 @@ public sealed class StackProcessTests
         try
         {
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-            var result = await whileRunning();
+            string printed;
+            lock (output) printed = output.ToString();
+            var result = await whileRunning(printed);
             // Ctrl-C, as a user would stop it.
             using (var kill = Process.Start("kill", ["-INT", stack.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync(Ct);
             await stack.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);

@@ -8,7 +8,7 @@ namespace PrivateSigstore.Core.Pem;
 /// does for the algorithms Sigstore uses: ECDSA on a named NIST curve, RSA (NULL parameters) and
 /// Ed25519 (no parameters, 32-byte key). Anything else is rejected.
 /// </summary>
-internal static class PublicKeyInfo
+public static class PublicKeyInfo
 {
     /// <summary>id-ecPublicKey (RFC 5480).</summary>
     public const string EcPublicKeyOid = "1.2.840.10045.2.1";

@@ -142,7 +142,7 @@ public static partial class FulcioEndpoints
             var issued = await issuance.IssueAsync(request, cancellationToken).ConfigureAwait(false);
             using (issued.Certificate)
             {
-                if (logger.IsEnabled(LogLevel.Information))
+                if (logger.IsEnabled(LogLevel.Debug))
                 {
                     LogIssued(logger, issued.Certificate.SerialNumber, issued.SctEmbedded ? "embedded" : issued.Sct is null ? "none" : "detached");
                 }
@@ -221,7 +221,7 @@ public static partial class FulcioEndpoints
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Issued certificate serial {Serial} (SCT: {Sct})")]
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Issued certificate serial {Serial} (SCT: {Sct})")]
     private static partial void LogIssued(ILogger logger, string serial, string sct);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "Refused certificate request ({Reason}): {Detail}")]

@@ -22,6 +22,7 @@ public sealed class CtLogClient : ICertificateTransparencyLog, IDisposable
     private readonly string _base;
     private readonly ECDsa? _logKey;
     private readonly byte[]? _logId;
+    private IssuerKey? _lastIssuer;
 
     /// <summary>Creates the client.</summary>
     /// <param name="http">The HTTP client (its timeout applies; Fulcio uses 30 s).</param>
@@ -56,8 +57,7 @@ public sealed class CtLogClient : ICertificateTransparencyLog, IDisposable
             try
             {
                 tbs = Precertificate.GetTbsWithoutPoison(chainDer[0]);
-                using var issuer = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(chainDer[1]);
-                issuerSpki = issuer.PublicKey.ExportSubjectPublicKeyInfo();
+                issuerSpki = IssuerSpki(chainDer[1]);
             }
             catch (Exception ex) when (ex is WireFormatException or CryptographicException)
             {
@@ -81,6 +81,24 @@ public sealed class CtLogClient : ICertificateTransparencyLog, IDisposable
         }
         return sct;
     }
+
+    // The CA submits the same issuing certificate (the same array) every time: parse it once.
+    private byte[] IssuerSpki(byte[] issuerDer)
+    {
+        var cached = _lastIssuer;
+        if (cached is not null && ReferenceEquals(cached.Der, issuerDer))
+        {
+            return cached.Spki;
+        }
+
+        using var issuer = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(issuerDer);
+        var spki = issuer.PublicKey.ExportSubjectPublicKeyInfo();
+        _lastIssuer = new IssuerKey(issuerDer, spki);
+        return spki;
+    }
+
+    // One reference, so that concurrent readers never see a torn pair.
+    private sealed record IssuerKey(byte[] Der, byte[] Spki);
 
     private async Task<SignedCertificateTimestamp> SubmitAsync(string operation, IReadOnlyList<byte[]> chainDer, CancellationToken ct)
     {

@@ -110,11 +110,8 @@ public static class CertificateProfile
         serial ??= NewSerial();
         ValidateSerial(serial);
 
-        // AKI = the issuer's SKI (RFC 5280 §4.2.1.1); a CA certificate without one cannot issue.
-        if (issuer.Extensions[Oids.SubjectKeyIdentifier] is not X509SubjectKeyIdentifierExtension)
-        {
-            throw new ArgumentException("the issuer certificate has no subject key identifier", nameof(issuer));
-        }
+        // AKI = the issuer's SKI (RFC 5280 §4.2.1.1); a CA certificate without one cannot issue. Derived once per issuer.
+        var issuerContext = IssuerContexts.GetValue(issuer, IssuerContext.Create);
 
         // Empty subject (docs/certificate-specification.md): the identity is in the SAN alone.
         var request = new CertificateRequest(new X500DistinguishedName([0x30, 0x00]), subjectKey, ClientKey.HashOf(issuerKey.Algorithm));
@@ -126,7 +123,7 @@ public static class CertificateProfile
 
         // SKI: the spec says MUST; upstream dropped it in #2416 (reference/fulcio.md §3.2). Kept: harmless and helps path building.
         extensions.Add(new X509SubjectKeyIdentifierExtension(subjectKey, X509SubjectKeyIdentifierHashAlgorithm.Sha1, critical: false));
-        extensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        extensions.Add(issuerContext.AuthorityKeyIdentifier);
 
         // Exactly one SAN, critical because the subject is empty (RFC 5280 §4.2.1.6).
         extensions.Add(principal.SubjectAltName.ToExtension());
@@ -142,7 +139,29 @@ public static class CertificateProfile
 
         var notBefore = TruncateToSeconds(now);
         var notAfter = TruncateToSeconds(now + lifetime);
-        return request.Create(issuer.SubjectName, new SigningKeySignatureGenerator(issuerKey), notBefore, notAfter, serial);
+        return request.Create(issuerContext.Subject, new SigningKeySignatureGenerator(issuerKey), notBefore, notAfter, serial);
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, IssuerContext> IssuerContexts = new();
+
+    /// <summary>What every leaf takes from its issuer, read once per issuer certificate rather than per leaf.</summary>
+    private sealed class IssuerContext(X500DistinguishedName subject, X509Extension authorityKeyIdentifier)
+    {
+        public X500DistinguishedName Subject { get; } = subject;
+
+        public X509Extension AuthorityKeyIdentifier { get; } = authorityKeyIdentifier;
+
+        public static IssuerContext Create(X509Certificate2 issuer)
+        {
+            if (issuer.Extensions[Oids.SubjectKeyIdentifier] is not X509SubjectKeyIdentifierExtension)
+            {
+                throw new ArgumentException("the issuer certificate has no subject key identifier", nameof(issuer));
+            }
+
+            return new IssuerContext(
+                new X500DistinguishedName(issuer.SubjectName.RawData),
+                X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        }
     }
 
     internal static DateTimeOffset TruncateToSeconds(DateTimeOffset value) =>

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Reflection;
+using PrivateSigstore.Client.Verification;
+using PrivateSigstore.Core;
+using PrivateSigstore.Core.Trust;
+
+namespace PrivateSigstore.Cli.Commands;
+
+/// <summary>The identity and trust flags shared by the verify commands (cosign names).</summary>
+internal sealed class VerificationOptions
+{
+    public Option<string?> Identity { get; } = new("--certificate-identity") { Description = "Exact SAN (email or URI) the certificate must carry" };
+
+    public Option<string?> IdentityRegexp { get; } = new("--certificate-identity-regexp") { Description = "Regular expression (unanchored) a certificate SAN must match" };
+
+    public Option<string?> Issuer { get; } = new("--certificate-oidc-issuer") { Description = "Exact OIDC issuer the certificate must name" };
+
+    public Option<FileInfo?> Key { get; } = new("--key") { Description = "PEM public key the bundle must be signed with (instead of a certificate identity)" };
+
+    public Option<FileInfo?> TrustedRoot { get; } = new("--trusted-root") { Description = "trusted_root.json (default: the public-good production root)" };
+
+    public Option<FileInfo?> Record { get; } = new("--record") { Description = "Write the JSON verification record (audit) to this file" };
+
+    public void AddTo(Command command, bool withRecord = true)
+    {
+        command.Options.Add(Identity);
+        command.Options.Add(IdentityRegexp);
+        command.Options.Add(Issuer);
+        command.Options.Add(Key);
+        command.Options.Add(TrustedRoot);
+        if (withRecord)
+        {
+            command.Options.Add(Record);
+        }
+    }
+
+    /// <summary>The identity policy from the flags; a <see cref="UsageException"/> when they conflict or are missing.</summary>
+    public IdentityPolicy Policy(ParseResult parse)
+    {
+        var identity = parse.GetValue(Identity);
+        var regexp = parse.GetValue(IdentityRegexp);
+        var issuer = parse.GetValue(Issuer);
+        var key = parse.GetValue(Key);
+        if (key is not null)
+        {
+            if (identity is not null || regexp is not null || issuer is not null)
+            {
+                throw new UsageException("--key cannot be combined with --certificate-identity[-regexp] or --certificate-oidc-issuer");
+            }
+            try
+            {
+                return IdentityPolicy.PublicKeyPem(File.ReadAllText(key.FullName));
+            }
+            catch (Exception e) when (e is IOException or WireFormatException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--key {key.Name}", e);
+            }
+        }
+        if ((identity is null) == (regexp is null))
+        {
+            throw new UsageException("give exactly one of --certificate-identity and --certificate-identity-regexp (or --key)");
+        }
+        if (string.IsNullOrEmpty(issuer))
+        {
+            throw new UsageException("--certificate-oidc-issuer is required with a certificate identity");
+        }
+        try
+        {
+            return identity is not null ? IdentityPolicy.Certificate(identity, issuer) : IdentityPolicy.CertificateRegex(regexp!, issuer);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException("--certificate-identity-regexp", e);
+        }
+    }
+
+    public TrustedMaterial Material(ParseResult parse) => LoadMaterial(parse.GetValue(TrustedRoot));
+
+    /// <summary>The trust material from a file, or the embedded production root.</summary>
+    public static TrustedMaterial LoadMaterial(FileInfo? file)
+    {
+        try
+        {
+            if (file is not null)
+            {
+                return TrustedMaterial.Load(file.FullName);
+            }
+            using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("production.trusted_root.json")!;
+            return new TrustedMaterial(TrustedRootJson.Parse(stream));
+        }
+        catch (Exception e) when (e is IOException or WireFormatException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--trusted-root {file?.Name}", e);
+        }
+    }
+
+    /// <summary>Writes the record when --record was given.</summary>
+    public async Task WriteRecordAsync(ParseResult parse, VerificationRecord record, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(Record) is { } path)
+        {
+            await File.WriteAllTextAsync(path.FullName, record.ToJson() + "\n", cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

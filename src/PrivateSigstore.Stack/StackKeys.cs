@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using PrivateSigstore.Fulcio.Ca;
+using PrivateSigstore.Fulcio.Issuance;
+using PrivateSigstore.Keys;
+
+namespace PrivateSigstore.Stack;
+
+/// <summary>
+/// The stack's keys in a SoftHSM2 token of its own (DESIGN: keys in an HSM when the module is present): the token lives in
+/// <c>data/softhsm/tokens</c>, its PIN in <c>data/softhsm/pin</c> (0600). On first start the token is initialised and the
+/// CA root, CA intermediate, CT log, Rekor and identity keys are generated inside it (non-extractable); the CA chain is
+/// written to <c>data/fulcio/ca-chain.pem</c>. Each service then opens its key by label.
+/// </summary>
+internal sealed partial class StackKeys
+{
+    public const string ModulePath = "/usr/lib/softhsm/libsofthsm2.so";
+    public const string TokenLabel = "privatesigstore";
+    private static readonly Lock ConfigGate = new();
+    private static string? s_configuredFor;
+
+    private readonly string _pinPath;
+
+    private StackKeys(string pinPath) => _pinPath = pinPath;
+
+    /// <summary>Whether SoftHSM2 (module and softhsm2-util) is installed.</summary>
+    public static bool SoftHsmAvailable => OperatingSystem.IsLinux() && File.Exists(ModulePath) && FindUtil() is not null;
+
+    /// <summary>Command-line settings that make a service open <paramref name="label"/> from the stack's token.</summary>
+    public string[] Settings(string section, string label) =>
+    [
+        $"--{section}:Key:Provider", "Pkcs11", $"--{section}:Key:KeyLabel", label, $"--{section}:Key:Algorithm", label == "fulcio-root" ? "EcdsaP384Sha384" : "EcdsaP256Sha256",
+        $"--{section}:Key:Pkcs11:ModulePath", ModulePath, $"--{section}:Key:Pkcs11:TokenLabel", TokenLabel, $"--{section}:Key:Pkcs11:PinFile", _pinPath,
+    ];
+
+    /// <summary>
+    /// Prepares the token under <paramref name="dataDirectory"/>: configures SoftHSM2 for this process (once per process: the
+    /// module reads its configuration when it is first loaded), initialises the token on first start, creates missing keys
+    /// and the CA chain. Returns the public keys of the CT log and Rekor keys.
+    /// </summary>
+    public static StackKeys Prepare(string dataDirectory, string fulcioDirectory, out byte[] ctSpki, out byte[] rekorSpki)
+    {
+        string dir = Directory.CreateDirectory(Path.Combine(dataDirectory, "softhsm")).FullName;
+        string tokens = Directory.CreateDirectory(Path.Combine(dir, "tokens")).FullName;
+        string conf = Path.Combine(dir, "softhsm2.conf");
+        string pinPath = Path.Combine(dir, "pin");
+        lock (ConfigGate)
+        {
+            if (s_configuredFor is not null && s_configuredFor != conf)
+            {
+                throw new InvalidOperationException($"SoftHSM2 is already configured for {s_configuredFor} in this process; one stack per process can keep its keys in SoftHSM");
+            }
+
+            File.WriteAllText(conf, $"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
+            Environment.SetEnvironmentVariable("SOFTHSM2_CONF", conf);
+            if (NativeMethods.setenv("SOFTHSM2_CONF", conf, 1) != 0)
+            {
+                throw new InvalidOperationException("setenv(SOFTHSM2_CONF) failed");
+            }
+
+            s_configuredFor = conf;
+        }
+
+        if (!File.Exists(pinPath))
+        {
+            string pin = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            string soPin = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            InitToken(conf, pin, soPin);
+            WriteSecret(pinPath, pin);
+            WriteSecret(Path.Combine(dir, "so-pin"), soPin);
+        }
+
+        using var token = Pkcs11Token.Open(new Pkcs11Options { ModulePath = ModulePath, TokenLabel = TokenLabel, PinFile = pinPath });
+        ISigningKey Key(string label, SigningAlgorithm algorithm) => token.HasKey(label) ? token.GetKey(label) : token.GenerateKey(label, algorithm);
+        using var root = Key("fulcio-root", SigningAlgorithm.EcdsaP384Sha384);
+        using var intermediate = Key("fulcio-intermediate", SigningAlgorithm.EcdsaP256Sha256);
+        using var ct = Key("ctlog", SigningAlgorithm.EcdsaP256Sha256);
+        using var rekor = Key("rekor", SigningAlgorithm.EcdsaP256Sha256);
+        Key("identity", SigningAlgorithm.EcdsaP256Sha256).Dispose();
+        ctSpki = ct.SubjectPublicKeyInfo;
+        rekorSpki = rekor.SubjectPublicKeyInfo;
+
+        string chainPath = Path.Combine(fulcioDirectory, CaLoader.DevChainFile);
+        if (!File.Exists(chainPath))
+        {
+            var now = DateTimeOffset.UtcNow;
+            using var rootCert = CaCertificates.CreateRoot(root, "PrivateSigstore stack root", "PrivateSigstore (embedded stack, SoftHSM2)", now.AddMinutes(-5), now.AddYears(10));
+            using var intermediateCert = CaCertificates.CreateIntermediate(
+                PublicKey.CreateFromSubjectPublicKeyInfo(intermediate.SubjectPublicKeyInfo, out _),
+                "PrivateSigstore stack intermediate",
+                "PrivateSigstore (embedded stack, SoftHSM2)",
+                rootCert,
+                root,
+                now.AddMinutes(-5),
+                now.AddYears(5));
+            token.StoreCertificate("fulcio-root", rootCert.RawData);
+            token.StoreCertificate("fulcio-intermediate", intermediateCert.RawData);
+            CertificateAuthority.WriteChain(chainPath, [intermediateCert, rootCert]);
+        }
+
+        return new StackKeys(pinPath);
+    }
+
+    private static void WriteSecret(string path, string value)
+    {
+        using (File.Create(path))
+        {
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(path, value);
+    }
+
+    private static void InitToken(string conf, string pin, string soPin)
+    {
+        var start = new ProcessStartInfo(FindUtil()!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "--init-token", "--free", "--label", TokenLabel, "--pin", pin, "--so-pin", soPin })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["SOFTHSM2_CONF"] = conf;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start softhsm2-util");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"softhsm2-util --init-token failed ({process.ExitCode}): {output.Result} {error}");
+        }
+    }
+
+    private static string? FindUtil() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, "softhsm2-util"))
+            .FirstOrDefault(File.Exists);
+
+    private static partial class NativeMethods
+    {
+        [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int setenv(string name, string value, int overwrite);
+    }
+}

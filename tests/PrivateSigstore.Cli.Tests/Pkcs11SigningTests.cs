@@ -1,0 +1,33 @@
+using PrivateSigstore.Core.Pem;
+using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Tests.TestSupport;
+
+namespace PrivateSigstore.Cli.Tests;
+
+/// <summary>psig signs with a key that lives in a PKCS#11 token (SoftHSM2) and the bundle verifies with its public key.</summary>
+public sealed class Pkcs11SigningTests(RekorFixture rekor, SoftHsmFixture hsm) : IClassFixture<RekorFixture>, IClassFixture<SoftHsmFixture>
+{
+    [Fact]
+    public async Task Sign_blob_with_a_pkcs11_key_verifies_with_its_public_key()
+    {
+        string publicKeyPem;
+        using (var token = hsm.OpenToken())
+        using (var key = token.GenerateKey("psig-signer", SigningAlgorithm.EcdsaP256Sha256))
+        {
+            publicKeyPem = GoPem.EncodePublicKey(key.SubjectPublicKeyInfo);
+        }
+        var publicKey = rekor.NewFile("hsm.pub", publicKeyPem);
+        var artifact = rekor.NewFile("hsm.txt", "signed inside the token\n");
+        Environment.SetEnvironmentVariable("PSIG_PKCS11_MODULE", SoftHsmFixture.ModulePath);
+        Environment.SetEnvironmentVariable("PSIG_PKCS11_PIN", SoftHsmFixture.UserPin);
+
+        var sign = await Psig.RunAsync("sign-blob", artifact, "--key", $"pkcs11:token={SoftHsmFixture.TokenLabel};object=psig-signer", "--rekor-url", rekor.Url);
+        var missing = await Psig.RunAsync("sign-blob", artifact, "--key", $"pkcs11:token={SoftHsmFixture.TokenLabel};object=no-such-key", "--rekor-url", rekor.Url, "--bundle", artifact + ".x");
+
+        Assert.True(sign.ExitCode == 0, sign.Error);
+        var verify = await Psig.RunAsync("verify-blob", artifact, "--key", publicKey, "--trusted-root", rekor.TrustedRootPath);
+        Assert.True(verify.ExitCode == 0, verify.Error);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.DoesNotContain(SoftHsmFixture.UserPin, missing.Error, StringComparison.Ordinal);
+    }
+}
