@@ -18,6 +18,14 @@ public sealed class ComposeStackTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Runs psig from its build output; fails the test unless it exits 0.</summary>
+    private static async Task PsigAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    {
+        var psig = Repository.File("src", "PrivateSigstore.Cli", "bin", Repository.Configuration, "net10.0", "psig.dll");
+        var (code, output) = await RequiredTool.RunAsync("dotnet", [psig, .. arguments], workingDirectory, environment, Ct);
+        Assert.True(code == 0, $"psig {arguments[0]} failed ({code}):\n{output}");
+    }
+
     private static void RequireTools()
     {
         RequiredTool.Command("softhsm2-util", "softhsm2");
@@ -45,7 +53,11 @@ public sealed class ComposeStackTests
         {
             foreach (var service in services)
             {
-                var process = deployment.Start(service);
+                // Rekor's checkpoint name must occur in the trusted root's tlog URL (sigstore clients check it): what an
+                // operator sets through PSIG_REKOR_HOSTNAME, here the loopback address the test reaches it at.
+                var process = service.Name == "rekor"
+                    ? deployment.Start(service, new Dictionary<string, string> { ["Rekor__Hostname"] = $"127.0.0.1:{deployment.Port("rekor")}" })
+                    : deployment.Start(service);
                 running.Add(process);
                 await process.WaitReadyAsync(http, Ct);
             }
@@ -114,6 +126,24 @@ public sealed class ComposeStackTests
             Assert.Equal(root.RawData, issued[^1].RawData);
             var sth = JsonNode.Parse(await http.GetStringAsync(new Uri(ctlog.BaseUrl, "/test/ct/v1/get-sth"), Ct))!;
             Assert.Equal(1, sth["tree_size"]!.GetValue<long>());
+
+            // And with the unchanged client: psig builds the trusted root from the running services, signs a blob keylessly
+            // as the workload, and verifies it against that root (a changed blob does not verify).
+            var rekor = running.Single(p => p.Name == "rekor");
+            var work = Directory.CreateDirectory(Path.Combine(deployment.Root, "client")).FullName;
+            var trustedRoot = Path.Combine(work, "trusted_root.json");
+            await PsigAsync(work, null, "trusted-root", "--rekor-url", rekor.BaseUrl.AbsoluteUri, "--fulcio-url", fulcio.BaseUrl.AbsoluteUri,
+                "--ctlog-public-key", Path.Combine(deployment.Volume("ca-public"), "ctlog-public.pem"), "--out", trustedRoot);
+            var blob = Path.Combine(work, "release.tar");
+            await File.WriteAllTextAsync(blob, "release artifact", Ct);
+            await PsigAsync(work, new Dictionary<string, string> { ["PSIG_OIDC_CLIENT_SECRET"] = secret }, "sign-blob", blob, "--bundle", blob + ".sigstore.json",
+                "--oidc-issuer", identity.BaseUrl.AbsoluteUri, "--oidc-client-id", "release-builder", "--fulcio-url", fulcio.BaseUrl.AbsoluteUri, "--rekor-url", rekor.BaseUrl.AbsoluteUri);
+            string[] verify = ["verify-blob", blob, "--bundle", blob + ".sigstore.json", "--certificate-identity", "builder@example.com",
+                "--certificate-oidc-issuer", identity.BaseUrl.AbsoluteUri, "--trusted-root", trustedRoot];
+            await PsigAsync(work, null, verify);
+            await File.WriteAllTextAsync(blob, "release artifact, changed", Ct);
+            var (changed, changedOutput) = await RequiredTool.RunAsync("dotnet", [Repository.File("src", "PrivateSigstore.Cli", "bin", Repository.Configuration, "net10.0", "psig.dll"), .. verify], work, null, Ct);
+            Assert.True(changed == 1, $"a changed blob verified ({changed}): {changedOutput}");
         }
         finally
         {
