@@ -78,12 +78,7 @@ internal sealed partial class LocalDeployment : IDisposable
     /// <summary>One value mapped: compose URLs and listen addresses to loopback ports, container paths to host paths.</summary>
     public string Map(ComposeService service, string value)
     {
-        if (service.ContainerPort is { } own)
-        {
-            value = value.Replace($"0.0.0.0:{own}", $"127.0.0.1:{Port(service.Name)}", StringComparison.Ordinal);
-        }
-
-        value = MapUrls(value);
+        value = MapUrls(value, service);
         // One pass, longest container path first, whole path components only: a mapped host path is never mapped again.
         var mounts = Mounts(service);
         if (mounts.Count == 0)
@@ -157,14 +152,26 @@ internal sealed partial class LocalDeployment : IDisposable
         }
     }
 
-    private string MapUrls(string text)
+    /// <summary>
+    /// In one pass (a mapped port is never mapped again): http://&lt;service&gt;:&lt;port&gt; and 127.0.0.1:&lt;port&gt; of every
+    /// service, and 0.0.0.0:&lt;port&gt; of <paramref name="own"/>, become 127.0.0.1 with the service's loopback port.
+    /// </summary>
+    private string MapUrls(string text, ComposeService? own = null)
     {
+        var map = new Dictionary<string, string>();
         foreach (var other in Compose.Services.Values.Where(s => s.ContainerPort is not null))
         {
-            text = text.Replace($"http://{other.Name}:{other.ContainerPort}", $"http://127.0.0.1:{Port(other.Name)}", StringComparison.Ordinal);
+            map[$"http://{other.Name}:{other.ContainerPort}"] = $"http://127.0.0.1:{Port(other.Name)}";
+            map[$"127.0.0.1:{other.ContainerPort}"] = $"127.0.0.1:{Port(other.Name)}";
         }
 
-        return text;
+        if (own?.ContainerPort is { } port)
+        {
+            map[$"0.0.0.0:{port}"] = $"127.0.0.1:{Port(own.Name)}";
+        }
+
+        var pattern = "(" + string.Join("|", map.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)) + ")(?!\\d)";
+        return map.Count == 0 ? text : Regex.Replace(text, pattern, m => map[m.Groups[1].Value]);
     }
 
     private static int FreePort()
