@@ -1,8 +1,9 @@
 #!/bin/sh
 # Creates the compose secrets once (random values; existing files are kept): the PostgreSQL password, the matching
 # pgpass file the services read (Npgsql's Passfile, so no password is in any environment variable), and the SoftHSM2
-# user PIN and SO PIN. Docker Compose without Swarm bind-mounts these files as they are: the services run as uid
-# 10001, so the files are made readable by that uid only.
+# user PIN and SO PIN. Docker Compose without Swarm bind-mounts these files with their host owner and mode, and the
+# containers read them as other users (PostgreSQL as uid 999, the services as uid 10001): the files are world-readable
+# inside a directory only their owner can enter (0700), so on the host only that owner (and root) reaches them.
 set -eu
 dir="$(cd "$(dirname "$0")" && pwd)/secrets"
 mkdir -p "$dir" && chmod 0700 "$dir"
@@ -11,6 +12,5 @@ rand() { head -c 24 /dev/urandom | base64 | tr -d '/+=' ; }
 [ -s "$dir/pgpass" ] || printf '*:*:privatesigstore:privatesigstore:%s\n' "$(cat "$dir/db_password")" > "$dir/pgpass"
 [ -s "$dir/hsm_pin" ] || rand > "$dir/hsm_pin"
 [ -s "$dir/hsm_so_pin" ] || rand > "$dir/hsm_so_pin"
-chmod 0400 "$dir"/*
-if [ "$(id -u)" -eq 0 ]; then chown 10001:10001 "$dir/pgpass" "$dir/hsm_pin" "$dir/hsm_so_pin"; chown 999 "$dir/db_password" 2>/dev/null || true; fi
+chmod 0444 "$dir"/db_password "$dir"/pgpass "$dir"/hsm_pin "$dir"/hsm_so_pin
 echo "secrets in $dir"
