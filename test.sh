@@ -36,6 +36,19 @@ if [ ! -e "$browser/node_modules/.package-lock.json" ] || [ "$browser/package-lo
   npm ci --prefix "$browser" --no-audit --no-fund --loglevel=error
 fi
 
+# Deployment checks (tests/PrivateSigstore.Deploy.Tests): Debian's docker-compose validates docker-compose.yml (no Docker
+# engine is used), systemd-analyze verifies deploy/systemd, openssl makes the compose log keys, and tests/k8s-lint runs
+# the Kubernetes schema lint (npm kubernetes-models, offline after install) on the pinned Node of tests/interop.
+need_pkg docker-compose docker-compose
+need_pkg systemd-analyze systemd
+need_pkg openssl openssl
+k8slint=tests/k8s-lint
+if [ ! -e "$k8slint/node_modules/.package-lock.json" ] || [ "$k8slint/package-lock.json" -nt "$k8slint/node_modules/.package-lock.json" ]; then
+  need_pkg npm npm
+  log "npm ci --prefix $k8slint"
+  npm ci --prefix "$k8slint" --no-audit --no-fund --loglevel=error
+fi
+
 # --- throwaway PostgreSQL 15 on 127.0.0.1 (the PostgreSQL store suites must really run) ------------
 start_postgres() {
   local bin=""

@@ -48,6 +48,11 @@ public static class RekorApp
         builder.Services.AddSingleton(rekor);
         builder.Services.AddSingleton(index);
         builder.Services.AddHealthChecks().AddCheck<RekorReadiness>("log", tags: ["ready"]);
+        if (options.Storage == "Postgres")
+        {
+            // Other instances append to the same log: follow them (RekorFollower).
+            builder.Services.AddHostedService<RekorFollower>();
+        }
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter("PrivateSigstore.Log")
             .AddAspNetCoreInstrumentation()
