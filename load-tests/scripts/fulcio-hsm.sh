@@ -37,6 +37,5 @@ dotnet "$F" --urls http://127.0.0.1:15555 --Fulcio:DataDirectory "$W/fulcio" --F
     --Fulcio:Key:Pkcs11:PinFile "$W/pin" --Fulcio:ChainPath "$W/chain.pem" "${CT_ARGS[@]}" \
     --Logging:LogLevel:Default=Warning > "$W/fulcio.log" 2>&1 &
 sleep 4
-/tmp/cpu-split.sh > "$W/cpu-before.txt"; dotnet "$L" fulcio-issue --url http://127.0.0.1:15555 --setup "$W/id" --concurrency "$CONCURRENCY" --duration "$DURATION" \
+dotnet "$L" fulcio-issue --url http://127.0.0.1:15555 --setup "$W/id" --concurrency "$CONCURRENCY" --duration "$DURATION" \
     --warmup 15 --json "fulcio-issue-c$CONCURRENCY${WITH_CT:+-ct}.json"
-/tmp/cpu-split.sh > "$W/cpu-after.txt"; join <(sort "$W/cpu-before.txt") <(sort "$W/cpu-after.txt") | awk '{print $1, $NF-0, $0}' | grep -E "Fulcio.dll|CtLog.dll" | awk '{print}' >&2 || true

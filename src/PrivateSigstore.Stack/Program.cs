@@ -9,6 +9,8 @@ var options = new StackOptions
     CtLogPort = Port(args, "--ctlog-port", 6962),
     IdentityPort = Port(args, "--identity-port", 5556),
     FulcioConfigPath = ArgValue(args, "--fulcio-config"),
+    // --pem-keys: development PEM keys even when SoftHSM2 is installed (a first start decides; keys are not migrated).
+    UseSoftHsm = !args.Contains("--pem-keys"),
 };
 Console.WriteLine($"PrivateSigstore stack — data in {Path.GetFullPath(options.DataDirectory)}");
 await using var stack = await StackHost.StartAsync(options);

@@ -16,6 +16,7 @@ public sealed class ClientKey
     private const string Ed25519Oid = "1.3.101.112";
 
     private readonly byte[] _spki;
+    private ECDsa? _ecdsa;
 
     private ClientKey(byte[] spki, SigningAlgorithm algorithm)
     {
@@ -87,21 +88,28 @@ public sealed class ClientKey
         switch (oid)
         {
             case EcPublicKeyOid:
-                // goodkey: only the NIST curves P-256, P-384, P-521.
-                SigningAlgorithm scheme;
-                using (var ecdsa = ECDsa.Create())
+                // goodkey: only the NIST curves P-256, P-384, P-521 (the curve named in the SPKI parameters).
+                SigningAlgorithm scheme = CurveOf(spki) switch
+                {
+                    "1.2.840.10045.3.1.7" => SigningAlgorithm.EcdsaP256Sha256,
+                    "1.3.132.0.34" => SigningAlgorithm.EcdsaP384Sha384,
+                    "1.3.132.0.35" => SigningAlgorithm.EcdsaP521Sha512,
+                    _ => throw Insecure("unsupported ec curve, expected NIST P-256, P-384, or P-521"),
+                };
+
+                // Imported once (OpenSSL checks the point is on the curve) and kept for the proof of possession.
+                var ecdsa = ECDsa.Create();
+                try
                 {
                     Import(() => ecdsa.ImportSubjectPublicKeyInfo(spki, out _));
-                    scheme = ecdsa.ExportParameters(false).Curve.Oid.Value switch
-                    {
-                        "1.2.840.10045.3.1.7" => SigningAlgorithm.EcdsaP256Sha256,
-                        "1.3.132.0.34" => SigningAlgorithm.EcdsaP384Sha384,
-                        "1.3.132.0.35" => SigningAlgorithm.EcdsaP521Sha512,
-                        _ => throw Insecure("unsupported ec curve, expected NIST P-256, P-384, or P-521"),
-                    };
+                }
+                catch
+                {
+                    ecdsa.Dispose();
+                    throw;
                 }
 
-                return new ClientKey(spki, scheme);
+                return new ClientKey(spki, scheme) { _ecdsa = ecdsa };
             case RsaEncryptionOid:
                 using (var rsa = RSA.Create())
                 {
@@ -154,11 +162,31 @@ public sealed class ClientKey
                 }
 
             default:
+                if (_ecdsa is { } imported)
+                {
+                    return imported.VerifyData(data, signature, HashOf(Algorithm), DSASignatureFormat.Rfc3279DerSequence);
+                }
+
                 using (var ecdsa = ECDsa.Create())
                 {
                     ecdsa.ImportSubjectPublicKeyInfo(_spki, out _);
                     return ecdsa.VerifyData(data, signature, HashOf(Algorithm), DSASignatureFormat.Rfc3279DerSequence);
                 }
+        }
+    }
+
+    // The namedCurve OID of an EC SubjectPublicKeyInfo (RFC 5480 §2.1.1); "" when the parameters are not a named curve.
+    private static string CurveOf(byte[] spki)
+    {
+        try
+        {
+            var algorithm = new AsnReader(spki, AsnEncodingRules.DER).ReadSequence().ReadSequence();
+            algorithm.ReadObjectIdentifier();
+            return algorithm.PeekTag().HasSameClassAndValue(Asn1Tag.ObjectIdentifier) ? algorithm.ReadObjectIdentifier() : "";
+        }
+        catch (AsnContentException e)
+        {
+            throw new IssuanceException(IssuanceError.InvalidPublicKey, IssuanceException.Messages.InvalidPublicKey, e.Message, e);
         }
     }
 
