@@ -130,24 +130,7 @@ internal static class RekorAppendScenario
             }
         }
 
-        var progress = Task.Run(async () =>
-        {
-            long last = 0;
-            while (!runEnd.IsCancellationRequested)
-            {
-                try
-                {
-                    await Task.Delay(5000, runEnd.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-                var n = Interlocked.Read(ref done);
-                Console.Error.WriteLine($"  {stop.Elapsed.TotalSeconds,5:F0} s: {n,12:N0} appended ({(n - last) / 5.0,8:N0}/s), errors {Interlocked.Read(ref errors):N0}");
-                last = n;
-            }
-        });
+        var progress = RunProgress.ReportAsync(stop, () => Interlocked.Read(ref done), () => Interlocked.Read(ref errors), "appended", runEnd.Token);
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker)));
         var elapsed = stop.Elapsed.TotalSeconds;
         await runEnd.CancelAsync();
