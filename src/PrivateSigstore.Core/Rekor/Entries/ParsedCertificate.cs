@@ -80,14 +80,23 @@ internal sealed class ParsedCertificate
     public required string DisplayName { get; init; }
 
     /// <summary>Parses DER as Go's <c>x509.ParseCertificate</c> would accept it; throws <see cref="EntryFailure"/> otherwise.</summary>
+    /// <remarks>
+    /// Managed parsing (Core's <see cref="DerCertificate"/>, strict DER like Go's cryptobyte parser) instead of
+    /// <see cref="X509Certificate2"/>: loading a certificate through OpenSSL costs more than the rest of an entry's checks.
+    /// </remarks>
     public static ParsedCertificate Parse(byte[] der)
     {
         try
         {
-            using var certificate = X509CertificateLoader.LoadCertificate(der);
-            if (certificate.RawData.Length != der.Length)
+            DerCertificate certificate;
+            try
             {
-                throw new EntryFailure("x509: trailing data", FailureStage.Processing);
+                certificate = DerCertificate.Parse(der);
+            }
+            catch (WireFormatException e)
+            {
+                // Go's x509.ParseCertificate: anything that is not a certificate is "malformed certificate".
+                throw new EntryFailure($"x509: malformed certificate ({e.Reason})", FailureStage.Processing, e);
             }
 
             var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
@@ -96,6 +105,7 @@ internal sealed class ParsedCertificate
             var signatureAlgorithm = algorithm.ReadObjectIdentifier();
             var signatureParameters = algorithm.HasData ? algorithm.ReadEncodedValue().ToArray() : null;
             var signature = outer.ReadBitString(out _);
+            var (version, serial, notBefore, notAfter) = ReadTbsHeader(tbs);
 
             var basicConstraintsValid = false;
             var isCa = false;
@@ -106,9 +116,19 @@ internal sealed class ParsedCertificate
             var unhandledCritical = false;
             var dnsNames = new List<string>();
             var ipAddresses = new List<string>();
-            foreach (var extension in certificate.Extensions)
+            var extensions = new List<X509Extension>(certificate.Extensions.Count);
+            foreach (var e in certificate.Extensions)
             {
-                var oid = extension.Oid?.Value ?? string.Empty;
+                var oid = e.Oid;
+                var raw = e.Value.ToArray();
+                X509Extension extension = oid switch
+                {
+                    "2.5.29.19" => new X509BasicConstraintsExtension(new AsnEncodedData(oid, raw), e.Critical),
+                    "2.5.29.15" => new X509KeyUsageExtension(new AsnEncodedData(oid, raw), e.Critical),
+                    "2.5.29.17" => new X509SubjectAlternativeNameExtension(raw, e.Critical),
+                    _ => new X509Extension(oid, raw, e.Critical),
+                };
+                extensions.Add(extension);
                 switch (extension)
                 {
                     case X509BasicConstraintsExtension constraints:
@@ -129,31 +149,28 @@ internal sealed class ParsedCertificate
 
                 if (oid == "2.5.29.14")
                 {
-                    subjectKeyId = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadOctetString();
+                    subjectKeyId = new AsnReader(raw, AsnEncodingRules.DER).ReadOctetString();
                 }
                 else if (oid == "2.5.29.35")
                 {
-                    var aki = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
+                    var aki = new AsnReader(raw, AsnEncodingRules.DER).ReadSequence();
                     if (aki.HasData && aki.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
                     {
                         authorityKeyId = aki.ReadOctetString(new Asn1Tag(TagClass.ContextSpecific, 0));
                     }
                 }
 
-                if (extension.Critical && !HandledExtensions.Contains(oid))
+                if (e.Critical && !HandledExtensions.Contains(oid))
                 {
                     unhandledCritical = true;
                 }
             }
 
-            var names = SubjectAltNames.Read(certificate);
+            var names = SubjectAltNames.Read(extensions);
             var sanHasNames = dnsNames.Count + names.Emails.Count + ipAddresses.Count + names.Uris.Count > 0;
-            foreach (var extension in certificate.Extensions)
+            if (certificate.Extensions.Any(e => e.Critical && e.Oid == "2.5.29.17") && !sanHasNames)
             {
-                if (extension.Critical && extension.Oid?.Value == "2.5.29.17" && !sanHasNames)
-                {
-                    unhandledCritical = true;
-                }
+                unhandledCritical = true;
             }
 
             var subjects = new List<string>(dnsNames);
@@ -165,6 +182,7 @@ internal sealed class ParsedCertificate
                 subjects.Add(names.Usernames[0]);
             }
 
+            var rawSubject = certificate.Subject.ToArray();
             return new ParsedCertificate
             {
                 Der = der,
@@ -172,12 +190,12 @@ internal sealed class ParsedCertificate
                 SignatureAlgorithm = signatureAlgorithm,
                 SignatureParameters = signatureParameters,
                 Signature = signature,
-                Key = VerificationKey.Parse(certificate.PublicKey.ExportSubjectPublicKeyInfo()),
-                RawSubject = certificate.SubjectName.RawData,
-                RawIssuer = certificate.IssuerName.RawData,
-                NotBeforeUtc = certificate.NotBefore.ToUniversalTime(),
-                NotAfterUtc = certificate.NotAfter.ToUniversalTime(),
-                Version = certificate.Version,
+                Key = VerificationKey.Parse(certificate.SubjectPublicKeyInfo),
+                RawSubject = rawSubject,
+                RawIssuer = certificate.Issuer.ToArray(),
+                NotBeforeUtc = notBefore,
+                NotAfterUtc = notAfter,
+                Version = version,
                 BasicConstraintsValid = basicConstraintsValid,
                 IsCa = isCa,
                 MaxPathLength = maxPathLength,
@@ -186,7 +204,7 @@ internal sealed class ParsedCertificate
                 AuthorityKeyId = authorityKeyId,
                 HasUnhandledCriticalExtension = unhandledCritical,
                 Subjects = subjects,
-                DisplayName = DisplayNameOf(certificate),
+                DisplayName = DisplayNameOf(rawSubject, serial),
             };
         }
         catch (CryptographicException e)
@@ -203,6 +221,37 @@ internal sealed class ParsedCertificate
         }
     }
 
+    // TBSCertificate: [0] version (default v1 = 0), serialNumber, signature, issuer, validity {notBefore, notAfter}.
+    private static (int Version, byte[] Serial, DateTime NotBefore, DateTime NotAfter) ReadTbsHeader(byte[] tbsDer)
+    {
+        var tbs = new AsnReader(tbsDer, AsnEncodingRules.DER).ReadSequence();
+        int version = 1;
+        var versionTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
+        if (tbs.PeekTag().HasSameClassAndValue(versionTag))
+        {
+            var explicitVersion = tbs.ReadSequence(versionTag);
+            if (!explicitVersion.TryReadInt32(out int v) || v is < 0 or > 2)
+            {
+                throw new WireFormatException("x509: invalid version");
+            }
+
+            version = v + 1;
+        }
+
+        var serial = tbs.ReadIntegerBytes().ToArray();
+        tbs.ReadSequence();
+        tbs.ReadEncodedValue();
+        var validity = tbs.ReadSequence();
+        var notBefore = ReadTime(validity);
+        var notAfter = ReadTime(validity);
+        return (version, serial, notBefore, notAfter);
+    }
+
+    private static DateTime ReadTime(AsnReader validity) =>
+        validity.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime)
+            ? validity.ReadUtcTime(twoDigitYearMax: 2049).UtcDateTime
+            : validity.ReadGeneralizedTime().UtcDateTime;
+
     private static string GoIpString(IPAddress address)
     {
         // net.IP.String prints IPv4-mapped IPv6 addresses in dotted form.
@@ -214,9 +263,20 @@ internal sealed class ParsedCertificate
         return address.ToString();
     }
 
-    private static string DisplayNameOf(X509Certificate2 certificate)
+    private static string DisplayNameOf(byte[] rawSubject, byte[] serial)
     {
-        var commonName = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        return string.IsNullOrEmpty(commonName) ? "serial:" + certificate.SerialNumber : commonName;
+        // Go's UnknownAuthorityError names the certificate by its subject CN, else by its serial number.
+        string? commonName = null;
+        try
+        {
+            commonName = new X500DistinguishedName(rawSubject).EnumerateRelativeDistinguishedNames()
+                .LastOrDefault(r => r.GetSingleElementType().Value == "2.5.4.3")?.GetSingleElementValue();
+        }
+        catch (CryptographicException)
+        {
+            // An unreadable name falls back to the serial number.
+        }
+
+        return string.IsNullOrEmpty(commonName) ? "serial:" + Convert.ToHexString(serial) : commonName;
     }
 }
