@@ -75,6 +75,88 @@ public static class Precertificate
     }
 
     /// <summary>
+    /// The final certificate's TBSCertificate from a precertificate's (RFC 6962 §3.1): the poison extension removed and the
+    /// SCT list extension (non-critical, <paramref name="sctListValue"/> = the OCTET STRING-wrapped TLS list) appended last.
+    /// Every other byte is kept, so both TBSs without those two extensions are identical by construction.
+    /// </summary>
+    /// <exception cref="WireFormatException">The TBS is not strict DER or has no poison extension.</exception>
+    public static byte[] FinalTbs(byte[] precertificateTbsDer, byte[] sctListValue)
+    {
+        ArgumentNullException.ThrowIfNull(sctListValue);
+        var withoutPoison = RemoveExtension(precertificateTbsDer, SigstoreOids.CtPoison);
+        try
+        {
+            var tbs = new AsnReader(withoutPoison, AsnEncodingRules.DER).ReadSequence();
+            var writer = new AsnWriter(AsnEncodingRules.DER);
+            bool appended = false;
+            using (writer.PushSequence())
+            {
+                while (tbs.HasData)
+                {
+                    if (!tbs.PeekTag().HasSameClassAndValue(ExtensionsTag))
+                    {
+                        writer.WriteEncodedValue(tbs.ReadEncodedValue().Span);
+                        continue;
+                    }
+
+                    var extensions = ReadExtensions(tbs);
+                    using (writer.PushSequence(ExtensionsTag))
+                    using (writer.PushSequence())
+                    {
+                        foreach (var e in extensions)
+                        {
+                            writer.WriteEncodedValue(e.Encoded.Span);
+                        }
+
+                        WriteSctListExtension(writer, sctListValue);
+                    }
+
+                    appended = true;
+                }
+
+                if (!appended)
+                {
+                    using (writer.PushSequence(ExtensionsTag))
+                    using (writer.PushSequence())
+                    {
+                        WriteSctListExtension(writer, sctListValue);
+                    }
+                }
+            }
+
+            return writer.Encode();
+        }
+        catch (AsnContentException e)
+        {
+            throw new WireFormatException("TBSCertificate is not valid DER", e);
+        }
+    }
+
+    private static void WriteSctListExtension(AsnWriter writer, byte[] value)
+    {
+        // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (omitted), extnValue OCTET STRING }
+        using (writer.PushSequence())
+        {
+            writer.WriteObjectIdentifier(SigstoreOids.SctList);
+            writer.WriteOctetString(value);
+        }
+    }
+
+    /// <summary>A certificate (SEQUENCE of the TBS, the signature algorithm and the signature) from its parts.</summary>
+    public static byte[] AssembleCertificate(ReadOnlySpan<byte> tbsDer, ReadOnlySpan<byte> signatureAlgorithmDer, ReadOnlySpan<byte> signature)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteEncodedValue(tbsDer);
+            writer.WriteEncodedValue(signatureAlgorithmDer);
+            writer.WriteBitString(signature);
+        }
+
+        return writer.Encode();
+    }
+
+    /// <summary>
     /// The TBSCertificate DER of a certificate, byte for byte. The certificate must be one DER SEQUENCE of
     /// tbsCertificate SEQUENCE, signatureAlgorithm SEQUENCE and signatureValue BIT STRING, with nothing after it.
     /// </summary>

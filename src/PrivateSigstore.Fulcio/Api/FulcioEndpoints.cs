@@ -141,15 +141,14 @@ public static partial class FulcioEndpoints
         try
         {
             var issued = await issuance.IssueAsync(request, cancellationToken).ConfigureAwait(false);
-            using (issued.Certificate)
+            if (logger.IsEnabled(LogLevel.Debug))
             {
-                if (logger.IsEnabled(LogLevel.Debug))
-                {
-                    LogIssued(logger, issued.Certificate.SerialNumber, issued.SctEmbedded ? "embedded" : issued.Sct is null ? "none" : "detached");
-                }
-
-                return respond(issued);
+                string serial = Convert.ToHexString(issued.Serial);
+                string mode = issued.SctEmbedded ? "embedded" : issued.Sct is null ? "none" : "detached";
+                LogIssued(logger, serial, mode);
             }
+
+            return respond(issued);
         }
         catch (OidcVerificationException e)
         {

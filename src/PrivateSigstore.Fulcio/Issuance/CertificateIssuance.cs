@@ -16,11 +16,12 @@ namespace PrivateSigstore.Fulcio.Issuance;
 public sealed record CertificateRequestData(string Token, byte[]? PublicKey, byte[]? ProofOfPossession, byte[]? Csr);
 
 /// <summary>An issued certificate with its chain and SCT.</summary>
-/// <param name="Certificate">The leaf.</param>
+/// <param name="CertificateDer">The leaf, DER.</param>
+/// <param name="Serial">The leaf's serial number (big-endian).</param>
 /// <param name="ChainPems">Leaf, issuing CA, …, root as Go PEM without trailing newline (upstream TrimSpace).</param>
 /// <param name="Sct">The SCT: embedded in the leaf, or detached; null when CT is disabled.</param>
 /// <param name="SctEmbedded">Whether <paramref name="Sct"/> is embedded in the leaf.</param>
-public sealed record IssuedCertificate(X509Certificate2 Certificate, IReadOnlyList<string> ChainPems, SignedCertificateTimestamp? Sct, bool SctEmbedded);
+public sealed record IssuedCertificate(byte[] CertificateDer, byte[] Serial, IReadOnlyList<string> ChainPems, SignedCertificateTimestamp? Sct, bool SctEmbedded);
 
 /// <summary>
 /// Fulcio's issuance pipeline (<c>pkg/server/grpc_server.go CreateSigningCertificate</c>): verify the token → map the
@@ -115,29 +116,42 @@ public sealed class CertificateIssuance
         var now = _time.GetUtcNow();
         var serial = CertificateProfile.NewSerial();
         var subjectKey = key.PublicKey;
-        X509Certificate2 leaf;
+        byte[] leafDer;
         SignedCertificateTimestamp? sct = null;
         bool embedded = false;
         if (_ct is null)
         {
-            leaf = CertificateProfile.BuildLeaf(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial);
+            using var leaf = CertificateProfile.BuildLeaf(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial);
+            leafDer = leaf.RawData;
         }
         else if (_ctMode == CtMode.Embedded)
         {
-            using var precertificate = CertificateProfile.BuildPrecertificate(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial);
-            sct = await SubmitAsync(_ct.AddPreChainAsync, [precertificate.RawData, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
-            leaf = CertificateProfile.BuildFinal(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial, SctList.ToExtension([sct]));
+            byte[] precertificateDer;
+            using (var precertificate = CertificateProfile.BuildPrecertificate(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial))
+            {
+                precertificateDer = precertificate.RawData;
+            }
+
+            sct = await SubmitAsync(_ct.AddPreChainAsync, [precertificateDer, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
+
+            // The final certificate is the precertificate's TBS with the SCT list where the poison was (RFC 6962 §3.1),
+            // re-signed: identical otherwise by construction.
+            leafDer = CertificateProfile.FinalFromPrecertificate(precertificateDer, SctList.ToExtension([sct]), _ca.Key);
             embedded = true;
         }
         else
         {
-            leaf = CertificateProfile.BuildLeaf(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial);
-            sct = await SubmitAsync(_ct.AddChainAsync, [leaf.RawData, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
+            using (var leaf = CertificateProfile.BuildLeaf(subjectKey, principal, _ca.Issuer, _ca.Key, now, _validity, serial))
+            {
+                leafDer = leaf.RawData;
+            }
+
+            sct = await SubmitAsync(_ct.AddChainAsync, [leafDer, .. _ca.ChainDer], cancellationToken).ConfigureAwait(false);
         }
 
-        var pems = new List<string>(1 + _ca.TrimmedChainPems.Count) { Core.Pem.GoPem.Encode("CERTIFICATE", leaf.RawData).TrimEnd('\n') };
+        var pems = new List<string>(1 + _ca.TrimmedChainPems.Count) { Core.Pem.GoPem.Encode("CERTIFICATE", leafDer).TrimEnd('\n') };
         pems.AddRange(_ca.TrimmedChainPems);
-        return new IssuedCertificate(leaf, pems, sct, embedded);
+        return new IssuedCertificate(leafDer, serial, pems, sct, embedded);
     }
 
     // A CT failure of any kind (refused, unreachable, an SCT that does not verify) issues nothing (upstream: 500).

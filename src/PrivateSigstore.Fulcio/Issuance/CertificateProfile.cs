@@ -73,6 +73,28 @@ public static class CertificateProfile
         return Build(subjectKey, principal, issuer, issuerKey, now, validity, RequireSerial(serial), sctList);
     }
 
+    /// <summary>
+    /// The final certificate from a signed precertificate (RFC 6962 §3.1): its TBS with the poison removed and
+    /// <paramref name="sctList"/> appended in its place, re-signed by <paramref name="issuerKey"/> with the same signature
+    /// algorithm. Equivalent to <see cref="BuildFinal"/> with the same inputs, without building the certificate twice.
+    /// </summary>
+    public static byte[] FinalFromPrecertificate(byte[] precertificateDer, X509Extension sctList, ISigningKey issuerKey)
+    {
+        ArgumentNullException.ThrowIfNull(precertificateDer);
+        ArgumentNullException.ThrowIfNull(sctList);
+        ArgumentNullException.ThrowIfNull(issuerKey);
+        if (sctList.Oid?.Value != SigstoreOids.SctList || sctList.Critical)
+        {
+            throw new ArgumentException("the SCT list extension must be non-critical 1.3.6.1.4.1.11129.2.4.2", nameof(sctList));
+        }
+
+        var reader = new System.Formats.Asn1.AsnReader(precertificateDer, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+        var tbs = reader.ReadEncodedValue().ToArray();
+        var signatureAlgorithm = reader.ReadEncodedValue();
+        var finalTbs = Core.Ct.Precertificate.FinalTbs(tbs, sctList.RawData);
+        return Core.Ct.Precertificate.AssembleCertificate(finalTbs, signatureAlgorithm.Span, issuerKey.Sign(finalTbs));
+    }
+
     /// <summary>A random positive serial of exactly 20 octets (158 random bits; the top bits fixed to 01).</summary>
     public static byte[] NewSerial()
     {

@@ -148,4 +148,27 @@ public sealed class CertificateProfileTests : IDisposable
             Convert.ToHexString(Precertificate.GetTbsWithoutSctList(final.RawData)));
         _ca.Validate(final);
     }
+
+    [Fact]
+    public void Final_certificate_from_the_precertificate_tbs_equals_the_built_one_and_verifies()
+    {
+        using var client = InMemorySigningKey.Generate(SigningAlgorithm.EcdsaP256Sha256);
+        var serial = CertificateProfile.NewSerial();
+        using var precert = CertificateProfile.BuildPrecertificate(KeyOf(client), Alice, _ca.Intermediate, _ca.IntermediateKey, TestCa.Now, null, serial);
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        writer.WriteOctetString([0x00, 0x04, 0x00, 0x02, 0xAB, 0xCD]);
+        var sctList = new X509Extension(SigstoreOids.SctList, writer.Encode(), critical: false);
+
+        byte[] surgery = CertificateProfile.FinalFromPrecertificate(precert.RawData, sctList, _ca.IntermediateKey);
+        using var built = CertificateProfile.BuildFinal(KeyOf(client), Alice, _ca.Intermediate, _ca.IntermediateKey, TestCa.Now, null, serial, sctList);
+
+        // Byte-identical TBS to the certificate built from scratch (ECDSA signatures differ, the signed bytes do not).
+        Assert.Equal(Convert.ToHexString(Precertificate.ExtractTbs(built.RawData)), Convert.ToHexString(Precertificate.ExtractTbs(surgery)));
+        Assert.True(PrivateSigstore.Fulcio.Ca.CertificateSignature.IsSignedBy(surgery, _ca.Intermediate.PublicKey));
+        using var final = X509CertificateLoader.LoadCertificate(surgery);
+        Assert.False(Precertificate.HasPoison(surgery));
+        Assert.Equal(sctList.RawData, final.Extensions[SigstoreOids.SctList]!.RawData);
+        _ca.Validate(final);
+        Assert.Throws<ArgumentException>(() => CertificateProfile.FinalFromPrecertificate(precert.RawData, new X509Extension(SigstoreOids.SctList, sctList.RawData, critical: true), _ca.IntermediateKey));
+    }
 }
