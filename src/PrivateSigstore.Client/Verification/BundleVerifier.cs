@@ -90,11 +90,10 @@ public sealed class BundleVerifier
         public void Dispose()
         {
             _key?.Dispose();
-            _leaf?.Dispose();
         }
 
         private const int MaxTlogEntries = 32;
-        private X509Certificate2? _leaf;
+        private LeafCertificate? _leaf;
         private SignerKey? _key;
         private byte[] _signature = [];
         private string? _artifactDigest;
@@ -172,8 +171,8 @@ public sealed class BundleVerifier
                 }
                 try
                 {
-                    _leaf = X509CertificateLoader.LoadCertificate(leafDer);
-                    _key = SignerKey.FromCertificate(_leaf);
+                    _leaf = LeafCertificate.Parse(leafDer);
+                    _key = SignerKey.FromSubjectPublicKeyInfo(_leaf.Der.SubjectPublicKeyInfo);
                 }
                 catch (Exception e) when (e is CryptographicException or WireFormatException)
                 {
@@ -271,16 +270,16 @@ public sealed class BundleVerifier
                 }
                 TransparencyLogChecks.CompareBody(run.Bundle, entry, LogEntryBody.Parse(entry.CanonicalizedBody), run._leaf, run._key!, run._signature);
                 // The integrated time must fall in the certificate's validity.
-                if (entry.IntegratedTime != 0 && run._leaf is { } leaf && (integrated < leaf.NotBefore.ToUniversalTime() || integrated > leaf.NotAfter.ToUniversalTime()))
+                if (entry.IntegratedTime != 0 && run._leaf is { } leaf && (integrated < leaf.NotBefore || integrated > leaf.NotAfter))
                 {
                     throw new VerificationException(VerificationStep.CertificateChain,
-                        $"integrated time {integrated:O} outside certificate validity {leaf.NotBefore.ToUniversalTime():O}..{leaf.NotAfter.ToUniversalTime():O}");
+                        $"integrated time {integrated:O} outside certificate validity {leaf.NotBefore:O}..{leaf.NotAfter:O}");
                 }
                 run._entries.Add(new LogEntryRecord(logIdHex, entry.LogIndex, entry.IntegratedTime == 0 ? null : integrated, checkpoint));
             }
         }
 
-        private CertificatePath VerifyChain(X509Certificate2 leaf, DateTimeOffset time)
+        private CertificatePath VerifyChain(LeafCertificate leaf, DateTimeOffset time)
         {
             var reasons = new List<string>();
             foreach (var ca in material.CertificateAuthorities)
@@ -301,7 +300,7 @@ public sealed class BundleVerifier
                 $"the leaf certificate does not chain to a trusted CA valid at {time:O} ({string.Join("; ", reasons)})");
         }
 
-        private void VerifySignedCertificateTimestamps(X509Certificate2 leaf, CertificatePath issuer)
+        private void VerifySignedCertificateTimestamps(LeafCertificate leaf, CertificatePath issuer)
         {
             var verified = TransparencyLogChecks.CountVerifiedScts(leaf, issuer.IssuerSubjectPublicKeyInfo, material);
             if (verified < options.SignedCertificateTimestampThreshold)
@@ -413,8 +412,8 @@ public sealed class BundleVerifier
             SubjectAltNames sans;
             try
             {
-                sans = SubjectAltNames.Read(_leaf);
-                _issuer = SigstoreExtensions.Parse(_leaf.Extensions.Cast<X509Extension>()).Issuer;
+                sans = SubjectAltNames.Read(_leaf.Extensions);
+                _issuer = SigstoreExtensions.Parse(_leaf.Extensions).Issuer;
             }
             catch (WireFormatException e)
             {

@@ -67,11 +67,28 @@ internal sealed class CertificatePath
     /// <summary>Null when <paramref name="leaf"/> chains to this CA and everything is valid at <paramref name="time"/>; else why not.</summary>
     public string? Validate(X509Certificate2 leaf, DateTimeOffset time)
     {
+        ArgumentNullException.ThrowIfNull(leaf);
+        LeafCertificate parsed;
+        try
+        {
+            parsed = LeafCertificate.Parse(leaf.RawData);
+        }
+        catch (Exception e) when (e is Core.WireFormatException or CryptographicException)
+        {
+            return $"\"{leaf.Subject}\" does not parse: {e.Message}";
+        }
+
+        return Validate(parsed, time);
+    }
+
+    /// <summary>As above, for a leaf parsed in managed code.</summary>
+    public string? Validate(LeafCertificate leaf, DateTimeOffset time)
+    {
         if (Problem is not null)
         {
             return Problem;
         }
-        if (!leaf.IssuerName.RawData.AsSpan().SequenceEqual(_issuerSubject))
+        if (!leaf.RawIssuer.SequenceEqual(_issuerSubject))
         {
             return $"issuer \"{leaf.Issuer}\" is not the CA \"{Issuer.Subject}\"";
         }
@@ -79,21 +96,25 @@ internal sealed class CertificatePath
         {
             return "the leaf's signature does not verify with the CA's key";
         }
-        foreach (var certificate in _chain.Prepend(leaf))
+        if (time < leaf.NotBefore || time > leaf.NotAfter)
+        {
+            return $"\"{leaf.Subject}\" is not valid at {time:O} (valid {leaf.NotBefore:O} to {leaf.NotAfter:O})";
+        }
+        foreach (var certificate in _chain)
         {
             if (time < certificate.NotBefore.ToUniversalTime() || time > certificate.NotAfter.ToUniversalTime())
             {
                 return $"\"{certificate.Subject}\" is not valid at {time:O} (valid {certificate.NotBefore.ToUniversalTime():O} to {certificate.NotAfter.ToUniversalTime():O})";
             }
         }
-        foreach (X509Extension extension in leaf.Extensions)
+        foreach (var extension in leaf.Extensions)
         {
             if (extension.Critical && !HandledCritical.Contains(extension.Oid?.Value ?? ""))
             {
                 return $"unhandled critical extension {extension.Oid?.Value}";
             }
         }
-        return _chain.Prepend(leaf).All(c => Allows(c, _usage)) ? null : $"{_usage} is not an allowed extended key usage";
+        return Allows(leaf.Extensions, _usage) && _chain.All(c => Allows(c.Extensions.Cast<X509Extension>(), _usage)) ? null : $"{_usage} is not an allowed extended key usage";
     }
 
     private static string? CheckCaChain(IReadOnlyList<X509Certificate2> chain)
@@ -126,9 +147,9 @@ internal sealed class CertificatePath
         return null;
     }
 
-    private static bool Allows(X509Certificate2 certificate, string usage)
+    private static bool Allows(IEnumerable<X509Extension> extensions, string usage)
     {
-        var eku = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        var eku = extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
         return eku is null || eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usage || o.Value == AnyExtendedKeyUsage);
     }
 

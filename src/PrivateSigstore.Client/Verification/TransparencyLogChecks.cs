@@ -104,7 +104,7 @@ internal static class TransparencyLogChecks
     /// sigstore-go VerifyTlogEntry's comparison of a v1 body with the bundle (and sigstore-js <c>verifyTLogBody</c>):
     /// same kind and version, same signature, same key or certificate, same artifact digest or DSSE payload hash.
     /// </summary>
-    public static void CompareBody(Bundle bundle, TransparencyLogEntry entry, LogEntryBody body, X509Certificate2? leaf, SignerKey key, byte[] signature)
+    public static void CompareBody(Bundle bundle, TransparencyLogEntry entry, LogEntryBody body, LeafCertificate? leaf, SignerKey key, byte[] signature)
     {
         if (entry.KindVersion is not { } kindVersion || kindVersion.Kind != body.Kind || kindVersion.Version != body.ApiVersion)
         {
@@ -157,9 +157,9 @@ internal static class TransparencyLogChecks
     /// sigstore-go <c>VerifySignedCertificateTimestamp</c>: counts the embedded SCTs from distinct trusted CT logs, valid
     /// at the SCT's time, whose signature over the precertificate verifies with the issuer key hash of <paramref name="issuerSpki"/>.
     /// </summary>
-    public static int CountVerifiedScts(X509Certificate2 leaf, byte[] issuerSpki, TrustedMaterial material)
+    public static int CountVerifiedScts(LeafCertificate leaf, byte[] issuerSpki, TrustedMaterial material)
     {
-        if (leaf.Extensions[SigstoreOids.SctList] is not { } extension)
+        if (leaf.Extension(SigstoreOids.SctList) is not { } extension)
         {
             return 0;
         }

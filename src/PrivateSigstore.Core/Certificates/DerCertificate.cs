@@ -76,6 +76,21 @@ public sealed class DerCertificate
         });
     }
 
+    /// <summary>The serial number (big-endian INTEGER contents).</summary>
+    public byte[] SerialNumber { get; private init; } = [];
+
+    /// <summary>Start of the validity period (UTC).</summary>
+    public DateTime NotBefore { get; private init; }
+
+    /// <summary>End of the validity period (UTC).</summary>
+    public DateTime NotAfter { get; private init; }
+
+    // RFC 5280 §4.1.2.5: UTCTime (years 1950–2049) or GeneralizedTime.
+    private static DateTime ReadTime(AsnReader validity) =>
+        validity.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime)
+            ? validity.ReadUtcTime(twoDigitYearMax: 2049).UtcDateTime
+            : validity.ReadGeneralizedTime().UtcDateTime;
+
     /// <summary>Parses a certificate that is strict DER at every depth (<see cref="StrictDer"/>).</summary>
     /// <exception cref="WireFormatException">The input is not a strict-DER X.509 certificate.</exception>
     public static DerCertificate Parse(byte[] der)
@@ -96,10 +111,13 @@ public sealed class DerCertificate
 
             var tbs = new AsnReader(tbsEncoded, AsnEncodingRules.DER).ReadSequence();
             if (tbs.PeekTag().HasSameClassAndValue(VersionTag)) tbs.ReadEncodedValue();
-            tbs.ReadIntegerBytes();                         // serialNumber
+            var serialNumber = tbs.ReadIntegerBytes();      // serialNumber
             tbs.ReadSequence();                             // signature AlgorithmIdentifier
             var issuer = tbs.ReadEncodedValue();            // issuer Name
-            tbs.ReadSequence();                             // validity
+            var validity = tbs.ReadSequence();              // validity
+            var notBefore = ReadTime(validity);
+            var notAfter = ReadTime(validity);
+            validity.ThrowIfNotEmpty();
             var subject = tbs.ReadEncodedValue();           // subject Name
             var spki = tbs.ReadEncodedValue();              // subjectPublicKeyInfo
             var extensions = new List<CertificateExtension>();
@@ -134,6 +152,9 @@ public sealed class DerCertificate
                 Subject = subject,
                 SubjectPublicKeyInfo = spki.ToArray(),
                 Extensions = extensions,
+                SerialNumber = serialNumber.ToArray(),
+                NotBefore = notBefore,
+                NotAfter = notAfter,
             };
         }
         catch (AsnContentException ex)

@@ -105,7 +105,7 @@ internal sealed class ParsedCertificate
             var signatureAlgorithm = algorithm.ReadObjectIdentifier();
             var signatureParameters = algorithm.HasData ? algorithm.ReadEncodedValue().ToArray() : null;
             var signature = outer.ReadBitString(out _);
-            var (version, serial, notBefore, notAfter) = ReadTbsHeader(tbs);
+            int version = ReadVersion(tbs);
 
             var basicConstraintsValid = false;
             var isCa = false;
@@ -193,8 +193,8 @@ internal sealed class ParsedCertificate
                 Key = VerificationKey.Parse(certificate.SubjectPublicKeyInfo),
                 RawSubject = rawSubject,
                 RawIssuer = certificate.Issuer.ToArray(),
-                NotBeforeUtc = notBefore,
-                NotAfterUtc = notAfter,
+                NotBeforeUtc = certificate.NotBefore,
+                NotAfterUtc = certificate.NotAfter,
                 Version = version,
                 BasicConstraintsValid = basicConstraintsValid,
                 IsCa = isCa,
@@ -204,7 +204,7 @@ internal sealed class ParsedCertificate
                 AuthorityKeyId = authorityKeyId,
                 HasUnhandledCriticalExtension = unhandledCritical,
                 Subjects = subjects,
-                DisplayName = DisplayNameOf(rawSubject, serial),
+                DisplayName = DisplayNameOf(rawSubject, certificate.SerialNumber),
             };
         }
         catch (CryptographicException e)
@@ -221,36 +221,19 @@ internal sealed class ParsedCertificate
         }
     }
 
-    // TBSCertificate: [0] version (default v1 = 0), serialNumber, signature, issuer, validity {notBefore, notAfter}.
-    private static (int Version, byte[] Serial, DateTime NotBefore, DateTime NotAfter) ReadTbsHeader(byte[] tbsDer)
+    // TBSCertificate: [0] EXPLICIT version DEFAULT v1 (0): X509Certificate2.Version numbering (1, 2, 3).
+    private static int ReadVersion(byte[] tbsDer)
     {
         var tbs = new AsnReader(tbsDer, AsnEncodingRules.DER).ReadSequence();
-        int version = 1;
         var versionTag = new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true);
-        if (tbs.PeekTag().HasSameClassAndValue(versionTag))
+        if (!tbs.PeekTag().HasSameClassAndValue(versionTag))
         {
-            var explicitVersion = tbs.ReadSequence(versionTag);
-            if (!explicitVersion.TryReadInt32(out int v) || v is < 0 or > 2)
-            {
-                throw new WireFormatException("x509: invalid version");
-            }
-
-            version = v + 1;
+            return 1;
         }
 
-        var serial = tbs.ReadIntegerBytes().ToArray();
-        tbs.ReadSequence();
-        tbs.ReadEncodedValue();
-        var validity = tbs.ReadSequence();
-        var notBefore = ReadTime(validity);
-        var notAfter = ReadTime(validity);
-        return (version, serial, notBefore, notAfter);
+        var explicitVersion = tbs.ReadSequence(versionTag);
+        return explicitVersion.TryReadInt32(out int v) && v is >= 0 and <= 2 ? v + 1 : throw new WireFormatException("x509: invalid version");
     }
-
-    private static DateTime ReadTime(AsnReader validity) =>
-        validity.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime)
-            ? validity.ReadUtcTime(twoDigitYearMax: 2049).UtcDateTime
-            : validity.ReadGeneralizedTime().UtcDateTime;
 
     private static string GoIpString(IPAddress address)
     {
