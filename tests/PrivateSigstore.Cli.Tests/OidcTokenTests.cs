@@ -100,20 +100,28 @@ public sealed partial class OidcTokenTests(IdentityFixture fixture) : IClassFixt
     [Fact]
     public async Task Browser_redirect_with_another_state_is_refused()
     {
-        HttpStatusCode? status = null;
+        // The "browser" runs beside psig, which may finish before the browser has read the listener's answer: wait for it.
+        var status = new TaskCompletionSource<HttpStatusCode>(TaskCreationOptions.RunContinuationsAsynchronously);
         var console = Console(async (url, ct) =>
         {
-            var callback = await SignInAsync(url);
-            var forged = new UriBuilder(callback) { Query = Regex.Replace(callback.Query.TrimStart('?'), "state=[^&]*", "state=forged") }.Uri;
-            using var http = new HttpClient();
-            using var response = await http.GetAsync(forged, ct);
-            status = response.StatusCode;
+            try
+            {
+                var callback = await SignInAsync(url);
+                var forged = new UriBuilder(callback) { Query = Regex.Replace(callback.Query.TrimStart('?'), "state=[^&]*", "state=forged") }.Uri;
+                using var http = new HttpClient();
+                using var response = await http.GetAsync(forged, ct);
+                status.TrySetResult(response.StatusCode);
+            }
+            catch (Exception e)
+            {
+                status.TrySetException(e);
+            }
         });
         var (code, output, error) = await RunAsync(console, "token", "--oidc-issuer", fixture.Server.Url, "--oidc-browser");
         Assert.Equal(1, code);
         Assert.Contains("state does not match", error, StringComparison.Ordinal);
         Assert.Equal("", output);
-        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(HttpStatusCode.BadRequest, await status.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
     }
 
     [Theory]
