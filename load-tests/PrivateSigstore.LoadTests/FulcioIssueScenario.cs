@@ -45,16 +45,7 @@ internal static class FulcioIssueScenario
         {
             var (email, token) = minted[i % tokens];
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var proof = key.SignData(Encoding.UTF8.GetBytes(email), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-            requests[i] = JsonSerializer.SerializeToUtf8Bytes(new JsonObject
-            {
-                ["credentials"] = new JsonObject { ["oidcIdentityToken"] = token },
-                ["publicKeyRequest"] = new JsonObject
-                {
-                    ["publicKey"] = new JsonObject { ["algorithm"] = "ECDSA", ["content"] = key.ExportSubjectPublicKeyInfoPem() },
-                    ["proofOfPossession"] = Convert.ToBase64String(proof),
-                },
-            });
+            requests[i] = LoadIdentity.SigningCertificateRequest(token, email, key);
         });
         Console.Error.WriteLine($"fulcio-issue: {baseUri}; {tokens:N0} tokens and {bodies:N0} request bodies prepared in {prepare.Elapsed.TotalSeconds:F1} s; concurrency {concurrency}, duration {duration.TotalSeconds:F0} s");
         await HttpLoopback.WarmUpAsync(http, "api/v2/trustBundle", concurrency, CancellationToken.None);

@@ -47,16 +47,7 @@ internal static class KeylessSignScenario
         {
             var (email, token) = minted[i % tokens];
             var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var proof = key.SignData(Encoding.UTF8.GetBytes(email), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-            signers[i] = (key, JsonSerializer.SerializeToUtf8Bytes(new JsonObject
-            {
-                ["credentials"] = new JsonObject { ["oidcIdentityToken"] = token },
-                ["publicKeyRequest"] = new JsonObject
-                {
-                    ["publicKey"] = new JsonObject { ["algorithm"] = "ECDSA", ["content"] = key.ExportSubjectPublicKeyInfoPem() },
-                    ["proofOfPossession"] = Convert.ToBase64String(proof),
-                },
-            }));
+            signers[i] = (key, LoadIdentity.SigningCertificateRequest(token, email, key));
         });
         var before = await RekorLogInfo.ReadAsync(rekorHttp, CancellationToken.None);
         Console.Error.WriteLine($"keyless-sign: CA {fulcio}, Rekor {rekor} (tree size {before.TreeSize:N0}); {tokens:N0} tokens, {keys:N0} keys prepared in {prepare.Elapsed.TotalSeconds:F1} s; concurrency {concurrency}, duration {duration.TotalSeconds:F0} s");

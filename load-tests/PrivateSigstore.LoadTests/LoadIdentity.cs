@@ -77,6 +77,21 @@ internal sealed class LoadIdentity : IDisposable
         return header + "." + payload + "." + B64Url(signature);
     }
 
+    /// <summary>A v2 signingCert body as sigstore-js sends it: the key's PEM, its proof over <paramref name="email"/>, the token.</summary>
+    public static byte[] SigningCertificateRequest(string token, string email, ECDsa key)
+    {
+        var proof = key.SignData(Encoding.UTF8.GetBytes(email), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        return JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        {
+            ["credentials"] = new JsonObject { ["oidcIdentityToken"] = token },
+            ["publicKeyRequest"] = new JsonObject
+            {
+                ["publicKey"] = new JsonObject { ["algorithm"] = "ECDSA", ["content"] = key.ExportSubjectPublicKeyInfoPem() },
+                ["proofOfPossession"] = Convert.ToBase64String(proof),
+            },
+        });
+    }
+
     public static string B64Url(byte[] data) => Convert.ToBase64String(data).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public void Dispose() => _key.Dispose();

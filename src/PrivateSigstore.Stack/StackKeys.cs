@@ -86,15 +86,11 @@ internal sealed partial class StackKeys
         if (!File.Exists(chainPath))
         {
             var now = DateTimeOffset.UtcNow;
-            using var rootCert = CaCertificates.CreateRoot(root, "PrivateSigstore stack root", "PrivateSigstore (embedded stack, SoftHSM2)", now.AddMinutes(-5), now.AddYears(10));
-            using var intermediateCert = CaCertificates.CreateIntermediate(
-                PublicKey.CreateFromSubjectPublicKeyInfo(intermediate.SubjectPublicKeyInfo, out _),
-                "PrivateSigstore stack intermediate",
-                "PrivateSigstore (embedded stack, SoftHSM2)",
-                rootCert,
-                root,
-                now.AddMinutes(-5),
-                now.AddYears(5));
+            var (rootCert, intermediateCert) = CaCertificates.CreateChain(
+                root, intermediate, "PrivateSigstore stack root", "PrivateSigstore stack intermediate", "PrivateSigstore (embedded stack, SoftHSM2)",
+                now.AddMinutes(-5), now.AddYears(10), now.AddYears(5));
+            using var rootDisposer = rootCert;
+            using var intermediateDisposer = intermediateCert;
             token.StoreCertificate("fulcio-root", rootCert.RawData);
             token.StoreCertificate("fulcio-intermediate", intermediateCert.RawData);
             CertificateAuthority.WriteChain(chainPath, [intermediateCert, rootCert]);

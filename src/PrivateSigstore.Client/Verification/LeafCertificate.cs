@@ -50,20 +50,7 @@ internal sealed class LeafCertificate
     public static LeafCertificate Parse(byte[] der)
     {
         var certificate = DerCertificate.Parse(der);
-        var extensions = new List<X509Extension>(certificate.Extensions.Count);
-        foreach (var e in certificate.Extensions)
-        {
-            var raw = e.Value.ToArray();
-            extensions.Add(e.Oid switch
-            {
-                "2.5.29.19" => new X509BasicConstraintsExtension(new AsnEncodedData(e.Oid, raw), e.Critical),
-                "2.5.29.15" => new X509KeyUsageExtension(new AsnEncodedData(e.Oid, raw), e.Critical),
-                "2.5.29.37" => new X509EnhancedKeyUsageExtension(new AsnEncodedData(e.Oid, raw), e.Critical),
-                "2.5.29.17" => new X509SubjectAlternativeNameExtension(raw, e.Critical),
-                _ => new X509Extension(e.Oid, raw, e.Critical),
-            });
-        }
-
+        var extensions = certificate.ToX509Extensions();
         return new LeafCertificate(certificate, extensions);
     }
 }

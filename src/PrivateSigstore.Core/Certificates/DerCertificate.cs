@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Formats.Asn1;
 using PrivateSigstore.Core.Ct;
 
@@ -74,6 +75,30 @@ public sealed class DerCertificate
             while (seq.HasData) list.Add(seq.ReadObjectIdentifier());
             return list;
         });
+    }
+
+    /// <summary>
+    /// The extensions as <see cref="X509Extension"/>s, typed where callers read them (basic constraints, key usage, EKU,
+    /// SAN), decoded in managed code: no OpenSSL certificate load.
+    /// </summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">A typed extension does not decode.</exception>
+    public IReadOnlyList<X509Extension> ToX509Extensions()
+    {
+        var result = new List<X509Extension>(Extensions.Count);
+        foreach (var e in Extensions)
+        {
+            var raw = e.Value.ToArray();
+            result.Add(e.Oid switch
+            {
+                "2.5.29.19" => new X509BasicConstraintsExtension(new System.Security.Cryptography.AsnEncodedData(e.Oid, raw), e.Critical),
+                "2.5.29.15" => new X509KeyUsageExtension(new System.Security.Cryptography.AsnEncodedData(e.Oid, raw), e.Critical),
+                "2.5.29.37" => new X509EnhancedKeyUsageExtension(new System.Security.Cryptography.AsnEncodedData(e.Oid, raw), e.Critical),
+                "2.5.29.17" => new X509SubjectAlternativeNameExtension(raw, e.Critical),
+                _ => new X509Extension(e.Oid, raw, e.Critical),
+            });
+        }
+
+        return result;
     }
 
     /// <summary>The serial number (big-endian INTEGER contents).</summary>

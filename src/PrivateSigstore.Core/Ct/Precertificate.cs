@@ -23,8 +23,18 @@ public static class Precertificate
     /// (RFC 5280 §4.2), or does not contain <paramref name="oid"/>.</exception>
     public static byte[] RemoveExtension(byte[] tbsDer, string oid)
     {
-        ArgumentNullException.ThrowIfNull(tbsDer);
         ArgumentException.ThrowIfNullOrEmpty(oid);
+        return RewriteExtensions(tbsDer, oid, append: null);
+    }
+
+    /// <summary>
+    /// One re-encoding of a TBSCertificate: the extension <paramref name="removeOid"/> (which must be present) dropped and,
+    /// when given, <paramref name="append"/> (a DER Extension) added last. Every other field and extension keeps its
+    /// bytes and order; the <c>[3] extensions</c> field is dropped when it would be empty (SIZE (1..MAX)).
+    /// </summary>
+    private static byte[] RewriteExtensions(byte[] tbsDer, string removeOid, byte[]? append)
+    {
+        ArgumentNullException.ThrowIfNull(tbsDer);
         try
         {
             StrictDer.Validate(tbsDer);
@@ -45,8 +55,13 @@ public static class Precertificate
                     }
 
                     var extensions = ReadExtensions(tbs);
-                    var kept = extensions.Where(e => e.Oid != oid).ToList();
+                    var kept = extensions.Where(e => e.Oid != removeOid).Select(e => e.Encoded).ToList();
                     removed = kept.Count != extensions.Count;
+                    if (append is not null)
+                    {
+                        kept.Add(append);
+                    }
+
                     if (kept.Count > 0)
                     {
                         using (writer.PushSequence(ExtensionsTag))
@@ -54,7 +69,7 @@ public static class Precertificate
                         {
                             foreach (var e in kept)
                             {
-                                writer.WriteEncodedValue(e.Encoded.Span);
+                                writer.WriteEncodedValue(e.Span);
                             }
                         }
                     }
@@ -63,7 +78,7 @@ public static class Precertificate
 
             if (!removed)
             {
-                throw new WireFormatException($"the TBSCertificate has no extension {oid}");
+                throw new WireFormatException($"the TBSCertificate has no extension {removeOid}");
             }
 
             return writer.Encode();
@@ -83,63 +98,16 @@ public static class Precertificate
     public static byte[] FinalTbs(byte[] precertificateTbsDer, byte[] sctListValue)
     {
         ArgumentNullException.ThrowIfNull(sctListValue);
-        var withoutPoison = RemoveExtension(precertificateTbsDer, SigstoreOids.CtPoison);
-        try
-        {
-            var tbs = new AsnReader(withoutPoison, AsnEncodingRules.DER).ReadSequence();
-            var writer = new AsnWriter(AsnEncodingRules.DER);
-            bool appended = false;
-            using (writer.PushSequence())
-            {
-                while (tbs.HasData)
-                {
-                    if (!tbs.PeekTag().HasSameClassAndValue(ExtensionsTag))
-                    {
-                        writer.WriteEncodedValue(tbs.ReadEncodedValue().Span);
-                        continue;
-                    }
 
-                    var extensions = ReadExtensions(tbs);
-                    using (writer.PushSequence(ExtensionsTag))
-                    using (writer.PushSequence())
-                    {
-                        foreach (var e in extensions)
-                        {
-                            writer.WriteEncodedValue(e.Encoded.Span);
-                        }
-
-                        WriteSctListExtension(writer, sctListValue);
-                    }
-
-                    appended = true;
-                }
-
-                if (!appended)
-                {
-                    using (writer.PushSequence(ExtensionsTag))
-                    using (writer.PushSequence())
-                    {
-                        WriteSctListExtension(writer, sctListValue);
-                    }
-                }
-            }
-
-            return writer.Encode();
-        }
-        catch (AsnContentException e)
-        {
-            throw new WireFormatException("TBSCertificate is not valid DER", e);
-        }
-    }
-
-    private static void WriteSctListExtension(AsnWriter writer, byte[] value)
-    {
         // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (omitted), extnValue OCTET STRING }
-        using (writer.PushSequence())
+        var extension = new AsnWriter(AsnEncodingRules.DER);
+        using (extension.PushSequence())
         {
-            writer.WriteObjectIdentifier(SigstoreOids.SctList);
-            writer.WriteOctetString(value);
+            extension.WriteObjectIdentifier(SigstoreOids.SctList);
+            extension.WriteOctetString(sctListValue);
         }
+
+        return RewriteExtensions(precertificateTbsDer, SigstoreOids.CtPoison, extension.Encode());
     }
 
     /// <summary>A certificate (SEQUENCE of the TBS, the signature algorithm and the signature) from its parts.</summary>

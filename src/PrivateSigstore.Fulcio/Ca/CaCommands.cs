@@ -91,28 +91,29 @@ public static class CaCommands
         using var token = Pkcs11Token.Open(TokenOptions(o, "token-label", "pin-file", "pin-env"));
         using var rootToken = Optional(o, "root-token-label") is null ? null : Pkcs11Token.Open(TokenOptions(o, "root-token-label", "root-pin-file", "root-pin-env"));
         var rootHome = rootToken ?? token;
-        output.WriteLine($"1/5 generating root key '{rootLabel}' ({rootAlgorithm}) in token '{rootHome.Label}' (non-extractable)");
+        output.WriteLine($"1/4 generating root key '{rootLabel}' ({rootAlgorithm}) in token '{rootHome.Label}' (non-extractable)");
         using var rootKey = rootHome.GenerateKey(rootLabel, rootAlgorithm, rootRsaBits);
-        var now = DateTimeOffset.UtcNow;
-        output.WriteLine("2/5 self-signing the root certificate");
-        using var root = CaCertificates.CreateRoot(rootKey, Optional(o, "root-cn") ?? $"{organization} Root CA", organization, now, now.AddYears(rootYears));
-        output.WriteLine($"3/5 generating intermediate key '{intermediateLabel}' ({algorithm}) in token '{token.Label}' (non-extractable)");
+        output.WriteLine($"2/4 generating intermediate key '{intermediateLabel}' ({algorithm}) in token '{token.Label}' (non-extractable)");
         using var intermediateKey = token.GenerateKey(intermediateLabel, algorithm, rsaBits);
-        output.WriteLine("4/5 issuing the intermediate certificate (EKU codeSigning, path length 0)");
-        using var intermediate = CaCertificates.CreateIntermediate(
-            PublicKey.CreateFromSubjectPublicKeyInfo(intermediateKey.SubjectPublicKeyInfo, out _),
+        output.WriteLine("3/4 self-signing the root and issuing the intermediate (EKU codeSigning, path length 0)");
+        var now = DateTimeOffset.UtcNow;
+        var (root, intermediate) = CaCertificates.CreateChain(
+            rootKey,
+            intermediateKey,
+            Optional(o, "root-cn") ?? $"{organization} Root CA",
             Optional(o, "intermediate-cn") ?? $"{organization} Intermediate CA",
             organization,
-            root,
-            rootKey,
             now,
+            now.AddYears(rootYears),
             now.AddYears(intermediateYears));
+        using var rootDisposer = root;
+        using var intermediateDisposer = intermediate;
         rootHome.StoreCertificate(rootLabel, root.RawData);
         token.StoreCertificate(intermediateLabel, intermediate.RawData);
         CertificateAuthority.WriteChain(outPath, [intermediate, root]);
         string rootPem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, Path.GetFileNameWithoutExtension(outPath) + ".root.pem");
         File.WriteAllText(rootPem, GoPem.Encode("CERTIFICATE", root.RawData));
-        output.WriteLine($"5/5 wrote the chain to {Path.GetFullPath(outPath)} and the root to {rootPem}");
+        output.WriteLine($"4/4 wrote the chain to {Path.GetFullPath(outPath)} and the root to {rootPem}");
         output.WriteLine();
         WriteSummary(output, root, intermediate, token.Label, intermediateLabel, algorithm, outPath);
         if (rootToken is not null)

@@ -56,15 +56,9 @@ public static partial class CaLoader
             Path.Combine(options.DataDirectory, "ca-root-key.pem"),
             logger);
         var now = DateTimeOffset.UtcNow;
-        var root = CaCertificates.CreateRoot(rootKey, "PrivateSigstore development root", "PrivateSigstore (development, not HSM-backed)", now.AddMinutes(-5), now.AddYears(10));
-        var intermediate = CaCertificates.CreateIntermediate(
-            System.Security.Cryptography.X509Certificates.PublicKey.CreateFromSubjectPublicKeyInfo(issuingKey.SubjectPublicKeyInfo, out _),
-            "PrivateSigstore development intermediate",
-            "PrivateSigstore (development, not HSM-backed)",
-            root,
-            rootKey,
-            now.AddMinutes(-5),
-            now.AddYears(5));
+        const string organization = "PrivateSigstore (development, not HSM-backed)";
+        var (root, intermediate) = CaCertificates.CreateChain(
+            rootKey, issuingKey, "PrivateSigstore development root", "PrivateSigstore development intermediate", organization, now.AddMinutes(-5), now.AddYears(10), now.AddYears(5));
         CertificateAuthority.WriteChain(chainPath, [intermediate, root]);
         return [intermediate, root];
     }

@@ -54,6 +54,30 @@ public static class CaCertificates
         return Sign(request, root.SubjectName, rootKey, notBefore, notAfter, serial);
     }
 
+    /// <summary>A root and the issuing intermediate under it (the key ceremony's two certificates), as a pair.</summary>
+    public static (X509Certificate2 Root, X509Certificate2 Intermediate) CreateChain(
+        ISigningKey rootKey,
+        ISigningKey intermediateKey,
+        string rootCommonName,
+        string intermediateCommonName,
+        string organization,
+        DateTimeOffset notBefore,
+        DateTimeOffset rootNotAfter,
+        DateTimeOffset intermediateNotAfter)
+    {
+        ArgumentNullException.ThrowIfNull(intermediateKey);
+        var root = CreateRoot(rootKey, rootCommonName, organization, notBefore, rootNotAfter);
+        var intermediate = CreateIntermediate(
+            PublicKey.CreateFromSubjectPublicKeyInfo(intermediateKey.SubjectPublicKeyInfo, out _),
+            intermediateCommonName,
+            organization,
+            root,
+            rootKey,
+            notBefore,
+            intermediateNotAfter);
+        return (root, intermediate);
+    }
+
     private static X500DistinguishedName Name(string commonName, string organization)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(commonName);

@@ -116,19 +116,11 @@ internal sealed class ParsedCertificate
             var unhandledCritical = false;
             var dnsNames = new List<string>();
             var ipAddresses = new List<string>();
-            var extensions = new List<X509Extension>(certificate.Extensions.Count);
-            foreach (var e in certificate.Extensions)
+            var extensions = certificate.ToX509Extensions();
+            foreach (var extension in extensions)
             {
-                var oid = e.Oid;
-                var raw = e.Value.ToArray();
-                X509Extension extension = oid switch
-                {
-                    "2.5.29.19" => new X509BasicConstraintsExtension(new AsnEncodedData(oid, raw), e.Critical),
-                    "2.5.29.15" => new X509KeyUsageExtension(new AsnEncodedData(oid, raw), e.Critical),
-                    "2.5.29.17" => new X509SubjectAlternativeNameExtension(raw, e.Critical),
-                    _ => new X509Extension(oid, raw, e.Critical),
-                };
-                extensions.Add(extension);
+                var oid = extension.Oid!.Value!;
+                var raw = extension.RawData;
                 switch (extension)
                 {
                     case X509BasicConstraintsExtension constraints:
@@ -160,7 +152,7 @@ internal sealed class ParsedCertificate
                     }
                 }
 
-                if (e.Critical && !HandledExtensions.Contains(oid))
+                if (extension.Critical && !HandledExtensions.Contains(oid))
                 {
                     unhandledCritical = true;
                 }
