@@ -348,6 +348,15 @@ public sealed class SigningCertificateApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ct_log_key_route_is_a_404_problem_when_no_ct_log_is_configured()
+    {
+        using var response = await _server.Http.GetAsync("/api/v2/ctLogPublicKey", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("Fulcio:CtLog:PublicKeyPath", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cors_allows_every_origin_and_health_endpoints_answer()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v2/trustBundle");
