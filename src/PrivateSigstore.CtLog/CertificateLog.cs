@@ -18,12 +18,12 @@ public sealed record SignedTreeHead(ulong TreeSize, ulong Timestamp, byte[] Root
 internal sealed class CertificateLog : IAsyncDisposable
 {
     private readonly ILogStore _store;
-    private readonly CtEntryStore _entries;
+    private readonly ICtChainStore _entries;
     private readonly TimeProvider _time;
     private readonly int _maxLeafSize;
     private SignedTreeHead? _sth;
 
-    public CertificateLog(TransparencyLog log, ILogStore store, CtEntryStore entries, ISigningKey key, CtChainPolicy policy, int maxLeafSize, TimeProvider time)
+    public CertificateLog(TransparencyLog log, ILogStore store, ICtChainStore entries, ISigningKey key, CtChainPolicy policy, int maxLeafSize, TimeProvider time)
     {
         Log = log;
         _store = store;
@@ -44,10 +44,10 @@ internal sealed class CertificateLog : IAsyncDisposable
     /// <summary>SHA-256 of the log key's SubjectPublicKeyInfo (RFC 6962 §3.2).</summary>
     public byte[] LogId { get; }
 
-    internal CtEntryStore Entries => _entries;
+    internal ICtChainStore Entries => _entries;
 
     /// <summary>
-    /// Logs an accepted chain and returns its SCT. Order (crash safety, see <see cref="CtEntryStore"/>): record the
+    /// Logs an accepted chain and returns its SCT. Order (crash safety, see <see cref="ICtChainStore"/>): record the
     /// extra_data durably → append the leaf (durable and integrated on return) → sign the SCT.
     /// </summary>
     /// <exception cref="CtSubmissionException">The entry is too large for the log.</exception>

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Log;
 
 namespace PrivateSigstore.CtLog;
@@ -27,14 +28,15 @@ public static class CtEndpoints
 
     private static void MapGroup(RouteGroupBuilder api)
     {
-        api.MapPost("/add-chain", (HttpContext http, CertificateLog log, CtLogMetrics metrics, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, metrics, options.Value, precert: false, ct));
-        api.MapPost("/add-pre-chain", (HttpContext http, CertificateLog log, CtLogMetrics metrics, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, metrics, options.Value, precert: true, ct));
-        api.MapGet("/get-sth", GetSth);
-        api.MapGet("/get-sth-consistency", GetSthConsistencyAsync);
-        api.MapGet("/get-proof-by-hash", GetProofByHashAsync);
-        api.MapGet("/get-entries", GetEntriesAsync);
-        api.MapGet("/get-roots", GetRoots);
-        api.MapGet("/get-entry-and-proof", GetEntryAndProofAsync);
+        api.AddEndpointFilter<CtErrorFilter>();
+        api.MapPost("/add-chain", (HttpContext http, CertificateLog log, CtLogMetrics metrics, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, metrics, options.Value, precert: false, ct)).WithRateLimit("write");
+        api.MapPost("/add-pre-chain", (HttpContext http, CertificateLog log, CtLogMetrics metrics, IOptions<CtLogOptions> options, CancellationToken ct) => AddChainAsync(http, log, metrics, options.Value, precert: true, ct)).WithRateLimit("write");
+        api.MapGet("/get-sth", GetSth).WithRateLimit("read");
+        api.MapGet("/get-sth-consistency", GetSthConsistencyAsync).WithRateLimit("read");
+        api.MapGet("/get-proof-by-hash", GetProofByHashAsync).WithRateLimit("read");
+        api.MapGet("/get-entries", GetEntriesAsync).WithRateLimit("read");
+        api.MapGet("/get-roots", GetRoots).WithRateLimit("read");
+        api.MapGet("/get-entry-and-proof", GetEntryAndProofAsync).WithRateLimit("read");
     }
 
     private static async Task<IResult> AddChainAsync(HttpContext http, CertificateLog log, CtLogMetrics metrics, CtLogOptions options, bool precert, CancellationToken ct)
@@ -68,14 +70,38 @@ public static class CtEndpoints
         {
             return (Error(400, $"failed to verify {op} chain: {ex.Message}"), "refused");
         }
-        catch (LogPushbackException ex)
+    }
+
+    /// <summary>
+    /// The CT API's one mapping of engine exceptions to its error shape (<c>{"error": ...}</c>-free plain text as ctfe):
+    /// pushback → 503 + Retry-After, a frozen log → 503; counted as "busy" submissions.
+    /// </summary>
+    private sealed class CtErrorFilter : IEndpointFilter
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return (Error(503, "the log is busy; retry later"), "busy");
+            var http = context.HttpContext;
+            try
+            {
+                return await next(context).ConfigureAwait(false);
+            }
+            catch (LogPushbackException ex)
+            {
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                Busy(http);
+                return Error(503, "the log is busy; retry later");
+            }
+            catch (LogFrozenException)
+            {
+                Busy(http);
+                return Error(503, "the log is frozen and accepts no new entries");
+            }
         }
-        catch (LogFrozenException)
+
+        private static void Busy(HttpContext http)
         {
-            return (Error(503, "the log is frozen and accepts no new entries"), "busy");
+            var op = http.Request.Path.Value is { } path ? path[(path.LastIndexOf('/') + 1)..] : "";
+            if (op is "add-chain" or "add-pre-chain") http.RequestServices.GetRequiredService<CtLogMetrics>().Submission(op, "busy");
         }
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Log;
 using PrivateSigstore.Log.Storage;
@@ -13,56 +12,64 @@ public static partial class CtLogApp
     /// <summary>The default listen address (DESIGN: CT log on 6962, loopback only unless configured).</summary>
     public const string DefaultUrl = "http://127.0.0.1:6962";
 
+    /// <summary>The service as the hosting layer sees it (route groups "write" and "read" can be rate-limited).</summary>
+    public static readonly ServiceDescription Service = new("CtLog", DefaultUrl)
+    {
+        Meters = ["PrivateSigstore.Log", CtLogMetrics.MeterName],
+        RateLimitedGroups = ["write", "read"],
+    };
+
+    /// <summary>Builds the service from configuration (command line, environment, appsettings: section "CtLog").</summary>
+    public static Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        BuildAsync(args, null, configure, cancellationToken);
+
+    /// <summary>Builds the service from typed options (the Stack); <paramref name="configure"/> sets URLs and logging.</summary>
+    public static Task<WebApplication> BuildAsync(CtLogOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        BuildAsync([], options ?? throw new ArgumentNullException(nameof(options)), configure, cancellationToken);
+
     /// <summary>
     /// Creates the web application: binds and validates options (failing closed), loads the trusted roots, opens the
-    /// log key, the tree and the extra_data store, and maps the RFC 6962 routes plus /healthz, /readyz and /metrics.
+    /// log key, the tree and the chain store, and maps the RFC 6962 routes plus /healthz, /readyz and /metrics.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    private static async Task<WebApplication> BuildAsync(string[] args, CtLogOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        var builder = ServiceApp.CreateBuilder(Service, args, configure);
+        CtLogOptions options;
+        if (typed is null)
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            options = builder.BindServiceOptions<CtLogOptions>(CtLogOptions.Section);
         }
-        configure?.Invoke(builder);
-        var options = builder.Configuration.GetSection(CtLogOptions.Section).Get<CtLogOptions>() ?? new CtLogOptions();
-        options.Validate();
-        builder.Services.AddSingleton(Options.Create(options));
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
-
-        var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
-        var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.CtLog");
-        var policy = new CtChainPolicy(LoadRoots(options), options.AllowedExtKeyUsages(), options.MaxChainLength);
-        if (policy.Roots.Count == 0) NoRoots(logger);
-        var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "ctlog-key.pem"), logger);
-        // SCT verifiers (sigstore-js, sigstore-python, Core's SctVerification) take ECDSA P-256 CT log keys.
-        if (key.Algorithm != SigningAlgorithm.EcdsaP256Sha256)
+        else
         {
-            key.Dispose();
-            throw new InvalidOperationException($"the CT log key must be ECDSA P-256 (RFC 6962 §2.1.4; Sigstore clients verify SCTs with it); got {key.Algorithm}");
+            builder.Services.AddServiceOptions(typed);
+            options = typed;
         }
-        var log = await OpenAsync(options, key, policy, logger, cancellationToken).ConfigureAwait(false);
-        builder.Services.AddSingleton(log);
-        builder.Services.AddSingleton<CtLogMetrics>();
-        builder.Services.AddHealthChecks().AddCheck<CtLogReadiness>("log", tags: ["ready"]);
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter("PrivateSigstore.Log")
-            .AddMeter(CtLogMetrics.MeterName)
-            .AddAspNetCoreInstrumentation()
-            .AddRuntimeInstrumentation()
-            .AddPrometheusExporter());
-
+        builder.LimitRequestBody(options.MaxRequestBytes);
+        builder.Services.AddCtLog(options);
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(() =>
+        try
         {
-            log.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            bootLoggerFactory.Dispose();
-        });
+            await app.Services.OpenResourcesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        app.UseServiceDefaults();
         app.MapCtLog(options.Prefix);
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapServiceDefaults();
         return app;
+    }
+
+    /// <summary>Registers the CT personality: the log (opened with its key, tree and chain store at start-up), metrics and readiness.</summary>
+    public static IServiceCollection AddCtLog(this IServiceCollection services, CtLogOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddStartupResource((sp, ct) => OpenAsync(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.CtLog"), ct));
+        services.AddSingleton<CtLogMetrics>();
+        services.AddHealthChecks().AddCachedReadinessCheck<CtLogReadiness>("log");
+        return services;
     }
 
     private static List<byte[]> LoadRoots(CtLogOptions options)
@@ -73,15 +80,23 @@ public static partial class CtLogApp
         return roots;
     }
 
-    private static async Task<CertificateLog> OpenAsync(CtLogOptions options, ISigningKey key, CtChainPolicy policy, ILogger logger, CancellationToken ct)
+    private static async Task<CertificateLog> OpenAsync(CtLogOptions options, ILogger logger, CancellationToken ct)
     {
-        ILogStore store = options.Storage == "Postgres"
-            ? new PostgresLogStore(options.PostgresConnectionString!, options.LogId)
-            : new SqliteLogStore(Path.Combine(options.DataDirectory, options.LogId + ".db"), options.LogId);
-        CtEntryStore? entries = null;
+        var policy = new CtChainPolicy(LoadRoots(options), options.AllowedExtKeyUsages(), options.MaxChainLength);
+        if (policy.Roots.Count == 0) NoRoots(logger);
+        var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "ctlog-key.pem"), logger);
+        var storage = options.ToStorageOptions();
+        ILogStore? store = null;
+        ICtChainStore? entries = null;
         try
         {
-            entries = await CtEntryStore.OpenAsync(options, logger, ct).ConfigureAwait(false);
+            // SCT verifiers (sigstore-js, sigstore-python, Core's SctVerification) take ECDSA P-256 CT log keys.
+            if (key.Algorithm != SigningAlgorithm.EcdsaP256Sha256)
+            {
+                throw new InvalidOperationException($"the CT log key must be ECDSA P-256 (RFC 6962 §2.1.4; Sigstore clients verify SCTs with it); got {key.Algorithm}");
+            }
+            store = LogStorage.OpenLogStore(storage, options.LogId);
+            entries = await LogStorage.OpenCtChainStoreAsync(storage, options.LogId, logger, ct).ConfigureAwait(false);
             var logOptions = new LogOptions { Origin = options.Origin };
             var tree = await TransparencyLog.OpenAsync(store, logOptions, [new SigningKeyNoteSigner(options.Origin, key)], logger: logger, cancellationToken: ct).ConfigureAwait(false);
             return new CertificateLog(tree, store, entries, key, policy, logOptions.MaxLeafSize, TimeProvider.System);
@@ -89,7 +104,7 @@ public static partial class CtLogApp
         catch
         {
             if (entries is not null) await entries.DisposeAsync().ConfigureAwait(false);
-            await store.DisposeAsync().ConfigureAwait(false);
+            if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
             key.Dispose();
             throw;
         }

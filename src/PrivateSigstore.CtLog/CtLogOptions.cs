@@ -1,9 +1,11 @@
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Log.Storage;
 
 namespace PrivateSigstore.CtLog;
 
 /// <summary>Settings of the Certificate Transparency log (configuration section "CtLog").</summary>
-public sealed class CtLogOptions
+public sealed class CtLogOptions : IServiceOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "CtLog";
@@ -32,8 +34,11 @@ public sealed class CtLogOptions
     /// <summary>Directory for the embedded stores and the development key.</summary>
     public string DataDirectory { get; set; } = "data/ctlog";
 
-    /// <summary>"Sqlite" (default) or "Postgres".</summary>
-    public string Storage { get; set; } = "Sqlite";
+    /// <summary>Sqlite (default) or Postgres.</summary>
+    public StorageProvider Storage { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>Where the tree and the chain store are kept.</summary>
+    public StorageOptions ToStorageOptions() => new() { Provider = Storage, DataDirectory = DataDirectory, PostgresConnectionString = PostgresConnectionString };
 
     /// <summary>PostgreSQL connection string (from the environment; never in appsettings).</summary>
     public string? PostgresConnectionString { get; set; }
@@ -105,8 +110,7 @@ public sealed class CtLogOptions
         }
         if (string.IsNullOrWhiteSpace(Origin) || Origin.Contains('\n', StringComparison.Ordinal)) throw new ArgumentException("CtLog:Origin must be a non-empty single line");
         if (string.IsNullOrWhiteSpace(LogId) || LogId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))) throw new ArgumentException("CtLog:LogId must be non-empty [A-Za-z0-9_-]");
-        if (Storage is not ("Sqlite" or "Postgres")) throw new ArgumentException("CtLog:Storage must be Sqlite or Postgres");
-        if (Storage == "Postgres" && string.IsNullOrWhiteSpace(PostgresConnectionString)) throw new ArgumentException("CtLog:PostgresConnectionString is required with Storage=Postgres (set it in the environment: CtLog__PostgresConnectionString)");
+        ToStorageOptions().Validate(Section);
         if (RootsPemFile is not null && !File.Exists(RootsPemFile)) throw new ArgumentException($"CtLog:RootsPemFile {RootsPemFile} does not exist");
         _ = AllowedExtKeyUsages();
         if (MaxChainLength is < 1 or > 32) throw new ArgumentException("CtLog:MaxChainLength must be in 1..32");

@@ -29,7 +29,7 @@ public sealed class CtLogSettings
 }
 
 /// <summary>Options of the Fulcio-compatible CA (section <c>Fulcio</c>), validated at start-up.</summary>
-public sealed class FulcioOptions
+public sealed class FulcioOptions : PrivateSigstore.Hosting.IServiceOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string Section = "Fulcio";

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
-using OpenTelemetry.Metrics;
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Keys;
 
 namespace PrivateSigstore.Identity;
@@ -25,23 +25,41 @@ public static class IdentityApp
     /// </summary>
     public static string CanonicalIssuer(string issuerUrl) => new Uri(issuerUrl, UriKind.Absolute).AbsoluteUri;
 
+    /// <summary>The service as the hosting layer sees it (route groups "token" and "login" can be rate-limited).</summary>
+    public static readonly ServiceDescription Service = new("Identity", DefaultUrl)
+    {
+        Meters = [IdentityMetrics.MeterName],
+        RateLimitedGroups = ["token", "login"],
+    };
+
+    /// <summary>Builds the provider from configuration (command line, environment, appsettings: section "Identity").</summary>
+    public static Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        BuildAsync(args, null, configure, cancellationToken);
+
+    /// <summary>Builds the provider from typed options (the Stack); <paramref name="configure"/> sets URLs and logging.</summary>
+    public static Task<WebApplication> BuildAsync(IdentityProviderOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        BuildAsync([], options ?? throw new ArgumentNullException(nameof(options)), configure, cancellationToken);
+
     /// <summary>
     /// Creates the web application: binds and validates options (failing closed), opens the signing key and the store
     /// (migrated), registers the public client, and maps the OIDC endpoints, the login and device-verification pages,
     /// /healthz, /readyz and /metrics.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    private static async Task<WebApplication> BuildAsync(string[] args, IdentityProviderOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        var builder = ServiceApp.CreateBuilder(Service, args, configure);
+        IdentityProviderOptions options;
+        if (typed is null)
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            options = builder.BindServiceOptions<IdentityProviderOptions>(IdentityProviderOptions.Section);
         }
-        configure?.Invoke(builder);
-        var options = builder.Configuration.GetSection(IdentityProviderOptions.Section).Get<IdentityProviderOptions>() ?? new IdentityProviderOptions();
-        options.Validate();
+        else
+        {
+            builder.Services.AddServiceOptions(typed);
+            options = typed;
+        }
         var issuer = CanonicalIssuer(options.Issuer ?? FirstUrl(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl));
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        builder.LimitRequestBody(options.MaxRequestBytes);
 
         var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
         var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Identity");
@@ -51,7 +69,8 @@ public static class IdentityApp
         var encryptionKey = new SymmetricSecurityKey(LoadOrCreateSecret(Path.Combine(options.DataDirectory, "token-encryption.key")));
 
         builder.Services.AddIdentityStore(options);
-        builder.Services.AddSingleton(key);
+        // Created before the container (OpenIddict's signing credentials need it), owned by the container from here on.
+        builder.Services.AddSingleton(_ => key);
         builder.Services.AddSingleton(retired);
         builder.Services.AddSingleton(new IssuerIdentity(issuer));
         builder.Services.AddScoped<UserSignIn>();
@@ -111,25 +130,18 @@ public static class IdentityApp
             }
         });
 
-        builder.Services.AddHealthChecks().AddCheck<IdentityReadiness>("store", tags: ["ready"]);
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(IdentityMetrics.MeterName)
-            .AddAspNetCoreInstrumentation()
-            .AddRuntimeInstrumentation()
-            .AddPrometheusExporter());
+        builder.Services.AddHealthChecks().AddCachedReadinessCheck<IdentityReadiness>("store");
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(() =>
-        {
-            key.Dispose();
-            bootLoggerFactory.Dispose();
-        });
+        _ = app.Services.GetRequiredService<ISigningKey>();
+        bootLoggerFactory.Dispose();
         await IdentityStore.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
         await using (var scope = app.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<IdentityAdmin>().EnsurePublicClientAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        app.UseServiceDefaults();
         app.UseForwardedHeaders();
         app.Use((context, next) =>
         {
@@ -142,9 +154,7 @@ public static class IdentityApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapIdentity();
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapServiceDefaults();
         return app;
     }
 

@@ -20,7 +20,7 @@ public static class IdentityEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync);
-        app.MapPost("/connect/token", TokenAsync);
+        app.MapPost("/connect/token", TokenAsync).WithRateLimit("token");
         app.MapMethods("/connect/verify", ["GET", "POST"], VerifyAsync);
         app.MapGet("/", (HttpContext http) => http.User.Identity?.IsAuthenticated == true
             ? LoginPage.Message("Signed in", $"You are signed in as {http.User.Identity.Name}.")
@@ -29,7 +29,7 @@ public static class IdentityEndpoints
         app.MapGet("/connect/verify/done", () => LoginPage.Message("Device signed in", "The device is signed in. You can close this page and return to your terminal."));
         app.MapGet("/account/login", (HttpContext http, IAntiforgery antiforgery, string? returnUrl) =>
             LoginPage.Form(antiforgery.GetAndStoreTokens(http), SafeReturnUrl(returnUrl), username: null, error: null));
-        app.MapPost("/account/login", LoginAsync).DisableAntiforgery();
+        app.MapPost("/account/login", LoginAsync).DisableAntiforgery().WithRateLimit("login");
         app.MapPost("/account/logout", async (HttpContext http) =>
         {
             await http.SignOutAsync(IdentityApp.CookieScheme).ConfigureAwait(false);

@@ -3,7 +3,7 @@ using PrivateSigstore.Keys;
 namespace PrivateSigstore.Identity;
 
 /// <summary>Settings of the identity provider (configuration section "Identity").</summary>
-public sealed class IdentityProviderOptions
+public sealed class IdentityProviderOptions : PrivateSigstore.Hosting.IServiceOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Identity";
@@ -21,8 +21,8 @@ public sealed class IdentityProviderOptions
     /// <summary>Directory for the embedded store, the development key and the cookie-protection keys.</summary>
     public string DataDirectory { get; set; } = "data/identity";
 
-    /// <summary>"Sqlite" (default) or "Postgres".</summary>
-    public string Storage { get; set; } = "Sqlite";
+    /// <summary>Sqlite (default) or Postgres.</summary>
+    public PrivateSigstore.Log.Storage.StorageProvider Storage { get; set; } = PrivateSigstore.Log.Storage.StorageProvider.Sqlite;
 
     /// <summary>PostgreSQL connection string (from the environment; never in appsettings).</summary>
     public string? PostgresConnectionString { get; set; }
@@ -68,8 +68,7 @@ public sealed class IdentityProviderOptions
             throw new ArgumentException("Identity:Issuer must be an absolute http(s) URL without query or fragment");
         }
         if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("Identity:DataDirectory must not be empty");
-        if (Storage is not ("Sqlite" or "Postgres")) throw new ArgumentException("Identity:Storage must be Sqlite or Postgres");
-        if (Storage == "Postgres" && string.IsNullOrWhiteSpace(PostgresConnectionString)) throw new ArgumentException("Identity:PostgresConnectionString is required with Storage=Postgres (set it in the environment: Identity__PostgresConnectionString)");
+        new PrivateSigstore.Log.Storage.StorageOptions { Provider = Storage, DataDirectory = DataDirectory, PostgresConnectionString = PostgresConnectionString }.Validate(Section);
         if (TokenLifetime <= TimeSpan.Zero || TokenLifetime > TimeSpan.FromHours(1)) throw new ArgumentException("Identity:TokenLifetime must be in (0, 1 h]");
         if (AuthorizationCodeLifetime <= TimeSpan.Zero || AuthorizationCodeLifetime > TimeSpan.FromMinutes(10)) throw new ArgumentException("Identity:AuthorizationCodeLifetime must be in (0, 10 min]");
         if (DeviceCodeLifetime <= TimeSpan.Zero || DeviceCodeLifetime > TimeSpan.FromHours(1)) throw new ArgumentException("Identity:DeviceCodeLifetime must be in (0, 1 h]");

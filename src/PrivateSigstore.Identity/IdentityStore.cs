@@ -12,7 +12,7 @@ public static class IdentityStore
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Storage == "Postgres")
+        if (options.Storage == PrivateSigstore.Log.Storage.StorageProvider.Postgres)
         {
             var cs = options.PostgresConnectionString!;
             services.AddDbContext<IdentityStoreContext, PostgresIdentityStoreContext>(o => o.UseNpgsql(cs).UseOpenIddict());

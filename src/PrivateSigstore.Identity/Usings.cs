@@ -1,2 +1,3 @@
 global using OpenIddict.Abstractions;
 global using static OpenIddict.Abstractions.OpenIddictConstants;
+global using PrivateSigstore.Hosting;

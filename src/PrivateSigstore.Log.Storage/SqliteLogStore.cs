@@ -31,13 +31,7 @@ public sealed class SqliteLogStore : SqlLogStore
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         Path = System.IO.Path.GetFullPath(path);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = StorageConnections.SqliteConnectionString(Path);
         _durability = durability;
     }
 
@@ -54,7 +48,7 @@ public sealed class SqliteLogStore : SqlLogStore
         await using (conn.ConfigureAwait(false))
         {
             await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecAsync(conn, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+            await StorageConnections.ExecuteAsync(conn, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -77,8 +71,7 @@ public sealed class SqliteLogStore : SqlLogStore
             {
                 var conn = new SqliteConnection(_connectionString);
                 await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
-                var sync = _durability == SqliteDurability.Full ? "FULL" : "NORMAL";
-                await ExecAsync(conn, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout=30000;", cancellationToken).ConfigureAwait(false);
+                await StorageConnections.ExecuteAsync(conn, StorageConnections.Pragmas(_durability), cancellationToken).ConfigureAwait(false);
                 _writer = conn;
             }
             // BEGIN IMMEDIATE: take the database write lock now, so the state read under it is the latest.
@@ -107,17 +100,5 @@ public sealed class SqliteLogStore : SqlLogStore
         _writer = null;
         _writerGate.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static async Task ExecAsync(SqliteConnection conn, string sql, CancellationToken ct)
-    {
-        var cmd = conn.CreateCommand();
-        await using (cmd.ConfigureAwait(false))
-        {
-#pragma warning disable CA2100 // Constant pragma text.
-            cmd.CommandText = sql;
-#pragma warning restore CA2100
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
     }
 }

@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Log;
 using PrivateSigstore.Log.Storage;
@@ -15,62 +14,69 @@ public static class RekorApp
     /// <summary>The default listen address (DESIGN: Rekor on 3000, loopback only unless configured).</summary>
     public const string DefaultUrl = "http://127.0.0.1:3000";
 
-    /// <summary>
-    /// Creates the web application: binds and validates options (failing closed), opens the log key and the
-    /// shards, and maps the Rekor v1 routes plus /healthz, /readyz and /metrics.
-    /// </summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    /// <summary>The service as the hosting layer sees it (route groups "write" and "read" can be rate-limited).</summary>
+    public static readonly ServiceDescription Service = new("Rekor", DefaultUrl)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
-        configure?.Invoke(builder);
-        var options = builder.Configuration.GetSection(RekorOptions.Section).Get<RekorOptions>() ?? new RekorOptions();
-        options.Validate();
-        builder.Services.AddSingleton(Options.Create(options));
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        Meters = ["PrivateSigstore.Log"],
+        RateLimitedGroups = ["write", "read"],
+    };
 
-        // The engine and the index are opened before the host exists, so they log through this factory, which
-        // lives as long as the application (disposed when it stops), not only during start-up.
-        var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
-        var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Rekor");
-        var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "rekor-key.pem"), logger);
-        // SET verifiers (sigstore-go VerifySET) accept only ECDSA log keys.
-        if (key.Algorithm is not (SigningAlgorithm.EcdsaP256Sha256 or SigningAlgorithm.EcdsaP384Sha384 or SigningAlgorithm.EcdsaP521Sha512))
+    /// <summary>Builds the service from configuration (command line, environment, appsettings: section "Rekor").</summary>
+    public static Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        BuildAsync(args, null, configure, cancellationToken);
+
+    /// <summary>Builds the service from typed options (the Stack); <paramref name="configure"/> sets URLs and logging.</summary>
+    public static Task<WebApplication> BuildAsync(RekorOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
+        BuildAsync([], options ?? throw new ArgumentNullException(nameof(options)), configure, cancellationToken);
+
+    /// <summary>
+    /// Creates the web application: binds and validates options (failing closed), opens the log key and the shards and
+    /// the search index, and maps the Rekor v1 routes plus /healthz, /readyz and /metrics.
+    /// </summary>
+    private static async Task<WebApplication> BuildAsync(string[] args, RekorOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
+    {
+        var builder = ServiceApp.CreateBuilder(Service, args, configure);
+        var options = typed is null ? builder.BindServiceOptions<RekorOptions>(RekorOptions.Section) : Register(builder, typed);
+        builder.LimitRequestBody(options.MaxRequestBytes);
+        builder.Services.AddRekor(options);
+        var app = builder.Build();
+        try
         {
-            throw new InvalidOperationException($"the Rekor log key must be ECDSA (clients verify SETs only with ECDSA keys); got {key.Algorithm}");
+            await app.Services.OpenResourcesAsync(cancellationToken).ConfigureAwait(false);
         }
-        var treeId = options.TreeId != 0 ? options.TreeId : DeriveTreeId(key.SubjectPublicKeyInfo);
-        var rekor = await OpenShardsAsync(options, key, treeId, logger, cancellationToken).ConfigureAwait(false);
-        var index = await RekorIndex.OpenAsync(options, logger, cancellationToken).ConfigureAwait(false);
-        builder.Services.AddSingleton(rekor);
-        builder.Services.AddSingleton(index);
-        builder.Services.AddHealthChecks().AddCheck<RekorReadiness>("log", tags: ["ready"]);
-        if (options.Storage == "Postgres")
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        app.UseServiceDefaults();
+        app.MapRekor();
+        app.MapServiceDefaults();
+        return app;
+    }
+
+    private static RekorOptions Register(WebApplicationBuilder builder, RekorOptions options)
+    {
+        builder.Services.AddServiceOptions(options);
+        return options;
+    }
+
+    /// <summary>
+    /// Registers the Rekor personality: the shards (opened with the log key when the application starts), the search
+    /// index, readiness, and with PostgreSQL the follower of other instances. Options must already be registered.
+    /// </summary>
+    public static IServiceCollection AddRekor(this IServiceCollection services, RekorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddStartupResource((sp, ct) => OpenShardsAsync(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor"), ct));
+        services.AddStartupResource((sp, ct) => LogStorage.OpenRekorSearchIndexAsync(options.ToStorageOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor"), ct));
+        services.AddHealthChecks().AddCachedReadinessCheck<RekorReadiness>("log");
+        if (options.Storage == StorageProvider.Postgres)
         {
             // Other instances append to the same log: follow them (RekorFollower).
-            builder.Services.AddHostedService<RekorFollower>();
+            services.AddHostedService<RekorFollower>();
         }
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter("PrivateSigstore.Log")
-            .AddAspNetCoreInstrumentation()
-            .AddRuntimeInstrumentation()
-            .AddPrometheusExporter());
-
-        var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(() =>
-        {
-            index.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            rekor.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            bootLoggerFactory.Dispose();
-        });
-        app.MapRekor();
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains("ready") });
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        return app;
+        return services;
     }
 
     /// <summary>A stable positive tree id from the log key when none is configured (upstream lets Trillian pick one).</summary>
@@ -80,30 +86,46 @@ public static class RekorApp
         return id == 0 ? 1 : id;
     }
 
-    private static async Task<RekorLog> OpenShardsAsync(RekorOptions options, ISigningKey key, long treeId, ILogger logger, CancellationToken ct)
+    private static async Task<RekorLog> OpenShardsAsync(RekorOptions options, ILogger logger, CancellationToken ct)
     {
-        var signer = new SigningKeyNoteSigner(options.Hostname, key);
+        var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "rekor-key.pem"), logger);
         var shards = new List<RekorShard>();
         var stores = new List<ILogStore>();
-        long offset = 0;
-        var specs = options.InactiveShards.Select(s => (s.TreeId, s.LogId, Active: false)).Append((TreeId: treeId, LogId: "", Active: true));
-        foreach (var (id, logId, active) in specs)
+        try
         {
-            var name = string.IsNullOrEmpty(logId) ? $"rekor-{id}" : logId;
-            ILogStore store = options.Storage == "Postgres"
-                ? new PostgresLogStore(options.PostgresConnectionString!, name)
-                : new SqliteLogStore(Path.Combine(options.DataDirectory, name + ".db"), name);
-            stores.Add(store);
-            var logOptions = new LogOptions { Origin = RekorLog.Origin(options.Hostname, id), ReadOnly = !active };
-            var log = await TransparencyLog.OpenAsync(store, logOptions, [signer], logger: logger, cancellationToken: ct).ConfigureAwait(false);
-            shards.Add(new RekorShard(id, log, offset, active));
-            offset += (long)log.Size;
+            // SET verifiers (sigstore-go VerifySET) accept only ECDSA log keys.
+            if (key.Algorithm is not (SigningAlgorithm.EcdsaP256Sha256 or SigningAlgorithm.EcdsaP384Sha384 or SigningAlgorithm.EcdsaP521Sha512))
+            {
+                throw new InvalidOperationException($"the Rekor log key must be ECDSA (clients verify SETs only with ECDSA keys); got {key.Algorithm}");
+            }
+            var treeId = options.TreeId != 0 ? options.TreeId : DeriveTreeId(key.SubjectPublicKeyInfo);
+            var signer = new SigningKeyNoteSigner(options.Hostname, key);
+            var storage = options.ToStorageOptions();
+            long offset = 0;
+            var specs = options.InactiveShards.Select(s => (s.TreeId, s.LogId, Active: false)).Append((TreeId: treeId, LogId: "", Active: true));
+            foreach (var (id, logId, active) in specs)
+            {
+                var name = string.IsNullOrEmpty(logId) ? $"rekor-{id}" : logId;
+                var store = LogStorage.OpenLogStore(storage, name);
+                stores.Add(store);
+                var logOptions = new LogOptions { Origin = RekorLog.Origin(options.Hostname, id), ReadOnly = !active };
+                var log = await TransparencyLog.OpenAsync(store, logOptions, [signer], logger: logger, cancellationToken: ct).ConfigureAwait(false);
+                shards.Add(new RekorShard(id, log, offset, active));
+                offset += (long)log.Size;
+            }
+            return new RekorLog(new RekorShards(shards), key, options.Hostname, stores);
         }
-        return new RekorLog(new RekorShards(shards), key, options.Hostname, stores);
+        catch
+        {
+            foreach (var s in shards) await s.Log.DisposeAsync().ConfigureAwait(false);
+            foreach (var s in stores) await s.DisposeAsync().ConfigureAwait(false);
+            key.Dispose();
+            throw;
+        }
     }
 }
 
-/// <summary>/readyz: the active shard's store answers and the log key signs.</summary>
+/// <summary>/readyz: the active shard's store answers and the log key signs (cached: not on every probe).</summary>
 internal sealed class RekorReadiness(RekorLog rekor) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

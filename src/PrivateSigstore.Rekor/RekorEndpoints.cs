@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Rekor.Entries;
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Log;
 
 namespace PrivateSigstore.Rekor;
@@ -18,15 +19,15 @@ public static class RekorEndpoints
     public static IEndpointRouteBuilder MapRekor(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var api = app.MapGroup("/api/v1");
-        api.MapGet("/log", GetLogInfo);
-        api.MapGet("/log/publicKey", GetPublicKey);
-        api.MapGet("/log/proof", GetProof);
-        api.MapPost("/log/entries", CreateEntry);
-        api.MapGet("/log/entries", GetEntryByIndex);
-        api.MapGet("/log/entries/{entryUUID}", GetEntryByUuid);
-        api.MapPost("/log/entries/retrieve", SearchLogQuery);
-        api.MapPost("/index/retrieve", SearchIndex);
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<RekorErrorFilter>();
+        api.MapGet("/log", GetLogInfo).WithRateLimit("read");
+        api.MapGet("/log/publicKey", GetPublicKey).WithRateLimit("read");
+        api.MapGet("/log/proof", GetProof).WithRateLimit("read");
+        api.MapPost("/log/entries", CreateEntry).WithRateLimit("write");
+        api.MapGet("/log/entries", GetEntryByIndex).WithRateLimit("read");
+        api.MapGet("/log/entries/{entryUUID}", GetEntryByUuid).WithRateLimit("read");
+        api.MapPost("/log/entries/retrieve", SearchLogQuery).WithRateLimit("read");
+        api.MapPost("/index/retrieve", SearchIndex).WithRateLimit("read");
         return app;
     }
 
@@ -70,64 +71,26 @@ public static class RekorEndpoints
         });
     }
 
-    private static async Task<IResult> CreateEntry(HttpContext http, RekorLog rekor, RekorIndex index, IOptions<RekorOptions> options, CancellationToken ct)
+    private static async Task<IResult> CreateEntry(HttpContext http, RekorLog rekor, IRekorSearchIndex index, IOptions<RekorOptions> options, CancellationToken ct)
     {
         var body = await ReadBodyAsync(http, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
-        CanonicalEntry entry;
-        try
-        {
-            // Schema validation, type-specific verification and canonicalization (rekor types.CreateVersionedEntry).
-            entry = RekorEntries.Canonicalize(body.Bytes, new RekorEntryPolicy { MaxEntryBytes = (int)Math.Min(int.MaxValue, options.Value.MaxRequestBytes) });
-        }
-        catch (RekorEntryException ex)
-        {
-            // Status as upstream's pipeline stage: 400 processing/parse, 422 model binding, 413 size.
-            return RekorError.Of(ex.HttpStatus, ex.Reason);
-        }
-        catch (WireFormatException ex)
-        {
-            return RekorError.Of(400, ex.Reason);
-        }
-        var shard = rekor.Shards.Active;
-        AppendResult result;
-        try
-        {
-            result = await shard.Log.AddAsync(entry.Body, ct).ConfigureAwait(false);
-        }
-        catch (LogPushbackException ex)
-        {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return RekorError.Of(503, "the log is busy; retry later");
-        }
-        catch (LogFrozenException)
-        {
-            return RekorError.Of(501, "Create Entry API not enabled in this Rekor instance");
-        }
-        catch (InvalidEntryException ex)
-        {
-            return RekorError.Of(400, ex.Reason);
-        }
-        var entryId = shard.TreeIdHex + Convert.ToHexStringLower(entry.LeafHash);
-        var location = $"{http.Request.PathBase}/api/v1/log/entries/{entryId}";
-        if (result.Duplicate)
-        {
-            // 409 with Location of the existing entry (rekor CreateLogEntryHandler, entryAlreadyExists).
-            http.Response.Headers.Location = location;
-            return RekorError.Of(409, $"an equivalent entry already exists in the transparency log with UUID {entryId}");
-        }
-        index.Enqueue(entry.IndexKeys, entryId);
-        return new EntryResult(201, rekor, shard, [result.Index], location, entryId);
+        // Schema validation, type-specific verification and canonicalization (rekor types.CreateVersionedEntry); bad
+        // input, pushback, a frozen shard and a duplicate throw, and RekorErrorFilter answers in Rekor's error shape.
+        var entry = RekorEntries.Canonicalize(body.Bytes, new RekorEntryPolicy { MaxEntryBytes = (int)Math.Min(int.MaxValue, options.Value.MaxRequestBytes) });
+        var appended = await rekor.AppendAsync(entry, ct).ConfigureAwait(false);
+        index.Enqueue(entry.IndexKeys, appended.EntryId);
+        return new EntryResult(201, [appended], RekorErrorFilter.EntryLocation(http, appended.EntryId), appended.EntryId);
     }
 
-    private static IResult GetEntryByIndex(RekorLog rekor, string? logIndex)
+    private static async Task<IResult> GetEntryByIndex(RekorLog rekor, string? logIndex, CancellationToken ct)
     {
         if (logIndex is null || !long.TryParse(logIndex, NumberStyles.None, CultureInfo.InvariantCulture, out var global))
         {
             return RekorError.Of(400, "logIndex in query must be a non-negative integer");
         }
         if (rekor.Shards.ByGlobalIndex(global) is not { } shard) return Results.NotFound();
-        return new EntryResult(200, rekor, shard, [(ulong)(global - shard.Offset)], null, null);
+        return new EntryResult(200, [await rekor.ReadAsync(shard, (ulong)(global - shard.Offset), ct).ConfigureAwait(false)], null, null);
     }
 
     private static async Task<IResult> GetEntryByUuid(RekorLog rekor, string entryUUID, CancellationToken ct)
@@ -137,22 +100,14 @@ public static class RekorEndpoints
             return RekorError.Of(400, "entryUUID in path should match '^([0-9a-fA-F]{64}|[0-9a-fA-F]{80})$'");
         }
         if (await rekor.FindAsync(entryUUID, ct).ConfigureAwait(false) is not { } found) return Results.NotFound();
-        return new EntryResult(200, rekor, found.Shard, [found.Index], null, null);
+        return new EntryResult(200, [await rekor.ReadAsync(found.Shard, found.Index, ct).ConfigureAwait(false)], null, null);
     }
 
     private static async Task<IResult> SearchLogQuery(HttpContext http, RekorLog rekor, IOptions<RekorOptions> options, CancellationToken ct)
     {
         var body = await ReadBodyAsync(http, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
-        SearchLogQueryRequest query;
-        try
-        {
-            query = SearchLogQueryRequest.Parse(body.Bytes);
-        }
-        catch (WireFormatException ex)
-        {
-            return RekorError.Of(400, ex.Reason);
-        }
+        var query = SearchLogQueryRequest.Parse(body.Bytes);
         if (query.Count > MaxSearchQueries) return RekorError.Of(422, $"more than max allowed {MaxSearchQueries} entries in request");
         var found = new List<(RekorShard, ulong)>();
         foreach (var id in query.EntryUuids)
@@ -167,19 +122,7 @@ public static class RekorEndpoints
         }
         foreach (var proposed in query.Entries)
         {
-            CanonicalEntry entry;
-            try
-            {
-                entry = RekorEntries.Canonicalize(proposed, RekorEntryPolicy.Search);
-            }
-            catch (RekorEntryException ex)
-            {
-                return RekorError.Of(ex.HttpStatus, ex.Reason);
-            }
-            catch (WireFormatException ex)
-            {
-                return RekorError.Of(400, ex.Reason);
-            }
+            var entry = RekorEntries.Canonicalize(proposed, RekorEntryPolicy.Search);
             // A proposed entry is looked up by its leaf hash in every shard (rekor SearchLogQueryHandler).
             foreach (var s in rekor.Shards.All.Reverse())
             {
@@ -190,22 +133,16 @@ public static class RekorEndpoints
                 }
             }
         }
-        return new SearchResult(rekor, found);
+        var entries = new List<RekorEntryResponse>(found.Count);
+        foreach (var (shard, index) in found) entries.Add(await rekor.ReadAsync(shard, index, ct).ConfigureAwait(false));
+        return new SearchResult(entries);
     }
 
-    private static async Task<IResult> SearchIndex(HttpContext http, RekorIndex index, IOptions<RekorOptions> options, CancellationToken ct)
+    private static async Task<IResult> SearchIndex(HttpContext http, IRekorSearchIndex index, IOptions<RekorOptions> options, CancellationToken ct)
     {
         var body = await ReadBodyAsync(http, options.Value.MaxRequestBytes, ct).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
-        SearchIndexRequest request;
-        try
-        {
-            request = SearchIndexRequest.Parse(body.Bytes);
-        }
-        catch (WireFormatException ex)
-        {
-            return RekorError.Of(400, ex.Reason);
-        }
+        var request = SearchIndexRequest.Parse(body.Bytes);
         var ids = await index.SearchAsync(request.Keys, request.And, ct).ConfigureAwait(false);
         return Json(w =>
         {
@@ -248,7 +185,7 @@ public static class RekorEndpoints
     }
 
     /// <summary>A single-key LogEntry map; for 201 also Location and the unquoted ETag equal to the key (sigstore-go reads Payload[ETag]).</summary>
-    private sealed class EntryResult(int status, RekorLog rekor, RekorShard shard, ulong[] indexes, string? location, string? entryId) : IResult
+    private sealed class EntryResult(int status, IReadOnlyList<RekorEntryResponse> entries, string? location, string? entryId) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -256,7 +193,7 @@ public static class RekorEndpoints
             await using (var w = new Utf8JsonWriter(buffer, RekorJson.WriterOptions))
             {
                 w.WriteStartObject();
-                foreach (var i in indexes) await rekor.WriteEntryAsync(w, shard, i, httpContext.RequestAborted);
+                foreach (var e in entries) RekorLog.WriteEntry(w, e);
                 w.WriteEndObject();
             }
             httpContext.Response.StatusCode = status;
@@ -269,7 +206,7 @@ public static class RekorEndpoints
     }
 
     /// <summary>An array of single-key LogEntry maps; entries not found are omitted (rekor searchLogQuery).</summary>
-    private sealed class SearchResult(RekorLog rekor, List<(RekorShard Shard, ulong Index)> found) : IResult
+    private sealed class SearchResult(IReadOnlyList<RekorEntryResponse> entries) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -277,10 +214,10 @@ public static class RekorEndpoints
             await using (var w = new Utf8JsonWriter(buffer, RekorJson.WriterOptions))
             {
                 w.WriteStartArray();
-                foreach (var (shard, index) in found)
+                foreach (var e in entries)
                 {
                     w.WriteStartObject();
-                    await rekor.WriteEntryAsync(w, shard, index, httpContext.RequestAborted);
+                    RekorLog.WriteEntry(w, e);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

@@ -1,4 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
+using PrivateSigstore.Core;
+using PrivateSigstore.Core.Rekor.Entries;
+using PrivateSigstore.Log;
 
 namespace PrivateSigstore.Rekor;
 
@@ -21,4 +25,51 @@ internal static class RekorError
             writer.WriteEndObject();
         }
     }
+}
+
+/// <summary>
+/// The one place where the Rekor API turns exceptions into Rekor's error shape and status codes: entry validation
+/// (400 / 413 / 422 as upstream's pipeline stage), malformed requests (400), pushback (503 + Retry-After), a frozen
+/// shard (501), a duplicate (409 + Location of the existing entry).
+/// </summary>
+internal sealed class RekorErrorFilter : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (RekorEntryException ex)
+        {
+            return RekorError.Of(ex.HttpStatus, ex.Reason);
+        }
+        catch (WireFormatException ex)
+        {
+            return RekorError.Of(400, ex.Reason);
+        }
+        catch (LogPushbackException ex)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return RekorError.Of(503, "the log is busy; retry later");
+        }
+        catch (LogFrozenException)
+        {
+            return RekorError.Of(501, "Create Entry API not enabled in this Rekor instance");
+        }
+        catch (InvalidEntryException ex)
+        {
+            return RekorError.Of(400, ex.Reason);
+        }
+        catch (RekorDuplicateEntryException ex)
+        {
+            // 409 with Location of the existing entry (rekor CreateLogEntryHandler, entryAlreadyExists).
+            http.Response.Headers.Location = EntryLocation(http, ex.EntryId);
+            return RekorError.Of(409, ex.Message);
+        }
+    }
+
+    /// <summary>The entry's URL path (Location).</summary>
+    public static string EntryLocation(HttpContext http, string entryId) => $"{http.Request.PathBase}/api/v1/log/entries/{entryId}";
 }

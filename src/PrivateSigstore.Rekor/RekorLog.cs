@@ -40,39 +40,67 @@ internal sealed class RekorLog : IAsyncDisposable
     /// <summary>The checkpoint origin of a tree: "&lt;hostname&gt; - &lt;treeID&gt;" (rekor pkg/util/checkpoint.go).</summary>
     public static string Origin(string hostname, long treeId) => string.Create(CultureInfo.InvariantCulture, $"{hostname} - {treeId}");
 
-    /// <summary>Writes <c>"&lt;entryID&gt;": {LogEntry}</c> for one entry and returns the entry id.</summary>
-    public async Task<string> WriteEntryAsync(Utf8JsonWriter w, RekorShard shard, ulong localIndex, CancellationToken ct)
+    /// <summary>
+    /// Appends a canonical entry to the active shard and returns the response data (LogEntry with SET and inclusion
+    /// proof) built from what was appended, without reading it back. The engine integrates before it returns, so the
+    /// proof is against a published checkpoint. A duplicate throws <see cref="RekorDuplicateEntryException"/>; pushback,
+    /// a frozen shard and an oversized leaf throw the engine's exceptions (the API's endpoint filter maps them).
+    /// </summary>
+    public async Task<RekorEntryResponse> AppendAsync(Core.Rekor.Entries.CanonicalEntry entry, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        var shard = Shards.Active;
+        var result = await shard.Log.AddAsync(entry.Body, ct).ConfigureAwait(false);
+        var entryId = shard.TreeIdHex + Convert.ToHexStringLower(entry.LeafHash);
+        if (result.Duplicate) throw new RekorDuplicateEntryException(entryId);
+        return await BuildResponseAsync(shard, result.Index, entryId, entry.Body, result.TimestampMs, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads one stored entry and builds its LogEntry.</summary>
+    public async Task<RekorEntryResponse> ReadAsync(RekorShard shard, ulong localIndex, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
         var entry = await shard.Log.GetEntryAsync(localIndex, ct).ConfigureAwait(false);
         var leafHash = await shard.Log.GetLeafHashAsync(localIndex, ct).ConfigureAwait(false);
+        var entryId = shard.TreeIdHex + Convert.ToHexStringLower(leafHash);
+        return await BuildResponseAsync(shard, localIndex, entryId, entry.Leaf, entry.TimestampMs, ct).ConfigureAwait(false);
+    }
+
+    private async Task<RekorEntryResponse> BuildResponseAsync(RekorShard shard, ulong localIndex, string entryId, ReadOnlyMemory<byte> leaf, long timestampMs, CancellationToken ct)
+    {
         var cp = shard.Log.LatestCheckpoint;
         var proof = await shard.Log.GetInclusionProofAsync(localIndex, cp.Size, ct).ConfigureAwait(false);
-        var entryId = shard.TreeIdHex + Convert.ToHexStringLower(leafHash);
-        var body = Convert.ToBase64String(entry.Leaf.Span);
-        var integratedTime = entry.TimestampMs / 1000;
+        var body = Convert.ToBase64String(leaf.Span);
+        var integratedTime = timestampMs / 1000;
         var globalIndex = shard.Offset + (long)localIndex;
         // SET: ECDSA over RFC 8785 {"body","integratedTime","logID","logIndex"} (rekor pkg/api/entries.go signEntry).
         var set = _key.Sign(SignedEntryTimestamp.Payload(body, integratedTime, LogIdHex, globalIndex));
+        return new RekorEntryResponse(entryId, body, integratedTime, LogIdHex, globalIndex, localIndex, cp, proof, set);
+    }
 
-        w.WriteStartObject(entryId);
-        w.WriteString("body", body);
-        w.WriteNumber("integratedTime", integratedTime);
-        w.WriteString("logID", LogIdHex);
-        w.WriteNumber("logIndex", globalIndex);
+    /// <summary>Writes <c>"&lt;entryID&gt;": {LogEntry}</c> (rekor openapi.yaml LogEntry).</summary>
+    public static void WriteEntry(Utf8JsonWriter w, RekorEntryResponse e)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(e);
+        w.WriteStartObject(e.EntryId);
+        w.WriteString("body", e.Body);
+        w.WriteNumber("integratedTime", e.IntegratedTime);
+        w.WriteString("logID", e.LogId);
+        w.WriteNumber("logIndex", e.GlobalIndex);
         w.WriteStartObject("verification");
         w.WriteStartObject("inclusionProof");
-        w.WriteString("checkpoint", cp.SignedNote);
+        w.WriteString("checkpoint", e.Checkpoint.SignedNote);
         w.WriteStartArray("hashes");
-        foreach (var h in proof) w.WriteStringValue(Convert.ToHexStringLower(h));
+        foreach (var h in e.Proof) w.WriteStringValue(Convert.ToHexStringLower(h));
         w.WriteEndArray();
-        w.WriteNumber("logIndex", (long)localIndex);
-        w.WriteString("rootHash", Convert.ToHexStringLower(cp.RootHash));
-        w.WriteNumber("treeSize", (long)cp.Size);
+        w.WriteNumber("logIndex", (long)e.LocalIndex);
+        w.WriteString("rootHash", Convert.ToHexStringLower(e.Checkpoint.RootHash));
+        w.WriteNumber("treeSize", (long)e.Checkpoint.Size);
         w.WriteEndObject();
-        w.WriteBase64String("signedEntryTimestamp", set);
+        w.WriteBase64String("signedEntryTimestamp", e.SignedEntryTimestamp);
         w.WriteEndObject();
         w.WriteEndObject();
-        return entryId;
     }
 
     /// <summary>Finds an entry by its 64- or 80-hex id: (shard, local index), or null.</summary>
@@ -122,4 +150,23 @@ internal sealed class RekorLog : IAsyncDisposable
         foreach (var s in _stores) await s.DisposeAsync().ConfigureAwait(false);
         _key.Dispose();
     }
+}
+
+/// <summary>One LogEntry as the API answers it.</summary>
+/// <param name="EntryId">80-hex entry id (tree id + leaf hash).</param>
+/// <param name="Body">The canonical body, base64.</param>
+/// <param name="IntegratedTime">Unix seconds.</param>
+/// <param name="LogId">hex SHA-256 of the log key's SPKI.</param>
+/// <param name="GlobalIndex">Index across shards.</param>
+/// <param name="LocalIndex">Index in its shard (the inclusion proof's).</param>
+/// <param name="Checkpoint">The checkpoint the proof is against.</param>
+/// <param name="Proof">Inclusion proof hashes.</param>
+/// <param name="SignedEntryTimestamp">The SET (DER ECDSA).</param>
+internal sealed record RekorEntryResponse(string EntryId, string Body, long IntegratedTime, string LogId, long GlobalIndex, ulong LocalIndex, LogCheckpoint Checkpoint, byte[][] Proof, byte[] SignedEntryTimestamp);
+
+/// <summary>An equivalent entry is already in the log (409 with Location of the existing entry).</summary>
+internal sealed class RekorDuplicateEntryException(string entryId) : Exception($"an equivalent entry already exists in the transparency log with UUID {entryId}")
+{
+    /// <summary>The existing entry's id.</summary>
+    public string EntryId { get; } = entryId;
 }

@@ -1,9 +1,11 @@
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Log.Storage;
 
 namespace PrivateSigstore.Rekor;
 
 /// <summary>Settings of the Rekor-compatible service (configuration section "Rekor").</summary>
-public sealed class RekorOptions
+public sealed class RekorOptions : IServiceOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Rekor";
@@ -25,8 +27,8 @@ public sealed class RekorOptions
     /// <summary>Directory for the embedded stores and the development key.</summary>
     public string DataDirectory { get; set; } = "data/rekor";
 
-    /// <summary>"Sqlite" (default) or "Postgres".</summary>
-    public string Storage { get; set; } = "Sqlite";
+    /// <summary>Sqlite (default) or Postgres.</summary>
+    public StorageProvider Storage { get; set; } = StorageProvider.Sqlite;
 
     /// <summary>PostgreSQL connection string (from the environment; never in appsettings).</summary>
     public string? PostgresConnectionString { get; set; }
@@ -40,14 +42,16 @@ public sealed class RekorOptions
     /// <summary>Frozen shards, oldest first: they serve reads and count towards global indices.</summary>
     public List<RekorShardOptions> InactiveShards { get; set; } = [];
 
+    /// <summary>Where the shards and the search index are kept.</summary>
+    public StorageOptions ToStorageOptions() => new() { Provider = Storage, DataDirectory = DataDirectory, PostgresConnectionString = PostgresConnectionString };
+
     /// <summary>Checks the settings; throws naming the first bad one.</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Hostname) || Hostname.Any(char.IsWhiteSpace)) throw new ArgumentException("Rekor:Hostname must be a non-empty name without spaces");
         if (TreeId < 0) throw new ArgumentException("Rekor:TreeId must not be negative");
         if (MaxRequestBytes is < 1024 or > 64 * 1024 * 1024) throw new ArgumentException("Rekor:MaxRequestBytes must be in 1 KiB..64 MiB");
-        if (Storage is not ("Sqlite" or "Postgres")) throw new ArgumentException("Rekor:Storage must be Sqlite or Postgres");
-        if (Storage == "Postgres" && string.IsNullOrWhiteSpace(PostgresConnectionString)) throw new ArgumentException("Rekor:PostgresConnectionString is required with Storage=Postgres (set it in the environment: Rekor__PostgresConnectionString)");
+        ToStorageOptions().Validate(Section);
         foreach (var s in InactiveShards)
         {
             if (s.TreeId <= 0) throw new ArgumentException("Rekor:InactiveShards[].TreeId must be positive");

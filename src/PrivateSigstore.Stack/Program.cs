@@ -1,94 +1,157 @@
+using System.CommandLine;
+using System.Net.Sockets;
 using PrivateSigstore.Stack;
 
 // The embedded default: every service in one process, on loopback, with its data under ./data (or --data <dir>).
-var options = new StackOptions
+return await StackCommand.RunAsync(args);
+
+/// <summary>The stack's command line (System.CommandLine, as psig): options, --help, and the run loop.</summary>
+internal static class StackCommand
 {
-    DataDirectory = ArgValue(args, "--data") ?? "data",
-    RekorPort = Port(args, "--rekor-port", 3000),
-    FulcioPort = Port(args, "--fulcio-port", 5555),
-    CtLogPort = Port(args, "--ctlog-port", 6962),
-    IdentityPort = Port(args, "--identity-port", 5556),
-    FulcioConfigPath = ArgValue(args, "--fulcio-config"),
-    // --pem-keys: development PEM keys even when SoftHSM2 is installed (a first start decides; keys are not migrated).
-    UseSoftHsm = !args.Contains("--pem-keys"),
-};
-Console.WriteLine($"PrivateSigstore stack — data in {Path.GetFullPath(options.DataDirectory)}");
-await using var stack = await StackHost.StartAsync(options);
-
-using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-Console.WriteLine();
-foreach (var service in stack.Services)
-{
-    Console.WriteLine($"  {service.Name,-40} {service.Url,-24} {await ReadyAsync(http, service.Url)}");
-}
-
-Console.WriteLine($"""
-
-    Trust material for clients:
-      {stack.TrustedRootPath}
-      {stack.SigningConfigPath}
-
-    Try it:
-      curl -s {stack.RekorUrl}/api/v1/log
-      curl -s {stack.FulcioUrl}/api/v2/trustBundle
-      curl -s {stack.CtLogUrl}/ct/v1/get-sth
-    """);
-if (stack.Demo is { } demo)
-{
-    string issuer = stack.Issuer;
-    Console.WriteLine($"""
-
-    Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
-      person:   {demo.Username} / {demo.Password}   (sign in at {issuer}account/login)
-      workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
-
-    Sign a file keylessly as the demo workload, then verify it (from this checkout; psig is src/PrivateSigstore.Cli):
-      dotnet run --project src/PrivateSigstore.Cli -- sign-blob README.md --bundle README.md.sigstore.json --signing-config {stack.SigningConfigPath} --oidc-issuer {issuer} --oidc-client-id {demo.ClientId} --oidc-client-secret {demo.ClientSecret}
-      dotnet run --project src/PrivateSigstore.Cli -- verify-blob README.md --bundle README.md.sigstore.json --trusted-root {stack.TrustedRootPath} --certificate-identity {demo.WorkloadEmail} --certificate-oidc-issuer {issuer}
-    """);
-}
-
-Console.WriteLine("""
-
-    Press Ctrl-C to stop (queued log batches are written before exit).
-    """);
-
-// Ctrl-C (SIGINT), SIGTERM (systemd, kill, container stop) and SIGQUIT all stop the services cleanly: queued log
-// batches are written before the process exits.
-var stop = new TaskCompletionSource();
-using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
-using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
-using var onQuit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, Stop);
-await stop.Task;
-Console.WriteLine("stopping…");
-await stack.StopAsync();
-Console.WriteLine("stopped.");
-return 0;
-
-void Stop(System.Runtime.InteropServices.PosixSignalContext context)
-{
-    context.Cancel = true;
-    stop.TrySetResult();
-}
-
-static string? ArgValue(string[] args, string name)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-static int Port(string[] args, string name, int fallback) =>
-    ArgValue(args, name) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
-
-static async Task<string> ReadyAsync(HttpClient http, string url)
-{
-    try
+    public static async Task<int> RunAsync(string[] args)
     {
-        var r = await http.GetAsync($"{url}/readyz");
-        return r.IsSuccessStatusCode ? "ready" : $"NOT READY ({(int)r.StatusCode})";
+        var data = new Option<string>("--data") { Description = "The data directory (keys, logs, trust files, services.json)", DefaultValueFactory = _ => "data" };
+        var rekorPort = PortOption("--rekor-port", "Rekor's port", 3000);
+        var fulcioPort = PortOption("--fulcio-port", "The CA's port", 5555);
+        var ctPort = PortOption("--ctlog-port", "The CT log's port", 6962);
+        var identityPort = PortOption("--identity-port", "The identity provider's port", 5556);
+        var freePorts = new Option<bool>("--free-ports") { Description = "Every service takes a free loopback port (see data/services.json for where)" };
+        var fulcioConfig = new Option<string?>("--fulcio-config") { Description = "An issuer configuration for the CA (upstream format) instead of the local identity provider" };
+        var pemKeys = new Option<bool>("--pem-keys") { Description = "Development PEM keys even when SoftHSM2 is installed (decided at first start; keys are not migrated)" };
+        var logLevel = new Option<string>("--log-level") { Description = "Minimum level of the services' own messages", DefaultValueFactory = _ => "Information" };
+        logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
+        var root = new RootCommand("""
+            PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log and Rekor in one process on
+            loopback, on their embedded defaults. Writes trusted_root.json, signing_config.v0.2.json and services.json
+            (service name -> base URL) into the data directory.
+            """)
+        {
+            data, rekorPort, fulcioPort, ctPort, identityPort, freePorts, fulcioConfig, pemKeys, logLevel,
+        };
+        root.SetAction(async (parse, ct) =>
+        {
+            bool free = parse.GetValue(freePorts);
+            var options = new StackOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                RekorPort = free ? 0 : parse.GetValue(rekorPort),
+                FulcioPort = free ? 0 : parse.GetValue(fulcioPort),
+                CtLogPort = free ? 0 : parse.GetValue(ctPort),
+                IdentityPort = free ? 0 : parse.GetValue(identityPort),
+                FulcioConfigPath = parse.GetValue(fulcioConfig),
+                UseSoftHsm = !parse.GetValue(pemKeys),
+                LogLevel = parse.GetValue(logLevel)!,
+            };
+            return await RunStackAsync(options).ConfigureAwait(false);
+        });
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors) await Console.Error.WriteLineAsync("stack: " + error.Message).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("Run with --help for the options.").ConfigureAwait(false);
+            return 2;
+        }
+        return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
     }
-    catch (HttpRequestException ex)
+
+    private static Option<int> PortOption(string name, string description, int fallback)
     {
-        return $"NOT READY ({ex.Message})";
+        var option = new Option<int>(name) { Description = $"{description} (default {fallback}; 0: a free one)", DefaultValueFactory = _ => fallback };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError($"{name} must be a port number in 0..65535");
+        });
+        return option;
+    }
+
+    private static async Task<int> RunStackAsync(StackOptions options)
+    {
+        Console.WriteLine($"PrivateSigstore stack — data in {Path.GetFullPath(options.DataDirectory)}");
+        StackHost stack;
+        try
+        {
+            stack = await StackHost.StartAsync(options).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"stack: a port is already in use ({ex.Message}); stop what listens there, choose other ports (--rekor-port …) or use --free-ports").ConfigureAwait(false);
+            return 2;
+        }
+        await using (stack.ConfigureAwait(false))
+        {
+            await PrintAsync(stack).ConfigureAwait(false);
+
+            // Ctrl-C (SIGINT), SIGTERM (systemd, kill, container stop) and SIGQUIT all stop the services cleanly: queued log
+            // batches are written before the process exits.
+            var stop = new TaskCompletionSource();
+            void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.TrySetResult();
+            }
+            using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+            using var onQuit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, Stop);
+            await stop.Task.ConfigureAwait(false);
+            Console.WriteLine("stopping…");
+            await stack.StopAsync().ConfigureAwait(false);
+            Console.WriteLine("stopped.");
+        }
+        return 0;
+    }
+
+    private static async Task PrintAsync(StackHost stack)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        Console.WriteLine();
+        foreach (var service in stack.Services)
+        {
+            Console.WriteLine($"  {service.Key,-9} {service.Name,-40} {service.Url,-24} {await ReadyAsync(http, service.Url).ConfigureAwait(false)}");
+        }
+
+        Console.WriteLine($"""
+
+            Trust material for clients:
+              {stack.TrustedRootPath}
+              {stack.SigningConfigPath}
+            Service registry (name -> URL): {stack.ServiceRegistryPath}
+
+            Try it:
+              curl -s {stack.RekorUrl}/api/v1/log
+              curl -s {stack.FulcioUrl}/api/v2/trustBundle
+              curl -s {stack.CtLogUrl}/ct/v1/get-sth
+            """);
+        if (stack.Demo is { } demo)
+        {
+            string issuer = stack.Issuer;
+            Console.WriteLine($"""
+
+                Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
+                  person:   {demo.Username} / {demo.Password}   (sign in at {issuer}account/login)
+                  workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
+
+                Sign a file keylessly as the demo workload, then verify it (from this checkout; psig is src/PrivateSigstore.Cli):
+                  dotnet run --project src/PrivateSigstore.Cli -- sign-blob README.md --bundle README.md.sigstore.json --signing-config {stack.SigningConfigPath} --oidc-issuer {issuer} --oidc-client-id {demo.ClientId} --oidc-client-secret {demo.ClientSecret}
+                  dotnet run --project src/PrivateSigstore.Cli -- verify-blob README.md --bundle README.md.sigstore.json --trusted-root {stack.TrustedRootPath} --certificate-identity {demo.WorkloadEmail} --certificate-oidc-issuer {issuer}
+                """);
+        }
+
+        Console.WriteLine("""
+
+            Press Ctrl-C to stop (queued log batches are written before exit).
+            """);
+    }
+
+    private static async Task<string> ReadyAsync(HttpClient http, string url)
+    {
+        try
+        {
+            var r = await http.GetAsync(new Uri($"{url}/readyz")).ConfigureAwait(false);
+            return r.IsSuccessStatusCode ? "ready" : $"NOT READY ({(int)r.StatusCode})";
+        }
+        catch (HttpRequestException ex)
+        {
+            return $"NOT READY ({ex.Message})";
+        }
     }
 }

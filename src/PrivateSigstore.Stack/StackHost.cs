@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,7 +30,11 @@ public sealed record DemoCredentials(string Username, string Password, string Cl
 /// <summary>One running service of the stack.</summary>
 /// <param name="Name">What it is.</param>
 /// <param name="Url">Its base URL.</param>
-public sealed record StackService(string Name, string Url);
+public sealed record StackService(string Name, string Url)
+{
+    /// <summary>Its name in <c>services.json</c>: identity, fulcio, ctlog, rekor (and, as they are added, rekor-v2, tsa, tuf, monitor, witness, explorer).</summary>
+    public string Key { get; init; } = "";
+}
 
 /// <summary>
 /// Runs the services in one process on loopback, each on its embedded defaults under one data directory: the CT log
@@ -41,6 +46,9 @@ public sealed class StackHost : IAsyncDisposable
 {
     /// <summary>File name of the trusted root clients are given.</summary>
     public const string TrustedRootFile = "trusted_root.json";
+
+    /// <summary>File name of the service registry: a JSON object mapping each service name to its base URL.</summary>
+    public const string ServiceRegistryFile = "services.json";
 
     /// <summary>File name of the signing config clients are given.</summary>
     public const string SigningConfigFile = "signing_config.v0.2.json";
@@ -70,7 +78,7 @@ public sealed class StackHost : IAsyncDisposable
     public IServiceProvider IdentityServices => _apps[0].Services;
 
     /// <summary>The identity provider's base URL.</summary>
-    public string IdentityUrl => Url("Identity");
+    public string IdentityUrl => Url("identity");
 
     /// <summary>The running services.</summary>
     public IReadOnlyList<StackService> Services { get; }
@@ -79,21 +87,34 @@ public sealed class StackHost : IAsyncDisposable
     public string DataDirectory { get; }
 
     /// <summary>Rekor's base URL.</summary>
-    public string RekorUrl => Url("Rekor");
+    public string RekorUrl => Url("rekor");
 
     /// <summary>The CA's base URL.</summary>
-    public string FulcioUrl => Url("Fulcio");
+    public string FulcioUrl => Url("fulcio");
 
     /// <summary>The CT log's base URL.</summary>
-    public string CtLogUrl => Url("CT log");
+    public string CtLogUrl => Url("ctlog");
 
     /// <summary>Path of the trusted root.</summary>
     public string TrustedRootPath => Path.Combine(DataDirectory, TrustedRootFile);
 
+    /// <summary>Path of the service registry (<c>services.json</c>).</summary>
+    public string ServiceRegistryPath => Path.Combine(DataDirectory, ServiceRegistryFile);
+
+    /// <summary>Writes <c>services.json</c>: <c>{"identity": "http://…", "fulcio": …}</c>, the same URLs as the trust files, atomically.</summary>
+    private void WriteServiceRegistry()
+    {
+        var registry = new JsonObject();
+        foreach (var service in Services) registry[service.Key] = service.Url;
+        string tmp = ServiceRegistryPath + ".tmp";
+        File.WriteAllText(tmp, registry.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(tmp, ServiceRegistryPath, overwrite: true);
+    }
+
     /// <summary>Path of the signing config.</summary>
     public string SigningConfigPath => Path.Combine(DataDirectory, SigningConfigFile);
 
-    private string Url(string prefix) => Services.First(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)).Url;
+    private string Url(string key) => Services.First(s => s.Key == key).Url;
 
     /// <summary>Creates what is missing, starts every service, and writes the trust files.</summary>
     public static async Task<StackHost> StartAsync(StackOptions options, CancellationToken cancellationToken = default)
@@ -114,7 +135,12 @@ public sealed class StackHost : IAsyncDisposable
         string ctUrl = $"http://{options.Host}:{ctPort}";
         string rekorUrl = $"http://{options.Host}:{rekorPort}";
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
-        string[] logging = ["--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:PrivateSigstore", options.LogLevel];
+        void Configure(WebApplicationBuilder b, string url)
+        {
+            b.WebHost.UseUrls(url);
+            b.Logging.AddFilter(level => level >= LogLevel.Warning);
+            b.Logging.AddFilter("PrivateSigstore", Enum.Parse<LogLevel>(options.LogLevel, ignoreCase: true));
+        }
 
         // 1. Keys: in the stack's SoftHSM2 token when available (created on first start), else development PEM files.
         byte[] ctSpki;
@@ -133,7 +159,7 @@ public sealed class StackHost : IAsyncDisposable
         }
 
         File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
-        string[] KeySettings(string section, string label) => hsm?.Settings(section, label) ?? [];
+        SigningKeyOptions KeyOptions(string label) => hsm?.KeyOptions(label) ?? new SigningKeyOptions();
 
         // 2. The CA before the CT log starts: the log must trust its root before the CA submits anything.
         var fulcioOptions = new FulcioOptions { DataDirectory = fulcioDir };
@@ -159,24 +185,26 @@ public sealed class StackHost : IAsyncDisposable
         DemoCredentials? demo = null;
         try
         {
-            var identity = await IdentityApp.BuildAsync([
-                "--urls", identityUrl, "--Identity:DataDirectory", identityDir, .. KeySettings("Identity", "identity"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false);
+            var identity = await IdentityApp.BuildAsync(
+                new IdentityProviderOptions { DataDirectory = identityDir, Key = KeyOptions("identity") },
+                b => Configure(b, identityUrl), cancellationToken).ConfigureAwait(false);
             apps.Add(identity);
-            apps.Add(await CtLogApp.BuildAsync([
-                "--urls", ctUrl, "--CtLog:DataDirectory", ctDir, "--CtLog:RootsPemFile", rootsPath, .. KeySettings("CtLog", "ctlog"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
-            apps.Add(await RekorApp.BuildAsync([
-                "--urls", rekorUrl, "--Rekor:DataDirectory", rekorDir, "--Rekor:Hostname", $"{options.Host}:{rekorPort}", .. KeySettings("Rekor", "rekor"), .. logging], cancellationToken: cancellationToken).ConfigureAwait(false));
-            string[] fulcioArgs =
-            [
-                "--urls", fulcioUrl, "--Fulcio:DataDirectory", fulcioDir,
-                "--Fulcio:CtLog:Url", ctUrl, "--Fulcio:CtLog:PublicKeyPath", ctPublicPath,
-                "--Fulcio:AllowHttpIssuers", options.AllowHttpIssuers ? "true" : "false",
-                "--Fulcio:ConfigPath", fulcioConfig,
-                .. KeySettings("Fulcio", "fulcio-intermediate"),
-                .. hsm is null ? Array.Empty<string>() : ["--Fulcio:ChainPath", Path.Combine(fulcioDir, CaLoader.DevChainFile)],
-                .. logging,
-            ];
-            apps.Add(await FulcioApp.BuildAsync(fulcioArgs, cancellationToken: cancellationToken).ConfigureAwait(false));
+            apps.Add(await CtLogApp.BuildAsync(
+                new CtLogOptions { DataDirectory = ctDir, RootsPemFile = rootsPath, Key = KeyOptions("ctlog") },
+                b => Configure(b, ctUrl), cancellationToken).ConfigureAwait(false));
+            apps.Add(await RekorApp.BuildAsync(
+                new RekorOptions { DataDirectory = rekorDir, Hostname = $"{options.Host}:{rekorPort}", Key = KeyOptions("rekor") },
+                b => Configure(b, rekorUrl), cancellationToken).ConfigureAwait(false));
+            var caOptions = new FulcioOptions
+            {
+                DataDirectory = fulcioDir,
+                CtLog = new CtLogSettings { Url = ctUrl, PublicKeyPath = ctPublicPath },
+                AllowHttpIssuers = options.AllowHttpIssuers,
+                ConfigPath = fulcioConfig,
+                Key = hsm is null ? new SigningKeyOptions { Algorithm = SigningAlgorithm.EcdsaP256Sha256 } : KeyOptions("fulcio-intermediate"),
+                ChainPath = hsm is null ? null : Path.Combine(fulcioDir, CaLoader.DevChainFile),
+            };
+            apps.Add(await FulcioApp.BuildAsync(caOptions, b => Configure(b, fulcioUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
             foreach (var app in apps)
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -195,12 +223,13 @@ public sealed class StackHost : IAsyncDisposable
         }
 
         var host = new StackHost(apps, [
-            new StackService("Identity provider (OIDC)", identityUrl),
-            new StackService("Fulcio-compatible CA", fulcioUrl),
-            new StackService("CT log (RFC 6962)", ctUrl),
-            new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl),
+            new StackService("Identity provider (OIDC)", identityUrl) { Key = "identity" },
+            new StackService("Fulcio-compatible CA", fulcioUrl) { Key = "fulcio" },
+            new StackService("CT log (RFC 6962)", ctUrl) { Key = "ctlog" },
+            new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl) { Key = "rekor" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
         host.WriteTrustFiles(chain, ctSpki, rekorSpki);
+        host.WriteServiceRegistry();
         return host;
     }
 

@@ -29,11 +29,13 @@ internal sealed partial class StackKeys
     public static bool SoftHsmAvailable => OperatingSystem.IsLinux() && File.Exists(ModulePath) && FindUtil() is not null;
 
     /// <summary>Command-line settings that make a service open <paramref name="label"/> from the stack's token.</summary>
-    public string[] Settings(string section, string label) =>
-    [
-        $"--{section}:Key:Provider", "Pkcs11", $"--{section}:Key:KeyLabel", label, $"--{section}:Key:Algorithm", label == "fulcio-root" ? "EcdsaP384Sha384" : "EcdsaP256Sha256",
-        $"--{section}:Key:Pkcs11:ModulePath", ModulePath, $"--{section}:Key:Pkcs11:TokenLabel", TokenLabel, $"--{section}:Key:Pkcs11:PinFile", _pinPath,
-    ];
+    public SigningKeyOptions KeyOptions(string label) => new()
+    {
+        Provider = "Pkcs11",
+        KeyLabel = label,
+        Algorithm = label == "fulcio-root" ? SigningAlgorithm.EcdsaP384Sha384 : SigningAlgorithm.EcdsaP256Sha256,
+        Pkcs11 = new Pkcs11Options { ModulePath = ModulePath, TokenLabel = TokenLabel, PinFile = _pinPath },
+    };
 
     /// <summary>
     /// Prepares the token under <paramref name="dataDirectory"/>: configures SoftHSM2 for this process (once per process: the

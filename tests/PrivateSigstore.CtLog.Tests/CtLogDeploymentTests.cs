@@ -169,7 +169,7 @@ public sealed class CtLogCrashRecoveryTests
         var accepted = policy.Accept(ca.Chain(precert), precert: true);
         const long RecordedAt = 1_700_000_000_123;
         // The process "crashed" after the extra_data row committed and before the leaf was appended: only the row exists.
-        await using (var entries = await CtEntryStore.OpenAsync(new CtLogOptions { DataDirectory = dir }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Ct))
+        await using (var entries = await PrivateSigstore.Log.Storage.LogStorage.OpenCtChainStoreAsync(new CtLogOptions { DataDirectory = dir }.ToStorageOptions(), new CtLogOptions().LogId, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Ct))
         {
             Assert.Equal(RecordedAt, await entries.RecordAsync(accepted.Identity(), RecordedAt, accepted.ExtraData, Ct));
         }

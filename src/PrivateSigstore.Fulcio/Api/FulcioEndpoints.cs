@@ -4,6 +4,7 @@ using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Fulcio.Config;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Fulcio.Oidc;
+using PrivateSigstore.Hosting;
 
 namespace PrivateSigstore.Fulcio.Api;
 
@@ -19,12 +20,13 @@ public static partial class FulcioEndpoints
     public static IEndpointRouteBuilder MapFulcio(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPost("/api/v2/signingCert", CreateSigningCertificateAsync);
-        endpoints.MapGet("/api/v2/trustBundle", GetTrustBundle);
-        endpoints.MapGet("/api/v2/configuration", GetConfiguration);
-        endpoints.MapPost("/api/v1/signingCert", CreateLegacySigningCertificateAsync);
-        endpoints.MapGet("/api/v1/rootCert", GetRootCertificate);
-        endpoints.MapGet("/api/v2/ctLogPublicKey", GetCtLogPublicKey);
+        var api = endpoints.MapGroup("").AddEndpointFilter<FulcioErrorFilter>();
+        api.MapPost("/api/v2/signingCert", CreateSigningCertificateAsync).WithRateLimit("issue");
+        api.MapGet("/api/v2/trustBundle", GetTrustBundle).WithRateLimit("read");
+        api.MapGet("/api/v2/configuration", GetConfiguration).WithRateLimit("read");
+        api.MapPost("/api/v1/signingCert", CreateLegacySigningCertificateAsync).WithRateLimit("issue");
+        api.MapGet("/api/v1/rootCert", GetRootCertificate).WithRateLimit("read");
+        api.MapGet("/api/v2/ctLogPublicKey", GetCtLogPublicKey).WithRateLimit("read");
         return endpoints;
     }
 
@@ -137,46 +139,60 @@ public static partial class FulcioEndpoints
 
     private static async Task<IResult> IssueAsync(CertificateIssuance issuance, CertificateRequestData request, ILoggerFactory loggers, Func<IssuedCertificate, IResult> respond, CancellationToken cancellationToken)
     {
+        // Refusals and failures throw; FulcioErrorFilter answers in grpc-gateway's shape.
+        var issued = await issuance.IssueAsync(request, cancellationToken).ConfigureAwait(false);
         var logger = loggers.CreateLogger("PrivateSigstore.Fulcio.Issuance");
-        try
+        if (logger.IsEnabled(LogLevel.Debug))
         {
-            var issued = await issuance.IssueAsync(request, cancellationToken).ConfigureAwait(false);
-            if (logger.IsEnabled(LogLevel.Debug))
+            string serial = Convert.ToHexString(issued.Serial);
+            string mode = issued.SctEmbedded ? "embedded" : issued.Sct is null ? "none" : "detached";
+            LogIssued(logger, serial, mode);
+        }
+
+        return respond(issued);
+    }
+
+    /// <summary>
+    /// The one place where the Fulcio API turns exceptions into grpc-gateway's error shape with Fulcio's messages:
+    /// token refusals (400 or 500 as upstream), issuance refusals (400), CT failures and CA failures (500).
+    /// </summary>
+    private sealed class FulcioErrorFilter : IEndpointFilter
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        {
+            var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Fulcio.Issuance");
+            try
             {
-                string serial = Convert.ToHexString(issued.Serial);
-                string mode = issued.SctEmbedded ? "embedded" : issued.Sct is null ? "none" : "detached";
-                LogIssued(logger, serial, mode);
+                return await next(context).ConfigureAwait(false);
             }
+            catch (OidcVerificationException e)
+            {
+                // Never log the token itself; the reason and detail say what was wrong with it.
+                string reason = e.Reason + ": " + e.Detail;
+                LogRefused(logger, "identity token", reason);
 
-            return respond(issued);
-        }
-        catch (OidcVerificationException e)
-        {
-            // Never log the token itself; the reason and detail say what was wrong with it.
-            string reason = e.Reason + ": " + e.Detail;
-            LogRefused(logger, "identity token", reason);
+                var response = OidcErrors.ToResponse(e.Reason);
+                return response.GrpcCode == FulcioError.InvalidArgument ? FulcioError.BadRequest(response.Message) : FulcioError.InternalError(response.Message);
+            }
+            catch (IssuanceException e)
+            {
+                string error = e.Error.ToString();
+                string detail = e.Detail.Length > 0 ? e.Detail : e.Message;
+                LogRefused(logger, error, detail);
 
-            var response = OidcErrors.ToResponse(e.Reason);
-            return response.GrpcCode == FulcioError.InvalidArgument ? FulcioError.BadRequest(response.Message) : FulcioError.InternalError(response.Message);
-        }
-        catch (IssuanceException e)
-        {
-            string error = e.Error.ToString();
-            string detail = e.Detail.Length > 0 ? e.Detail : e.Message;
-            LogRefused(logger, error, detail);
-
-            // Claim errors while building the principal are upstream's invalidCredentials.
-            return FulcioError.BadRequest(e.Error == IssuanceError.InvalidIdentity ? OidcErrors.InvalidCredentialsMessage : e.Message);
-        }
-        catch (CtSubmissionException e)
-        {
-            LogCtFailure(logger, e);
-            return FulcioError.InternalError(FulcioError.CtFailure);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogCaFailure(logger, e);
-            return FulcioError.InternalError(FulcioError.CaFailure);
+                // Claim errors while building the principal are upstream's invalidCredentials.
+                return FulcioError.BadRequest(e.Error == IssuanceError.InvalidIdentity ? OidcErrors.InvalidCredentialsMessage : e.Message);
+            }
+            catch (CtSubmissionException e)
+            {
+                LogCtFailure(logger, e);
+                return FulcioError.InternalError(FulcioError.CtFailure);
+            }
+            catch (Exception e) when (e is not OperationCanceledException and not BadHttpRequestException)
+            {
+                LogCaFailure(logger, e);
+                return FulcioError.InternalError(FulcioError.CaFailure);
+            }
         }
     }
 

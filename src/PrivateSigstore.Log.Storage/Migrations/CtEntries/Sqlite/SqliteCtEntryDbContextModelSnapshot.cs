@@ -2,44 +2,39 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using PrivateSigstore.CtLog;
+using PrivateSigstore.Log.Storage;
 
 #nullable disable
 
-namespace PrivateSigstore.CtLog.Migrations.Postgres
+namespace PrivateSigstore.Log.Storage.Migrations.CtEntries.Sqlite
 {
-    [DbContext(typeof(PostgresCtEntryDbContext))]
-    partial class PostgresCtEntryDbContextModelSnapshot : ModelSnapshot
+    [DbContext(typeof(SqliteCtEntryDbContext))]
+    partial class SqliteCtEntryDbContextModelSnapshot : ModelSnapshot
     {
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.4")
-                .HasAnnotation("Relational:MaxIdentifierLength", 63);
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.4");
 
-            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
-
-            modelBuilder.Entity("PrivateSigstore.CtLog.CtEntryRow", b =>
+            modelBuilder.Entity("PrivateSigstore.Log.Storage.CtEntryRow", b =>
                 {
                     b.Property<string>("LogId")
                         .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("log_id");
 
                     b.Property<byte[]>("IdentityHash")
                         .HasMaxLength(32)
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("identity_hash");
 
                     b.Property<byte[]>("ExtraData")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("extra_data");
 
                     b.Property<long>("TimestampMs")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("timestamp_ms");
 
                     b.HasKey("LogId", "IdentityHash");

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
-namespace PrivateSigstore.Rekor;
+namespace PrivateSigstore.Log.Storage;
 
 /// <summary>The search index schema (lookup key → entry id), owned by EF Core migrations per provider.</summary>
 public abstract class RekorIndexDbContext : DbContext

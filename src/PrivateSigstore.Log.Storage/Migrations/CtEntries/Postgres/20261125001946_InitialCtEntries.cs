@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace PrivateSigstore.CtLog.Migrations.Sqlite
+namespace PrivateSigstore.Log.Storage.Migrations.CtEntries.Postgres
 {
     /// <inheritdoc />
     public partial class InitialCtEntries : Migration
@@ -14,10 +14,10 @@ namespace PrivateSigstore.CtLog.Migrations.Sqlite
                 name: "ct_entries",
                 columns: table => new
                 {
-                    log_id = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
-                    identity_hash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
-                    timestamp_ms = table.Column<long>(type: "INTEGER", nullable: false),
-                    extra_data = table.Column<byte[]>(type: "BLOB", nullable: false)
+                    log_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    identity_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    timestamp_ms = table.Column<long>(type: "bigint", nullable: false),
+                    extra_data = table.Column<byte[]>(type: "bytea", nullable: false)
                 },
                 constraints: table =>
                 {

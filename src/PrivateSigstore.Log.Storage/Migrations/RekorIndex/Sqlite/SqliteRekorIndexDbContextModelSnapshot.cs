@@ -2,35 +2,30 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using PrivateSigstore.Rekor;
+using PrivateSigstore.Log.Storage;
 
 #nullable disable
 
-namespace PrivateSigstore.Rekor.Migrations.Postgres
+namespace PrivateSigstore.Log.Storage.Migrations.RekorIndex.Sqlite
 {
-    [DbContext(typeof(PostgresRekorIndexDbContext))]
-    partial class PostgresRekorIndexDbContextModelSnapshot : ModelSnapshot
+    [DbContext(typeof(SqliteRekorIndexDbContext))]
+    partial class SqliteRekorIndexDbContextModelSnapshot : ModelSnapshot
     {
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.4")
-                .HasAnnotation("Relational:MaxIdentifierLength", 63);
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.4");
 
-            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
-
-            modelBuilder.Entity("PrivateSigstore.Rekor.RekorIndexRow", b =>
+            modelBuilder.Entity("PrivateSigstore.Log.Storage.RekorIndexRow", b =>
                 {
                     b.Property<string>("LookupKey")
                         .HasMaxLength(512)
-                        .HasColumnType("character varying(512)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("lookup_key");
 
                     b.Property<string>("EntryId")
                         .HasMaxLength(80)
-                        .HasColumnType("character varying(80)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("entry_id");
 
                     b.HasKey("LookupKey", "EntryId");

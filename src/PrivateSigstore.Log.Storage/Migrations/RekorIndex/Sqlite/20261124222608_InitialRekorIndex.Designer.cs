@@ -3,11 +3,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using PrivateSigstore.Rekor;
+using PrivateSigstore.Log.Storage;
 
 #nullable disable
 
-namespace PrivateSigstore.Rekor.Migrations.Sqlite
+namespace PrivateSigstore.Log.Storage.Migrations.RekorIndex.Sqlite
 {
     [DbContext(typeof(SqliteRekorIndexDbContext))]
     [Migration("20261124222608_InitialRekorIndex")]
@@ -19,7 +19,7 @@ namespace PrivateSigstore.Rekor.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.4");
 
-            modelBuilder.Entity("PrivateSigstore.Rekor.RekorIndexRow", b =>
+            modelBuilder.Entity("PrivateSigstore.Log.Storage.RekorIndexRow", b =>
                 {
                     b.Property<string>("LookupKey")
                         .HasMaxLength(512)

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace PrivateSigstore.Rekor.Migrations.Postgres
+namespace PrivateSigstore.Log.Storage.Migrations.RekorIndex.Sqlite
 {
     /// <inheritdoc />
     public partial class InitialRekorIndex : Migration
@@ -14,8 +14,8 @@ namespace PrivateSigstore.Rekor.Migrations.Postgres
                 name: "rekor_index",
                 columns: table => new
                 {
-                    lookup_key = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
-                    entry_id = table.Column<string>(type: "character varying(80)", maxLength: 80, nullable: false)
+                    lookup_key = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    entry_id = table.Column<string>(type: "TEXT", maxLength: 80, nullable: false)
                 },
                 constraints: table =>
                 {

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
-namespace PrivateSigstore.CtLog;
+namespace PrivateSigstore.Log.Storage;
 
 /// <summary>The extra_data side table (entry identity → first timestamp + chain), owned by EF Core migrations per provider.</summary>
 public abstract class CtEntryDbContext : DbContext
@@ -28,7 +28,7 @@ public abstract class CtEntryDbContext : DbContext
     }
 }
 
-/// <summary>One submitted entry: its identity (<see cref="AcceptedChain.Identity"/>), its SCT timestamp and its extra_data.</summary>
+/// <summary>One submitted entry: its identity (the CT log's AcceptedChain.Identity), its SCT timestamp and its extra_data.</summary>
 public sealed class CtEntryRow
 {
     /// <summary>The CT log's id in the store.</summary>

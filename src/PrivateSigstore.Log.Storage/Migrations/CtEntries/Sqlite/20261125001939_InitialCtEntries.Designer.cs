@@ -3,46 +3,41 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using PrivateSigstore.CtLog;
+using PrivateSigstore.Log.Storage;
 
 #nullable disable
 
-namespace PrivateSigstore.CtLog.Migrations.Postgres
+namespace PrivateSigstore.Log.Storage.Migrations.CtEntries.Sqlite
 {
-    [DbContext(typeof(PostgresCtEntryDbContext))]
-    [Migration("20261125001946_InitialCtEntries")]
+    [DbContext(typeof(SqliteCtEntryDbContext))]
+    [Migration("20261125001939_InitialCtEntries")]
     partial class InitialCtEntries
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.4")
-                .HasAnnotation("Relational:MaxIdentifierLength", 63);
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.4");
 
-            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
-
-            modelBuilder.Entity("PrivateSigstore.CtLog.CtEntryRow", b =>
+            modelBuilder.Entity("PrivateSigstore.Log.Storage.CtEntryRow", b =>
                 {
                     b.Property<string>("LogId")
                         .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
+                        .HasColumnType("TEXT")
                         .HasColumnName("log_id");
 
                     b.Property<byte[]>("IdentityHash")
                         .HasMaxLength(32)
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("identity_hash");
 
                     b.Property<byte[]>("ExtraData")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("extra_data");
 
                     b.Property<long>("TimestampMs")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("timestamp_ms");
 
                     b.HasKey("LogId", "IdentityHash");

@@ -1,0 +1,205 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace PrivateSigstore.Hosting;
+
+/// <summary>What a service tells the hosting layer about itself.</summary>
+/// <param name="Name">Its name, also the configuration section of its options (e.g. "Rekor").</param>
+/// <param name="DefaultUrl">Where it listens when nothing is configured (loopback only).</param>
+public sealed record ServiceDescription(string Name, string DefaultUrl)
+{
+    /// <summary>Its meters: <c>PrivateSigstore.&lt;Component&gt;</c>, instruments <c>privatesigstore.&lt;component&gt;.&lt;what&gt;</c>.</summary>
+    public IReadOnlyList<string> Meters { get; init; } = [];
+
+    /// <summary>Largest request body (Kestrel); larger bodies are refused before a handler runs.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The route groups that can be rate-limited (configuration <c>RateLimits:&lt;group&gt;</c>).</summary>
+    public IReadOnlyList<string> RateLimitedGroups { get; init; } = [];
+}
+
+/// <summary>
+/// Builds every PrivateSigstore service the same way: <see cref="CreateBuilder"/>, then the service's own registrations,
+/// then <see cref="MapServiceDefaults"/>. What it sets up:
+/// <list type="bullet">
+/// <item>loopback listen address unless <c>urls</c> is configured; Kestrel body, header and connection limits;</item>
+/// <item>structured console logging (<c>Logging:Console:FormatterName</c> = <c>json</c> for JSON lines);</item>
+/// <item>health checks: <c>/healthz</c> (alive) and <c>/readyz</c> (checks tagged "ready", whose results are cached);</item>
+/// <item>OpenTelemetry metrics (the service's meters, ASP.NET Core, runtime) at <c>/metrics</c> (Prometheus text);</item>
+/// <item>ProblemDetails (RFC 9457) for unhandled errors on our own routes;</item>
+/// <item>rate limiting per route group (<c>RateLimits:&lt;group&gt;:PermitLimit</c>, <c>WindowSeconds</c>, <c>QueueLimit</c>;
+/// per client address, fixed window; none unless configured).</item>
+/// </list>
+/// </summary>
+public static class ServiceApp
+{
+    /// <summary>The readiness tag.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Creates the builder with the shared defaults; <paramref name="configure"/> adjusts it before options are read (tests, hosts).</summary>
+    public static WebApplicationBuilder CreateBuilder(ServiceDescription service, string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(service.DefaultUrl);
+        }
+        configure?.Invoke(builder);
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = service.MaxRequestBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            k.Limits.MaxRequestHeaderCount = 100;
+            k.Limits.MaxRequestLineSize = 16 * 1024;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddOpenTelemetry().WithMetrics(m =>
+        {
+            foreach (var meter in service.Meters) m.AddMeter(meter);
+            m.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddPrometheusExporter();
+        });
+        AddRateLimiting(builder, service);
+        return builder;
+    }
+
+    /// <summary>Sets the Kestrel request body limit from the service's validated options.</summary>
+    public static WebApplicationBuilder LimitRequestBody(this WebApplicationBuilder builder, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBytes);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a readiness check (tag "ready") whose result is cached for <paramref name="cacheFor"/> (default 10 s), so that
+    /// probes do not make the HSM sign on every request: the first probe (or start-up) signs, later ones reuse it.
+    /// </summary>
+    public static IHealthChecksBuilder AddCachedReadinessCheck<T>(this IHealthChecksBuilder builder, string name, TimeSpan? cacheFor = null) where T : class, IHealthCheck
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<T>();
+        var ttl = cacheFor ?? TimeSpan.FromSeconds(10);
+        builder.Services.AddSingleton(sp => new CachedHealthCheck<T>(sp.GetRequiredService<T>(), ttl, TimeProvider.System));
+        return builder.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<CachedHealthCheck<T>>(), HealthStatus.Unhealthy, [ReadyTag]));
+    }
+
+    /// <summary>Maps <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>, and turns on exception → ProblemDetails and rate limiting.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>Maps <c>/healthz</c> (alive), <c>/readyz</c> (ready checks) and <c>/metrics</c>.</summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains(ReadyTag) });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    /// <summary>Applies the rate limit configured for <paramref name="group"/> (none unless <c>RateLimits:&lt;group&gt;</c> is set).</summary>
+    public static TBuilder WithRateLimit<TBuilder>(this TBuilder builder, string group) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireRateLimiting(PolicyName(group));
+
+    private static string PolicyName(string group) => "ratelimit:" + group;
+
+    private static void AddRateLimiting(WebApplicationBuilder builder, ServiceDescription service)
+    {
+        var section = builder.Configuration.GetSection("RateLimits");
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                return ValueTask.CompletedTask;
+            };
+            foreach (var group in service.RateLimitedGroups)
+            {
+                var limit = new RateLimitSettings();
+                section.GetSection(group).Bind(limit);
+                limit.Validate($"RateLimits:{group}");
+                o.AddPolicy(PolicyName(group), http => limit.PermitLimit <= 0
+                    ? RateLimitPartition.GetNoLimiter("")
+                    : RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = limit.PermitLimit,
+                        Window = TimeSpan.FromSeconds(limit.WindowSeconds),
+                        QueueLimit = limit.QueueLimit,
+                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    }));
+            }
+        });
+    }
+}
+
+/// <summary>A route group's rate limit (configuration <c>RateLimits:&lt;group&gt;</c>), per client address.</summary>
+public sealed class RateLimitSettings
+{
+    /// <summary>Requests per window per client address; 0 (default) means no limit.</summary>
+    public int PermitLimit { get; set; }
+
+    /// <summary>The window in seconds.</summary>
+    public int WindowSeconds { get; set; } = 1;
+
+    /// <summary>Requests that may wait for the next window instead of a 429.</summary>
+    public int QueueLimit { get; set; }
+
+    /// <summary>Checks the settings.</summary>
+    public void Validate(string section)
+    {
+        if (PermitLimit < 0) throw new ArgumentException($"{section}:PermitLimit must not be negative");
+        if (WindowSeconds is < 1 or > 3600) throw new ArgumentException($"{section}:WindowSeconds must be in 1..3600");
+        if (QueueLimit < 0) throw new ArgumentException($"{section}:QueueLimit must not be negative");
+    }
+}
+
+/// <summary>Caches another check's result for a short time (readiness probes must not sign with the HSM on every request).</summary>
+internal sealed class CachedHealthCheck<T>(T inner, TimeSpan ttl, TimeProvider time) : IHealthCheck, IDisposable where T : IHealthCheck
+{
+    public void Dispose() => _gate.Dispose();
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private HealthCheckResult _last;
+    private DateTimeOffset _expires = DateTimeOffset.MinValue;
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (time.GetUtcNow() < _expires) return _last;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (time.GetUtcNow() < _expires) return _last;
+            _last = await inner.CheckHealthAsync(context, cancellationToken).ConfigureAwait(false);
+            // A failure is cached only briefly, so that recovery shows quickly.
+            _expires = time.GetUtcNow() + (_last.Status == HealthStatus.Healthy ? ttl : TimeSpan.FromSeconds(1));
+            return _last;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
