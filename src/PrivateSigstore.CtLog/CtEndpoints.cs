@@ -87,7 +87,7 @@ public static class CtEndpoints
             }
             catch (LogPushbackException ex)
             {
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                http.Response.SetRetryAfter(ex.RetryAfter);
                 Busy(http);
                 return Error(503, "the log is busy; retry later");
             }

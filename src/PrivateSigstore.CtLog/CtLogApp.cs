@@ -13,7 +13,7 @@ public static partial class CtLogApp
     public const string DefaultUrl = "http://127.0.0.1:6962";
 
     /// <summary>The service as the hosting layer sees it (route groups "write" and "read" can be rate-limited).</summary>
-    public static readonly ServiceDescription Service = new("CtLog", DefaultUrl)
+    public static readonly ServiceDescription Service = new(CtLogOptions.Section, DefaultUrl)
     {
         Meters = ["PrivateSigstore.Log", CtLogMetrics.MeterName],
         RateLimitedGroups = ["write", "read"],
@@ -27,40 +27,12 @@ public static partial class CtLogApp
     public static Task<WebApplication> BuildAsync(CtLogOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
         BuildAsync([], options ?? throw new ArgumentNullException(nameof(options)), configure, cancellationToken);
 
-    /// <summary>
-    /// Creates the web application: binds and validates options (failing closed), loads the trusted roots, opens the
-    /// log key, the tree and the chain store, and maps the RFC 6962 routes plus /healthz, /readyz and /metrics.
-    /// </summary>
-    private static async Task<WebApplication> BuildAsync(string[] args, CtLogOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
-    {
-        var builder = ServiceApp.CreateBuilder(Service, args, configure);
-        CtLogOptions options;
-        if (typed is null)
+    private static Task<WebApplication> BuildAsync(string[] args, CtLogOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken) =>
+        ServiceApp.BuildAsync(Service, args, typed, configure, o => o.MaxRequestBytes, (b, o) => b.Services.AddCtLog(o), (app, o) =>
         {
-            options = builder.BindServiceOptions<CtLogOptions>(CtLogOptions.Section);
-        }
-        else
-        {
-            builder.Services.AddServiceOptions(typed);
-            options = typed;
-        }
-        builder.LimitRequestBody(options.MaxRequestBytes);
-        builder.Services.AddCtLog(options);
-        var app = builder.Build();
-        try
-        {
-            await app.Services.OpenResourcesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        app.UseServiceDefaults();
-        app.MapCtLog(options.Prefix);
-        app.MapServiceDefaults();
-        return app;
-    }
+            app.MapCtLog(o.Prefix);
+            return Task.CompletedTask;
+        }, cancellationToken);
 
     /// <summary>Registers the CT personality: the log (opened with its key, tree and chain store at start-up), metrics and readiness.</summary>
     public static IServiceCollection AddCtLog(this IServiceCollection services, CtLogOptions options)

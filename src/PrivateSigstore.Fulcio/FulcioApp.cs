@@ -15,7 +15,7 @@ public static partial class FulcioApp
     public const string DefaultUrl = "http://127.0.0.1:5555";
 
     /// <summary>The service as the hosting layer sees it (route group "issue" can be rate-limited).</summary>
-    public static readonly ServiceDescription Service = new("Fulcio", DefaultUrl)
+    public static readonly ServiceDescription Service = new(FulcioOptions.Section, DefaultUrl)
     {
         Meters = ["PrivateSigstore.Fulcio"],
         RateLimitedGroups = ["issue", "read"],
@@ -37,38 +37,13 @@ public static partial class FulcioApp
     public static Task<WebApplication> BuildAsync(FulcioOptions options, Action<WebApplicationBuilder>? configure = null, ICertificateTransparencyLog? ctLog = null, CancellationToken cancellationToken = default) =>
         BuildAsync([], options ?? throw new ArgumentNullException(nameof(options)), configure, ctLog, cancellationToken);
 
-    private static async Task<WebApplication> BuildAsync(string[] args, FulcioOptions? typed, Action<WebApplicationBuilder>? configure, ICertificateTransparencyLog? ctLog, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var builder = ServiceApp.CreateBuilder(Service, args, configure);
-        FulcioOptions options;
-        if (typed is null)
+    private static Task<WebApplication> BuildAsync(string[] args, FulcioOptions? typed, Action<WebApplicationBuilder>? configure, ICertificateTransparencyLog? ctLog, CancellationToken cancellationToken) =>
+        ServiceApp.BuildAsync(Service, args, typed, configure, o => o.MaxRequestBytes, (b, o) => b.Services.AddFulcio(o, ctLog), (app, _) =>
         {
-            options = builder.BindServiceOptions<FulcioOptions>(FulcioOptions.Section);
-        }
-        else
-        {
-            builder.Services.AddServiceOptions(typed);
-            options = typed;
-        }
-        builder.LimitRequestBody(options.MaxRequestBytes);
-        builder.Services.AddFulcio(options, ctLog);
-        var app = builder.Build();
-        try
-        {
-            await app.Services.OpenResourcesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        app.UseServiceDefaults();
-        app.UseCors();
-        app.MapFulcio();
-        app.MapServiceDefaults();
-        return app;
-    }
+            app.UseCors();
+            app.MapFulcio();
+            return Task.CompletedTask;
+        }, cancellationToken);
 
     /// <summary>
     /// Registers the CA: the issuance pipeline over the issuer configuration, the OIDC verifier, the CA key and chain and

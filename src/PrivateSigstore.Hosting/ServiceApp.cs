@@ -76,6 +76,64 @@ public static class ServiceApp
         return builder;
     }
 
+    /// <summary>
+    /// The whole build of a service, the same for each: the shared builder; the options, bound from configuration
+    /// (<paramref name="typed"/> null) or handed in typed by a host, validated either way; the body limit; the service's
+    /// registrations; the container; its start-up resources opened (so that a bad store or key fails here, and whatever
+    /// was opened is disposed); the shared middleware; the service's routes; /healthz, /readyz, /metrics.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync<TOptions>(
+        ServiceDescription service,
+        string[] args,
+        TOptions? typed,
+        Action<WebApplicationBuilder>? configure,
+        Func<TOptions, long> maxRequestBytes,
+        Action<WebApplicationBuilder, TOptions> register,
+        Func<WebApplication, TOptions, Task> map,
+        CancellationToken cancellationToken)
+        where TOptions : class, IServiceOptions, new()
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(maxRequestBytes);
+        ArgumentNullException.ThrowIfNull(register);
+        ArgumentNullException.ThrowIfNull(map);
+        cancellationToken.ThrowIfCancellationRequested();
+        var builder = CreateBuilder(service, args, configure);
+        TOptions options;
+        if (typed is null)
+        {
+            options = builder.BindServiceOptions<TOptions>(service.Name);
+        }
+        else
+        {
+            builder.Services.AddServiceOptions(typed);
+            options = typed;
+        }
+        builder.LimitRequestBody(maxRequestBytes(options));
+        register(builder, options);
+        var app = builder.Build();
+        try
+        {
+            await app.Services.OpenResourcesAsync(cancellationToken).ConfigureAwait(false);
+            app.UseServiceDefaults();
+            await map(app, options).ConfigureAwait(false);
+            app.MapServiceDefaults();
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return app;
+    }
+
+    /// <summary>Sets <c>Retry-After</c> (whole seconds, at least 1) on a pushback answer.</summary>
+    public static void SetRetryAfter(this HttpResponse response, TimeSpan after)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Sets the Kestrel request body limit from the service's validated options.</summary>
     public static WebApplicationBuilder LimitRequestBody(this WebApplicationBuilder builder, long maxBytes)
     {
@@ -101,7 +159,11 @@ public static class ServiceApp
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler();
+        // Kestrel's own refusals (body too large, malformed request) keep their status; anything else is a 500 problem.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseRateLimiter();
         return app;
     }
@@ -130,10 +192,7 @@ public static class ServiceApp
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = (context, _) =>
             {
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
-                {
-                    context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry)) context.HttpContext.Response.SetRetryAfter(retry);
                 return ValueTask.CompletedTask;
             };
             foreach (var group in service.RateLimitedGroups)

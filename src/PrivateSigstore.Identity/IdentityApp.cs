@@ -26,7 +26,7 @@ public static class IdentityApp
     public static string CanonicalIssuer(string issuerUrl) => new Uri(issuerUrl, UriKind.Absolute).AbsoluteUri;
 
     /// <summary>The service as the hosting layer sees it (route groups "token" and "login" can be rate-limited).</summary>
-    public static readonly ServiceDescription Service = new("Identity", DefaultUrl)
+    public static readonly ServiceDescription Service = new(IdentityProviderOptions.Section, DefaultUrl)
     {
         Meters = [IdentityMetrics.MeterName],
         RateLimitedGroups = ["token", "login"],
@@ -45,23 +45,17 @@ public static class IdentityApp
     /// (migrated), registers the public client, and maps the OIDC endpoints, the login and device-verification pages,
     /// /healthz, /readyz and /metrics.
     /// </summary>
-    private static async Task<WebApplication> BuildAsync(string[] args, IdentityProviderOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
-    {
-        var builder = ServiceApp.CreateBuilder(Service, args, configure);
-        IdentityProviderOptions options;
-        if (typed is null)
-        {
-            options = builder.BindServiceOptions<IdentityProviderOptions>(IdentityProviderOptions.Section);
-        }
-        else
-        {
-            builder.Services.AddServiceOptions(typed);
-            options = typed;
-        }
-        var issuer = CanonicalIssuer(options.Issuer ?? FirstUrl(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl));
-        builder.LimitRequestBody(options.MaxRequestBytes);
+    private static Task<WebApplication> BuildAsync(string[] args, IdentityProviderOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken) =>
+        ServiceApp.BuildAsync(Service, args, typed, configure, o => o.MaxRequestBytes, AddIdentityProvider, (app, _) => MapIdentityProviderAsync(app, cancellationToken), cancellationToken);
 
-        var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+    /// <summary>Registers the provider: the signing key, the store, cookies, OpenIddict's server, readiness.</summary>
+    private static void AddIdentityProvider(WebApplicationBuilder builder, IdentityProviderOptions options)
+    {
+        var issuer = CanonicalIssuer(options.Issuer ?? FirstUrl(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl));
+
+        // The key is opened before the container exists (OpenIddict's signing credentials need it), so it warns through
+        // this short-lived factory; the container owns the key from here on.
+        using var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
         var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Identity");
         var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "identity-key.pem"), logger);
         var credentials = JwtSigningKey.CreateCredentials(key);
@@ -131,17 +125,18 @@ public static class IdentityApp
         });
 
         builder.Services.AddHealthChecks().AddCachedReadinessCheck<IdentityReadiness>("store");
+    }
 
-        var app = builder.Build();
+    /// <summary>Migrates the store, registers the public client, and maps the pages and OIDC endpoints.</summary>
+    private static async Task MapIdentityProviderAsync(WebApplication app, CancellationToken cancellationToken)
+    {
         _ = app.Services.GetRequiredService<ISigningKey>();
-        bootLoggerFactory.Dispose();
         await IdentityStore.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
         await using (var scope = app.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<IdentityAdmin>().EnsurePublicClientAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        app.UseServiceDefaults();
         app.UseForwardedHeaders();
         app.Use((context, next) =>
         {
@@ -154,8 +149,6 @@ public static class IdentityApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapIdentity();
-        app.MapServiceDefaults();
-        return app;
     }
 
     private static string FirstUrl(string urls)

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace PrivateSigstore.Log.Storage;
@@ -38,25 +37,9 @@ internal sealed partial class SqlCtChainStore : ICtChainStore
 
     public static async Task<ICtChainStore> OpenAsync(StorageOptions options, string logId, ILogger logger, CancellationToken cancellationToken)
     {
-        var connections = StorageConnections.Create(options, logId + "-entries.db");
-        try
-        {
-            if (connections.Provider == StorageProvider.Postgres)
-            {
-                await using var context = new PostgresCtEntryDbContext(connections.ContextOptions<PostgresCtEntryDbContext>());
-                await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await using var context = new SqliteCtEntryDbContext(connections.ContextOptions<SqliteCtEntryDbContext>());
-                await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            await connections.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var connections = await StorageConnections.OpenMigratedAsync(options, logId + "-entries.db", c => c.Provider == StorageProvider.Postgres
+            ? new PostgresCtEntryDbContext(c.ContextOptions<PostgresCtEntryDbContext>())
+            : new SqliteCtEntryDbContext(c.ContextOptions<SqliteCtEntryDbContext>()), cancellationToken).ConfigureAwait(false);
         return new SqlCtChainStore(connections, logId, logger);
     }
 

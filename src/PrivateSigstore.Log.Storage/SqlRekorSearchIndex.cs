@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace PrivateSigstore.Log.Storage;
@@ -27,25 +26,9 @@ internal sealed partial class SqlRekorSearchIndex : IRekorSearchIndex
 
     public static async Task<IRekorSearchIndex> OpenAsync(StorageOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        var connections = StorageConnections.Create(options, "index.db");
-        try
-        {
-            if (connections.Provider == StorageProvider.Postgres)
-            {
-                await using var context = new PostgresRekorIndexDbContext(connections.ContextOptions<PostgresRekorIndexDbContext>());
-                await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await using var context = new SqliteRekorIndexDbContext(connections.ContextOptions<SqliteRekorIndexDbContext>());
-                await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            await connections.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var connections = await StorageConnections.OpenMigratedAsync(options, "index.db", c => c.Provider == StorageProvider.Postgres
+            ? new PostgresRekorIndexDbContext(c.ContextOptions<PostgresRekorIndexDbContext>())
+            : new SqliteRekorIndexDbContext(c.ContextOptions<SqliteRekorIndexDbContext>()), cancellationToken).ConfigureAwait(false);
         return new SqlRekorSearchIndex(connections, logger);
     }
 

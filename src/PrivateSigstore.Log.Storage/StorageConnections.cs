@@ -38,6 +38,30 @@ public sealed class StorageConnections : IAsyncDisposable
         return new StorageConnections(StorageProvider.Sqlite, SqliteConnectionString(Path.Combine(options.DataDirectory, sqliteFile)), null);
     }
 
+    /// <summary>
+    /// Connections for a side table whose schema EF Core migrations own: creates them and applies the pending migrations
+    /// of the context <paramref name="context"/> makes for the provider.
+    /// </summary>
+    public static async Task<StorageConnections> OpenMigratedAsync(StorageOptions options, string sqliteFile, Func<StorageConnections, DbContext> context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var connections = Create(options, sqliteFile);
+        try
+        {
+            var db = context(connections);
+            await using (db.ConfigureAwait(false))
+            {
+                await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return connections;
+        }
+        catch
+        {
+            await connections.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>The pooled SQLite connection string for a database file (its directory must exist).</summary>
     internal static string SqliteConnectionString(string path) => new SqliteConnectionStringBuilder
     {

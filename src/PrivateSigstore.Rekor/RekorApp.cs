@@ -15,7 +15,7 @@ public static class RekorApp
     public const string DefaultUrl = "http://127.0.0.1:3000";
 
     /// <summary>The service as the hosting layer sees it (route groups "write" and "read" can be rate-limited).</summary>
-    public static readonly ServiceDescription Service = new("Rekor", DefaultUrl)
+    public static readonly ServiceDescription Service = new(RekorOptions.Section, DefaultUrl)
     {
         Meters = ["PrivateSigstore.Log"],
         RateLimitedGroups = ["write", "read"],
@@ -29,37 +29,12 @@ public static class RekorApp
     public static Task<WebApplication> BuildAsync(RekorOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default) =>
         BuildAsync([], options ?? throw new ArgumentNullException(nameof(options)), configure, cancellationToken);
 
-    /// <summary>
-    /// Creates the web application: binds and validates options (failing closed), opens the log key and the shards and
-    /// the search index, and maps the Rekor v1 routes plus /healthz, /readyz and /metrics.
-    /// </summary>
-    private static async Task<WebApplication> BuildAsync(string[] args, RekorOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
-    {
-        var builder = ServiceApp.CreateBuilder(Service, args, configure);
-        var options = typed is null ? builder.BindServiceOptions<RekorOptions>(RekorOptions.Section) : Register(builder, typed);
-        builder.LimitRequestBody(options.MaxRequestBytes);
-        builder.Services.AddRekor(options);
-        var app = builder.Build();
-        try
+    private static Task<WebApplication> BuildAsync(string[] args, RekorOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken) =>
+        ServiceApp.BuildAsync(Service, args, typed, configure, o => o.MaxRequestBytes, (b, o) => b.Services.AddRekor(o), (app, _) =>
         {
-            await app.Services.OpenResourcesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        app.UseServiceDefaults();
-        app.MapRekor();
-        app.MapServiceDefaults();
-        return app;
-    }
-
-    private static RekorOptions Register(WebApplicationBuilder builder, RekorOptions options)
-    {
-        builder.Services.AddServiceOptions(options);
-        return options;
-    }
+            app.MapRekor();
+            return Task.CompletedTask;
+        }, cancellationToken);
 
     /// <summary>
     /// Registers the Rekor personality: the shards (opened with the log key when the application starts), the search

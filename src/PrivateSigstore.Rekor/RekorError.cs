@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Rekor.Entries;
+using PrivateSigstore.Hosting;
 using PrivateSigstore.Log;
 
 namespace PrivateSigstore.Rekor;
@@ -51,7 +52,7 @@ internal sealed class RekorErrorFilter : IEndpointFilter
         }
         catch (LogPushbackException ex)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            http.Response.SetRetryAfter(ex.RetryAfter);
             return RekorError.Of(503, "the log is busy; retry later");
         }
         catch (LogFrozenException)

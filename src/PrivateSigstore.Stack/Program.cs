@@ -56,12 +56,18 @@ internal static class StackCommand
 
     private static Option<int> PortOption(string name, string description, int fallback)
     {
-        var option = new Option<int>(name) { Description = $"{description} (default {fallback}; 0: a free one)", DefaultValueFactory = _ => fallback };
-        option.Validators.Add(r =>
+        return new Option<int>(name)
         {
-            if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError($"{name} must be a port number in 0..65535");
-        });
-        return option;
+            Description = $"{description} (0: a free one)",
+            DefaultValueFactory = _ => fallback,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port <= 65535) return port;
+                r.AddError($"{name} must be a port number in 0..65535, not '{text}'");
+                return 0;
+            },
+        };
     }
 
     private static async Task<int> RunStackAsync(StackOptions options)

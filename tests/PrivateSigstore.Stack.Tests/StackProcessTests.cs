@@ -150,18 +150,93 @@ public sealed class StackProcessTests
         RunAsync(data, port, _ => whileRunning());
 
     /// <summary>Runs the stack; <paramref name="whileRunning"/> gets what it printed up to "Press Ctrl-C".</summary>
-    private static async Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<string, Task<T>> whileRunning)
+    private static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<string, Task<T>> whileRunning)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { StackPath(), "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
         // The other services on free ports too, so that the test never collides with a stack running on the defaults;
         // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
         var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort()]);
+        var args = new List<string> { "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port" }.Zip(ports))
         {
-            psi.ArgumentList.Add(name);
-            psi.ArgumentList.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            args.Add(name);
+            args.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
+        return RunStackAsync(args, whileRunning);
+    }
+
+    [Fact]
+    public async Task Free_ports_writes_services_json_with_the_urls_of_the_trust_files_and_every_service_is_ready()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
+        var (registry, output) = await RunStackAsync(["--data", data, "--free-ports", "--pem-keys"], async _ =>
+        {
+            var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "services.json"), Ct))!.AsObject();
+            using var http = new HttpClient();
+            foreach (var (name, url) in json)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"{url}/readyz"), Ct)).StatusCode);
+            }
+            return json;
+        });
+        Assert.Equal(["identity", "fulcio", "ctlog", "rekor"], registry.Select(p => p.Key));
+        var urls = registry.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+        Assert.All(urls.Values, u => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", u));
+        Assert.Equal(4, urls.Values.Distinct().Count());
+        Assert.DoesNotContain(":3000", urls["rekor"], StringComparison.Ordinal);
+        // The trust files and the printed table name the same URLs.
+        var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "trusted_root.json"), Ct))!;
+        Assert.Equal(urls["rekor"], root["tlogs"]![0]!["baseUrl"]!.GetValue<string>());
+        Assert.Equal(urls["ctlog"], root["ctlogs"]![0]!["baseUrl"]!.GetValue<string>());
+        Assert.Equal(urls["fulcio"], root["certificateAuthorities"]![0]!["uri"]!.GetValue<string>());
+        var signing = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "signing_config.v0.2.json"), Ct))!;
+        Assert.Equal(urls["fulcio"], signing["caUrls"]![0]!["url"]!.GetValue<string>());
+        Assert.Equal(urls["rekor"], signing["rekorTlogUrls"]![0]!["url"]!.GetValue<string>());
+        Assert.StartsWith(urls["identity"], signing["oidcUrls"]![0]!["url"]!.GetValue<string>(), StringComparison.Ordinal);
+        foreach (var (name, url) in urls) Assert.Contains(url, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_lists_the_options_and_exits_0()
+    {
+        var (exit, output) = await RunOnceAsync(["--help"]);
+        Assert.Equal(0, exit);
+        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--fulcio-config", "--pem-keys", "--log-level" })
+        {
+            Assert.Contains(option, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("--rekor-port", "abc")]
+    [InlineData("--fulcio-port", "70000")]
+    [InlineData("--no-such-option", "1")]
+    public async Task A_bad_option_is_one_clear_line_and_exit_2_without_a_stack_trace(string option, string value)
+    {
+        var (exit, output) = await RunOnceAsync([option, value, "--data", Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"))]);
+        Assert.Equal(2, exit);
+        Assert.Contains(option, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output)> RunOnceAsync(IEnumerable<string> arguments)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(StackPath());
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(1), Ct);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>Runs the stack with <paramref name="args"/>; <paramref name="whileRunning"/> gets what it printed up to "Press Ctrl-C".</summary>
+    private static async Task<(T Result, string Output)> RunStackAsync<T>(IEnumerable<string> args, Func<string, Task<T>> whileRunning)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(StackPath());
+        foreach (var a in args) psi.ArgumentList.Add(a);
 
         using var stack = Process.Start(psi)!;
         var output = new StringBuilder();

@@ -1,0 +1,237 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace PrivateSigstore.Hosting.Tests;
+
+public sealed class HostingTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly ServiceDescription TestService = new("Test", "http://127.0.0.1:0")
+    {
+        Meters = ["PrivateSigstore.Test"],
+        RateLimitedGroups = ["write"],
+        MaxRequestBodyBytes = 4096,
+    };
+
+    private static async Task<(WebApplication App, HttpClient Http)> StartAsync(string[] args, Action<WebApplicationBuilder>? register = null, Action<WebApplication>? map = null)
+    {
+        var builder = ServiceApp.CreateBuilder(TestService, ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "None", .. args]);
+        register?.Invoke(builder);
+        var app = builder.Build();
+        await app.Services.OpenResourcesAsync(Ct);
+        app.UseServiceDefaults();
+        map?.Invoke(app);
+        app.MapServiceDefaults();
+        await app.StartAsync(Ct);
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new HttpClient { BaseAddress = new Uri(url) });
+    }
+
+    [Fact]
+    public async Task Readiness_runs_the_signing_probe_once_and_then_answers_from_the_cache()
+    {
+        var probe = new CountingCheck();
+        var (app, http) = await StartAsync([], b => b.Services.AddSingleton(probe).AddHealthChecks().AddCachedReadinessCheck<ProbeCheck>("key"));
+        await using (app)
+        using (http)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz", Ct)).StatusCode);
+            }
+            Assert.Equal(1, probe.Calls);
+            // /healthz is liveness only: it never runs the probe.
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz", Ct)).StatusCode);
+            Assert.Equal(1, probe.Calls);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_probe_is_unready_and_is_retried_soon()
+    {
+        var probe = new CountingCheck { Healthy = false };
+        var (app, http) = await StartAsync([], b => b.Services.AddSingleton(probe).AddHealthChecks().AddCachedReadinessCheck<ProbeCheck>("key"));
+        await using (app)
+        using (http)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz", Ct)).StatusCode);
+            probe.Healthy = true;
+            await Task.Delay(1100, Ct);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz", Ct)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_are_served_in_prometheus_text()
+    {
+        var (app, http) = await StartAsync([]);
+        await using (app)
+        using (http)
+        {
+            var text = await http.GetStringAsync("/metrics", Ct);
+            Assert.Contains("# TYPE", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_configured_rate_limit_answers_429_with_retry_after_and_unconfigured_groups_are_unlimited()
+    {
+        var (app, http) = await StartAsync(["--RateLimits:write:PermitLimit", "2", "--RateLimits:write:WindowSeconds", "60"], map: a =>
+        {
+            a.MapPost("/write", () => "ok").WithRateLimit("write");
+            a.MapGet("/read", () => "ok");
+        });
+        await using (app)
+        using (http)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/write", null, Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/write", null, Ct)).StatusCode);
+            using var refused = await http.PostAsync("/write", null, Ct);
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter);
+            for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/read", Ct)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task An_unhandled_error_on_our_route_is_a_problem_details_500_and_kestrel_refusals_keep_their_status()
+    {
+        var (app, http) = await StartAsync([], map: a =>
+        {
+            a.MapGet("/boom", IResult () => throw new InvalidOperationException("secret detail"));
+            a.MapPost("/upload", async (HttpContext c) =>
+            {
+                using var sink = new MemoryStream();
+                await c.Request.Body.CopyToAsync(sink);
+                return Results.Ok();
+            });
+        });
+        await using (app)
+        using (http)
+        {
+            using var boom = await http.GetAsync("/boom", Ct);
+            Assert.Equal(HttpStatusCode.InternalServerError, boom.StatusCode);
+            Assert.Equal("application/problem+json", boom.Content.Headers.ContentType?.MediaType);
+            Assert.DoesNotContain("secret detail", await boom.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            using var big = await http.PostAsync("/upload", new ByteArrayContent(new byte[64 * 1024]), Ct);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_resource_opened_by_an_async_factory_is_disposed_by_the_container()
+    {
+        Resource? opened = null;
+        var (app, http) = await StartAsync([], b => b.Services.AddStartupResource(async (_, ct) =>
+        {
+            await Task.Yield();
+            return opened = new Resource();
+        }), a => a.MapGet("/r", (Resource r) => r.Id));
+        using (http)
+        {
+            Assert.NotNull(opened);
+            Assert.Equal(opened!.Id, await http.GetStringAsync("/r", Ct));
+            Assert.False(opened.Disposed);
+            await app.StopAsync(Ct);
+            await app.DisposeAsync();
+            Assert.True(opened.Disposed);
+        }
+    }
+
+    [Fact]
+    public async Task A_resource_opened_but_never_handed_out_is_still_disposed()
+    {
+        Resource? opened = null;
+        var builder = ServiceApp.CreateBuilder(TestService, ["--Logging:LogLevel:Default", "None"]);
+        builder.Services.AddStartupResource((_, _) => Task.FromResult(opened = new Resource()));
+        var app = builder.Build();
+        await app.Services.OpenResourcesAsync(Ct);
+        await app.DisposeAsync();
+        Assert.True(opened!.Disposed);
+    }
+
+    [Fact]
+    public void A_bad_setting_fails_at_build_naming_the_setting()
+    {
+        var builder = ServiceApp.CreateBuilder(TestService, ["--Test:Port", "99999"]);
+        var e = Assert.Throws<ArgumentException>(() => builder.BindServiceOptions<TestOptions>("Test"));
+        Assert.Contains("Test:Port", e.Message, StringComparison.Ordinal);
+        var unconvertible = ServiceApp.CreateBuilder(TestService, ["--Test:Port", "many"]);
+        e = Assert.Throws<ArgumentException>(() => unconvertible.BindServiceOptions<TestOptions>("Test"));
+        Assert.Contains("Test:Port", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Typed_options_are_validated_on_start_and_registered()
+    {
+        var builder = ServiceApp.CreateBuilder(TestService, ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "None"]);
+        builder.Services.AddServiceOptions(new TestOptions { Port = 42 });
+        await using var app = builder.Build();
+        Assert.Equal(42, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TestOptions>>().Value.Port);
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddServiceOptions(new TestOptions { Port = -1 }));
+    }
+
+    [Fact]
+    public async Task A_bad_rate_limit_setting_fails_at_start()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+        {
+            var builder = ServiceApp.CreateBuilder(TestService, ["--RateLimits:write:WindowSeconds", "0"]);
+            using var app = builder.Build();
+            // The limiter's options are built when first needed.
+            _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>>().Value;
+        });
+        Assert.Contains("RateLimits:write:WindowSeconds", e.Message, StringComparison.Ordinal);
+        await Task.CompletedTask;
+    }
+
+    public sealed class TestOptions : IServiceOptions
+    {
+        public int Port { get; set; } = 1;
+
+        public void Validate()
+        {
+            if (Port is < 0 or > 65535) throw new ArgumentException("Test:Port must be in 0..65535");
+        }
+    }
+
+    private sealed class Resource : IAsyncDisposable
+    {
+        public string Id { get; } = Guid.NewGuid().ToString("N");
+
+        public bool Disposed { get; private set; }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class CountingCheck
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public bool Healthy { get; set; } = true;
+
+        public HealthCheckResult Run()
+        {
+            Interlocked.Increment(ref _calls);
+            return Healthy ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("probe failed");
+        }
+    }
+
+    private sealed class ProbeCheck(CountingCheck counter) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) => Task.FromResult(counter.Run());
+    }
+}
