@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Benchmarks;
 

@@ -1,4 +1,5 @@
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.CtLog;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Log;
 using PrivateSigstore.Log.Storage;
 

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Fulcio.Ca;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Stack;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Fulcio.Ca;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Fulcio.Ca;
 

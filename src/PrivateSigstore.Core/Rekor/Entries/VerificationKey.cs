@@ -3,6 +3,7 @@ using System.Formats.Asn1;
 using System.Numerics;
 using System.Security.Cryptography;
 using PrivateSigstore.Core.Crypto;
+using PrivateSigstore.Core.Der;
 using PrivateSigstore.Core.Pem;
 
 namespace PrivateSigstore.Core.Rekor.Entries;

@@ -4,8 +4,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using PrivateSigstore.Keys;
 
-namespace PrivateSigstore.Keys;
+namespace PrivateSigstore.Keys.Pkcs11;
 
 /// <summary>
 /// A PKCS#11 token (an HSM partition, a SoftHSM2 token) opened with a user login: finds, generates

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using PrivateSigstore.Keys;
 
-namespace PrivateSigstore.Keys;
+namespace PrivateSigstore.Keys.Pkcs11;
 
 /// <summary>
 /// A private key inside a PKCS#11 token (see <see cref="Pkcs11Token"/>). The digest is computed in

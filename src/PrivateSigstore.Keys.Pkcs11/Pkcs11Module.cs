@@ -2,8 +2,9 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using PrivateSigstore.Keys;
 
-namespace PrivateSigstore.Keys;
+namespace PrivateSigstore.Keys.Pkcs11;
 
 /// <summary>
 /// A loaded PKCS#11 module, shared by every <see cref="Pkcs11Token"/> of the process that uses the

@@ -1,6 +1,6 @@
 using System.Formats.Asn1;
 
-namespace PrivateSigstore.Core.Ct;
+namespace PrivateSigstore.Core.Der;
 
 /// <summary>
 /// Structural DER check of a whole encoding, at every depth: definite minimal lengths (AsnReader DER rules), low tag

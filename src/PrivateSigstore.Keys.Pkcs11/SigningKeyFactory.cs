@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using PrivateSigstore.Keys;
 
-namespace PrivateSigstore.Keys;
+namespace PrivateSigstore.Keys.Pkcs11;
 
 /// <summary>Creates the <see cref="ISigningKey"/> that <see cref="SigningKeyOptions"/> describe.</summary>
 public static partial class SigningKeyFactory

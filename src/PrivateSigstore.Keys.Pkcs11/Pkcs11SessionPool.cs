@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using PrivateSigstore.Keys;
 
-namespace PrivateSigstore.Keys;
+namespace PrivateSigstore.Keys.Pkcs11;
 
 /// <summary>
 /// A bounded pool of read-write sessions to one token. A PKCS#11 session serves one operation at a

@@ -1,7 +1,10 @@
 using System.Formats.Asn1;
 using PrivateSigstore.Core.Ct;
+using PrivateSigstore.Core.Der;
 
-namespace PrivateSigstore.Core.Tests.Ct;
+using PrivateSigstore.Core.Tests.Ct;
+
+namespace PrivateSigstore.Core.Tests.Der;
 
 public sealed class StrictDerTests
 {

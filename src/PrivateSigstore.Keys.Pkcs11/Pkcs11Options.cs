@@ -1,4 +1,6 @@
-namespace PrivateSigstore.Keys;
+using PrivateSigstore.Keys;
+
+namespace PrivateSigstore.Keys.Pkcs11;
 
 /// <summary>
 /// Where a PKCS#11 token is and how to log in to it. The token is chosen by

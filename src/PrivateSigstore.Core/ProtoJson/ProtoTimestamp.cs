@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace PrivateSigstore.Core.Bundle;
+namespace PrivateSigstore.Core.ProtoJson;
 
 /// <summary>
 /// A point in time with nanosecond precision, mirroring <c>google.protobuf.Timestamp</c>: whole seconds

@@ -1,4 +1,6 @@
-namespace PrivateSigstore.Keys;
+using PrivateSigstore.Keys;
+
+namespace PrivateSigstore.Keys.Pkcs11;
 
 /// <summary>
 /// Configuration of one signing key (bind a section such as <c>"Rekor:SigningKey"</c> to it).
