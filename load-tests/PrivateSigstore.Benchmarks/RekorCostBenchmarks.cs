@@ -3,8 +3,8 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Rekor;
-using PrivateSigstore.Core.Rekor.Entries;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Rekor.Entries;
 
 namespace PrivateSigstore.Benchmarks;
 
