@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;
 

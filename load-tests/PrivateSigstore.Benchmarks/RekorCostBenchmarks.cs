@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Rekor;
 using PrivateSigstore.Keys;

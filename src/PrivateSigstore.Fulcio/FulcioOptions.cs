@@ -1,3 +1,4 @@
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;
 

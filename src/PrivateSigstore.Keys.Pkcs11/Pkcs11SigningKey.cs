@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 
 namespace PrivateSigstore.Keys.Pkcs11;

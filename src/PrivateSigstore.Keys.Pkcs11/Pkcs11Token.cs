@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 
 namespace PrivateSigstore.Keys.Pkcs11;

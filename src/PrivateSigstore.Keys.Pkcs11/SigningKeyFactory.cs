@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 
 namespace PrivateSigstore.Keys.Pkcs11;

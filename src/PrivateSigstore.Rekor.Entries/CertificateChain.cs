@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core.Crypto;
+using PublicKey = PrivateSigstore.Core.Crypto.PublicKey;
 
 namespace PrivateSigstore.Rekor.Entries;
 
@@ -111,18 +112,18 @@ internal static class CertificateChain
         return CheckSignature(child.SignatureAlgorithm, child.SignatureParameters, child.Tbs, child.Signature, parent.Key);
     }
 
-    private static string? CheckSignature(string algorithm, byte[]? parameters, byte[] signed, byte[] signature, VerificationKey key)
+    private static string? CheckSignature(string algorithm, byte[]? parameters, byte[] signed, byte[] signature, PublicKey key)
     {
-        (KeyAlgorithm Key, HashAlgorithmName Hash, bool Pss)? scheme = algorithm switch
+        (PublicKeyType Key, HashAlgorithmName Hash, bool Pss)? scheme = algorithm switch
         {
-            "1.2.840.113549.1.1.11" => (KeyAlgorithm.Rsa, HashAlgorithmName.SHA256, false),
-            "1.2.840.113549.1.1.12" => (KeyAlgorithm.Rsa, HashAlgorithmName.SHA384, false),
-            "1.2.840.113549.1.1.13" => (KeyAlgorithm.Rsa, HashAlgorithmName.SHA512, false),
-            "1.2.840.113549.1.1.10" => PssHash(parameters) is { } pssHash ? (KeyAlgorithm.Rsa, pssHash, true) : null,
-            "1.2.840.10045.4.3.2" => (KeyAlgorithm.Ecdsa, HashAlgorithmName.SHA256, false),
-            "1.2.840.10045.4.3.3" => (KeyAlgorithm.Ecdsa, HashAlgorithmName.SHA384, false),
-            "1.2.840.10045.4.3.4" => (KeyAlgorithm.Ecdsa, HashAlgorithmName.SHA512, false),
-            "1.3.101.112" => (KeyAlgorithm.Ed25519, default, false),
+            "1.2.840.113549.1.1.11" => (PublicKeyType.Rsa, HashAlgorithmName.SHA256, false),
+            "1.2.840.113549.1.1.12" => (PublicKeyType.Rsa, HashAlgorithmName.SHA384, false),
+            "1.2.840.113549.1.1.13" => (PublicKeyType.Rsa, HashAlgorithmName.SHA512, false),
+            "1.2.840.113549.1.1.10" => PssHash(parameters) is { } pssHash ? (PublicKeyType.Rsa, pssHash, true) : null,
+            "1.2.840.10045.4.3.2" => (PublicKeyType.Ecdsa, HashAlgorithmName.SHA256, false),
+            "1.2.840.10045.4.3.3" => (PublicKeyType.Ecdsa, HashAlgorithmName.SHA384, false),
+            "1.2.840.10045.4.3.4" => (PublicKeyType.Ecdsa, HashAlgorithmName.SHA512, false),
+            "1.3.101.112" => (PublicKeyType.Ed25519, default, false),
             _ => null,
         };
         if (scheme is null)
@@ -134,7 +135,7 @@ internal static class CertificateChain
         }
 
         var (keyAlgorithm, hash, pss) = scheme.Value;
-        if (keyAlgorithm != key.Algorithm)
+        if (keyAlgorithm != key.Type)
         {
             return "x509: signature algorithm specifies a different public key type";
         }
@@ -144,7 +145,7 @@ internal static class CertificateChain
             bool valid;
             switch (keyAlgorithm)
             {
-                case KeyAlgorithm.Rsa:
+                case PublicKeyType.Rsa:
                     using (var rsa = RSA.Create())
                     {
                         rsa.ImportSubjectPublicKeyInfo(key.SubjectPublicKeyInfo, out _);
@@ -152,7 +153,7 @@ internal static class CertificateChain
                     }
 
                     break;
-                case KeyAlgorithm.Ecdsa:
+                case PublicKeyType.Ecdsa:
                     using (var ecdsa = ECDsa.Create())
                     {
                         ecdsa.ImportSubjectPublicKeyInfo(key.SubjectPublicKeyInfo, out _);

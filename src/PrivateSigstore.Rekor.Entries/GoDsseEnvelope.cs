@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Dsse;
 
 namespace PrivateSigstore.Rekor.Entries;
@@ -87,7 +88,7 @@ internal sealed record GoDsseEnvelope(string PayloadType, string Payload, IReadO
     /// </summary>
     /// <param name="key">The verifier's key (<c>signature.LoadVerifier(key, crypto.SHA256)</c>).</param>
     /// <param name="verifierKeyId">The key ID the library derives for the verifier, or null when it derives none.</param>
-    public (string AcceptedSig, byte[] Payload) VerifyAndDecode(VerificationKey key, string? verifierKeyId)
+    public (string AcceptedSig, byte[] Payload) VerifyAndDecode(PublicKey key, string? verifierKeyId)
     {
         if (Signatures.Count == 0)
         {
@@ -118,7 +119,7 @@ internal sealed record GoDsseEnvelope(string PayloadType, string Payload, IReadO
                 continue;
             }
 
-            if (key.VerifyMessage(pae, sig) is null)
+            if (key.CheckMessage(pae, sig) is null)
             {
                 accepted = signature.Sig;
             }

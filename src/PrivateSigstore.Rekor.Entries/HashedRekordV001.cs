@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Crypto;
 
 namespace PrivateSigstore.Rekor.Entries;
 
@@ -88,7 +89,7 @@ internal static class HashedRekordV001
         }
 
         // createLogEntry: checkEntryAlgorithms (hashedrekord only), on the key the entry is verified with.
-        if (!policy.ForSearch && !SigningAlgorithm.IsPermitted(policy.AllowedSigningAlgorithms, key.Key, algorithm))
+        if (!policy.ForSearch && !AlgorithmRegistry.IsPermitted(policy.AllowedSigningAlgorithms, key.Key, algorithm))
         {
             throw new EntryFailure("entry algorithms are not allowed", FailureStage.Processing);
         }
@@ -118,7 +119,7 @@ internal static class HashedRekordV001
             return "X509 signature has not been initialized";
         }
 
-        return key.VerifyChain() ?? key.Key.VerifyDigest(digest, algorithm, signature);
+        return key.VerifyChain() ?? key.Key.CheckDigest(digest, algorithm, signature);
     }
 
     private static byte[] DecodeHex(string text)

@@ -5,6 +5,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Crypto;
+using PublicKey = PrivateSigstore.Core.Crypto.PublicKey;
 
 namespace PrivateSigstore.Rekor.Entries;
 
@@ -46,7 +48,7 @@ internal sealed class ParsedCertificate
 
     public required byte[] Signature { get; init; }
 
-    public required VerificationKey Key { get; init; }
+    public required PublicKey Key { get; init; }
 
     public required byte[] RawSubject { get; init; }
 
@@ -183,7 +185,7 @@ internal sealed class ParsedCertificate
                 SignatureAlgorithm = signatureAlgorithm,
                 SignatureParameters = signatureParameters,
                 Signature = signature,
-                Key = VerificationKey.Parse(certificate.SubjectPublicKeyInfo),
+                Key = SigstoreVerifier.Parse(certificate.SubjectPublicKeyInfo),
                 RawSubject = rawSubject,
                 RawIssuer = certificate.Issuer.ToArray(),
                 NotBeforeUtc = certificate.NotBefore,

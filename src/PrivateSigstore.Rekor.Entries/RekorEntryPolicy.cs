@@ -77,7 +77,7 @@ public sealed record RekorEntryPolicy
             ArgumentNullException.ThrowIfNull(value);
             foreach (var algorithm in value)
             {
-                if (!SigningAlgorithm.IsRegistered(algorithm))
+                if (!AlgorithmRegistry.IsRegistered(algorithm))
                 {
                     throw new ArgumentException($"{algorithm} is not in sigstore's algorithm registry", nameof(value));
                 }

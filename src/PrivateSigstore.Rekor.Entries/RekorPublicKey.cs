@@ -1,4 +1,5 @@
 using System.Text;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 
 namespace PrivateSigstore.Rekor.Entries;
@@ -10,7 +11,7 @@ namespace PrivateSigstore.Rekor.Entries;
 /// </summary>
 internal sealed class RekorPublicKey
 {
-    private RekorPublicKey(VerificationKey? key, IReadOnlyList<ParsedCertificate> certificates, bool isChain)
+    private RekorPublicKey(PublicKey? key, IReadOnlyList<ParsedCertificate> certificates, bool isChain)
     {
         PlainKey = key;
         Certificates = certificates;
@@ -18,7 +19,7 @@ internal sealed class RekorPublicKey
     }
 
     /// <summary>The key of a <c>PUBLIC KEY</c> block, or null for certificates.</summary>
-    public VerificationKey? PlainKey { get; }
+    public PublicKey? PlainKey { get; }
 
     /// <summary>The certificates (one for a single certificate, leaf first for a chain); empty for a plain key.</summary>
     public IReadOnlyList<ParsedCertificate> Certificates { get; }
@@ -27,7 +28,7 @@ internal sealed class RekorPublicKey
     public bool IsChain { get; }
 
     /// <summary><c>CryptoPubKey()</c>: the plain key, or the (leaf) certificate's key.</summary>
-    public VerificationKey Key => PlainKey ?? Certificates[0].Key;
+    public PublicKey Key => PlainKey ?? Certificates[0].Key;
 
     /// <summary><c>Subjects()</c>: the leaf certificate's SAN values, none for a plain key.</summary>
     public IReadOnlyList<string> Subjects => Certificates.Count > 0 ? Certificates[0].Subjects : [];
@@ -63,7 +64,7 @@ internal sealed class RekorPublicKey
 
         return block.Type switch
         {
-            GoPem.PublicKeyType => new RekorPublicKey(VerificationKey.Parse(block.Bytes), [], isChain: false),
+            GoPem.PublicKeyType => new RekorPublicKey(SigstoreVerifier.Parse(block.Bytes), [], isChain: false),
             GoPem.CertificateType => new RekorPublicKey(null, [ParsedCertificate.Parse(block.Bytes)], isChain: false),
             _ => throw new EntryFailure($"invalid public key: cannot handle type {block.Type}", FailureStage.Processing),
         };

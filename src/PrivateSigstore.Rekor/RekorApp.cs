@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Log;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Core.Trust;
 using PrivateSigstore.CtLog;

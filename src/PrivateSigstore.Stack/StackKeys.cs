@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Fulcio.Ca;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;

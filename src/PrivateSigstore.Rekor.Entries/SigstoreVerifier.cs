@@ -4,141 +4,77 @@ using System.Numerics;
 using System.Security.Cryptography;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Crypto;
-using PrivateSigstore.Core.Der;
-using PrivateSigstore.Core.Pem;
 
 namespace PrivateSigstore.Rekor.Entries;
 
-/// <summary>The public-key algorithms Rekor's x509 PKI verifies with.</summary>
-internal enum KeyAlgorithm
-{
-    Rsa,
-    Ecdsa,
-    Ed25519,
-}
-
 /// <summary>
-/// A PKIX public key with sigstore's verifier semantics (<c>sigstore/pkg/signature</c>): ECDSA accepts ASN.1 DER
-/// or IEEE P1363 signatures over a digest, RSA is PKCS#1 v1.5, Ed25519 is pure or Ed25519ph. Verification
-/// methods return null on success and otherwise the error text the Go verifier returns.
+/// sigstore's verifier semantics (<c>sigstore/pkg/signature</c>) over a <see cref="PublicKey"/>: ECDSA accepts ASN.1 DER
+/// or IEEE P1363 signatures over a digest, RSA is PKCS#1 v1.5, Ed25519 is pure or Ed25519ph. The check methods return
+/// null on success and otherwise the error text the Go verifier returns.
 /// </summary>
-internal sealed class VerificationKey
+internal static class SigstoreVerifier
 {
-    private VerificationKey(KeyAlgorithm algorithm, byte[] spki, string? curveOid, int sizeBits, byte[] keyBytes)
-    {
-        Algorithm = algorithm;
-        SubjectPublicKeyInfo = spki;
-        CurveOid = curveOid;
-        SizeBits = sizeBits;
-        KeyBytes = keyBytes;
-    }
-
-    public KeyAlgorithm Algorithm { get; }
-
-    /// <summary>The DER SubjectPublicKeyInfo.</summary>
-    public byte[] SubjectPublicKeyInfo { get; }
-
-    /// <summary>For ECDSA, the named curve OID.</summary>
-    public string? CurveOid { get; }
-
-    /// <summary>For RSA, the modulus size as Go's <c>rsa.PublicKey.Size()*8</c> (whole bytes); for ECDSA the field size in bits.</summary>
-    public int SizeBits { get; }
-
-    /// <summary>The subjectPublicKey bit string contents (EC point, RSAPublicKey DER or the 32-byte Ed25519 key).</summary>
-    public byte[] KeyBytes { get; }
-
     /// <summary>
     /// Parses a DER SubjectPublicKeyInfo as Go's <c>x509.ParsePKIXPublicKey</c> would for RSA, ECDSA on
     /// P-224/256/384/521 (uncompressed points only) and Ed25519.
     /// </summary>
     /// <exception cref="EntryFailure">The key is malformed or of another algorithm.</exception>
-    public static VerificationKey Parse(byte[] spki)
+    public static PublicKey Parse(byte[] spki)
     {
-        string oid;
+        PublicKey key;
         try
         {
-            oid = PublicKeyInfo.Validate(spki);
+            key = PublicKey.FromSubjectPublicKeyInfo(spki);
         }
         catch (WireFormatException e)
         {
             throw new EntryFailure(e.Reason.Replace("public key:", "x509:", StringComparison.Ordinal), FailureStage.Processing, e);
         }
 
-        try
+        // Go's elliptic.Unmarshal accepts only the uncompressed form.
+        if (key.Type == PublicKeyType.Ecdsa && (key.KeyBytes.Length == 0 || key.KeyBytes[0] != 0x04))
         {
-            var reader = new AsnReader(spki, AsnEncodingRules.DER).ReadSequence();
-            var algorithm = reader.ReadSequence();
-            algorithm.ReadObjectIdentifier();
-            var parameter = oid == PublicKeyInfo.EcPublicKeyOid ? algorithm.ReadObjectIdentifier() : null;
-            var key = reader.ReadBitString(out _);
-            switch (oid)
-            {
-                case PublicKeyInfo.EcPublicKeyOid:
-                    // Go's elliptic.Unmarshal accepts only the uncompressed form.
-                    if (key.Length == 0 || key[0] != 0x04)
-                    {
-                        throw new EntryFailure("x509: failed to unmarshal elliptic curve point", FailureStage.Processing);
-                    }
+            throw new EntryFailure("x509: failed to unmarshal elliptic curve point", FailureStage.Processing);
+        }
 
-                    return new VerificationKey(KeyAlgorithm.Ecdsa, spki, parameter, FieldBytes(parameter!) * 8, key);
-                case PublicKeyInfo.RsaEncryptionOid:
-                    using (var rsa = RSA.Create())
-                    {
-                        rsa.ImportSubjectPublicKeyInfo(spki, out _);
-                        var modulus = rsa.ExportParameters(false).Modulus!;
-                        var modulusBytes = modulus.AsSpan().TrimStart((byte)0).Length;
-                        return new VerificationKey(KeyAlgorithm.Rsa, spki, null, modulusBytes * 8, key);
-                    }
-
-                default:
-                    return new VerificationKey(KeyAlgorithm.Ed25519, spki, null, 256, key);
-            }
-        }
-        catch (AsnContentException e)
-        {
-            throw new EntryFailure($"x509: malformed public key ({e.Message})", FailureStage.Processing, e);
-        }
-        catch (CryptographicException e)
-        {
-            throw new EntryFailure($"x509: malformed public key ({e.Message})", FailureStage.Processing, e);
-        }
+        return key;
     }
 
     /// <summary>
     /// Verifies a signature over a precomputed digest, as hashedrekord does
     /// (<c>LoadVerifierWithOpts(key, WithED25519ph())</c> then <c>VerifySignature(…, WithDigest, WithCryptoSignerOpts(hash))</c>).
     /// </summary>
-    public string? VerifyDigest(byte[] digest, HashAlgorithmName hash, byte[] signature) => Algorithm switch
+    public static string? CheckDigest(this PublicKey key, byte[] digest, HashAlgorithmName hash, byte[] signature) => key.Type switch
     {
-        KeyAlgorithm.Ecdsa => VerifyEcdsa(digest, signature),
-        KeyAlgorithm.Rsa => VerifyRsa(digest, hash, signature),
-        _ => VerifyEd25519Prehashed(digest, hash, signature),
+        PublicKeyType.Ecdsa => CheckEcdsa(key, digest, signature),
+        PublicKeyType.Rsa => CheckRsa(key, digest, hash, signature),
+        _ => CheckEd25519Prehashed(key, digest, hash, signature),
     };
 
     /// <summary>
     /// Verifies a signature over a message as <c>signature.LoadVerifier(key, crypto.SHA256)</c> does (DSSE in
     /// dsse and intoto entries): ECDSA and RSA over SHA-256 of the message, Ed25519 pure over the message.
     /// </summary>
-    public string? VerifyMessage(byte[] message, byte[] signature) => Algorithm switch
+    public static string? CheckMessage(this PublicKey key, byte[] message, byte[] signature) => key.Type switch
     {
-        KeyAlgorithm.Ecdsa => VerifyEcdsa(SHA256.HashData(message), signature),
-        KeyAlgorithm.Rsa => VerifyRsa(SHA256.HashData(message), HashAlgorithmName.SHA256, signature),
-        _ => Ed25519.Verify(KeyBytes, message, signature) ? null : "failed to verify signature",
+        PublicKeyType.Ecdsa => CheckEcdsa(key, SHA256.HashData(message), signature),
+        PublicKeyType.Rsa => CheckRsa(key, SHA256.HashData(message), HashAlgorithmName.SHA256, signature),
+        _ => key.VerifyMessage(message, signature, default) ? null : "failed to verify signature",
     };
 
     /// <summary>
     /// The key ID go-securesystemslib derives when a DSSE verifier has none (<c>dsse.SHA256KeyID</c>): the
     /// OpenSSH SHA-256 fingerprint <c>SHA256:&lt;unpadded base64&gt;</c>; null where <c>ssh.NewPublicKey</c> fails (P-224).
     /// </summary>
-    public string? SshFingerprint()
+    public static string? SshFingerprint(this PublicKey key)
     {
         var wire = new List<byte>();
-        switch (Algorithm)
+        switch (key.Type)
         {
-            case KeyAlgorithm.Rsa:
+            case PublicKeyType.Rsa:
                 using (var rsa = RSA.Create())
                 {
-                    rsa.ImportSubjectPublicKeyInfo(SubjectPublicKeyInfo, out _);
+                    rsa.ImportSubjectPublicKeyInfo(key.SubjectPublicKeyInfo, out _);
                     var parameters = rsa.ExportParameters(false);
                     AppendString(wire, "ssh-rsa"u8);
                     AppendMpint(wire, parameters.Exponent!);
@@ -146,8 +82,8 @@ internal sealed class VerificationKey
                 }
 
                 break;
-            case KeyAlgorithm.Ecdsa:
-                var name = CurveOid switch
+            case PublicKeyType.Ecdsa:
+                var name = key.CurveOid switch
                 {
                     "1.2.840.10045.3.1.7" => "nistp256",
                     "1.3.132.0.34" => "nistp384",
@@ -161,28 +97,20 @@ internal sealed class VerificationKey
 
                 AppendString(wire, System.Text.Encoding.ASCII.GetBytes("ecdsa-sha2-" + name));
                 AppendString(wire, System.Text.Encoding.ASCII.GetBytes(name));
-                AppendString(wire, KeyBytes);
+                AppendString(wire, key.KeyBytes);
                 break;
             default:
                 AppendString(wire, "ssh-ed25519"u8);
-                AppendString(wire, KeyBytes);
+                AppendString(wire, key.KeyBytes);
                 break;
         }
 
         return "SHA256:" + Convert.ToBase64String(SHA256.HashData(wire.ToArray())).TrimEnd('=');
     }
 
-    private static int FieldBytes(string curveOid) => curveOid switch
+    private static string? CheckEcdsa(PublicKey key, byte[] digest, byte[] signature)
     {
-        "1.3.132.0.33" => 28,
-        "1.2.840.10045.3.1.7" => 32,
-        "1.3.132.0.34" => 48,
-        _ => 66,
-    };
-
-    private string? VerifyEcdsa(byte[] digest, byte[] signature)
-    {
-        var fieldBytes = SizeBits / 8;
+        var fieldBytes = key.SizeBits / 8;
         byte[]? fixedWidth;
         string failure;
 
@@ -209,43 +137,27 @@ internal sealed class VerificationKey
             return failure;
         }
 
-        try
-        {
-            var ecdsa = ImportedKeys.Ecdsa(SubjectPublicKeyInfo);
-            return ecdsa.VerifyHash(digest, fixedWidth, DSASignatureFormat.IeeeP1363FixedFieldConcatenation) ? null : failure;
-        }
-        catch (CryptographicException)
-        {
-            return failure;
-        }
+        return key.VerifyDigest(digest, fixedWidth, default, DSASignatureFormat.IeeeP1363FixedFieldConcatenation) ? null : failure;
     }
 
-    private string? VerifyRsa(byte[] digest, HashAlgorithmName hash, byte[] signature)
+    private static string? CheckRsa(PublicKey key, byte[] digest, HashAlgorithmName hash, byte[] signature)
     {
         // Go 1.24+: rsa.VerifyPKCS1v15 refuses keys under 1024 bits.
-        if (SizeBits < 1024)
+        if (key.SizeBits < 1024)
         {
-            return $"crypto/rsa: {SizeBits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)";
+            return $"crypto/rsa: {key.SizeBits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)";
         }
 
         const string Failure = "crypto/rsa: verification error";
-        if (signature.Length != SizeBits / 8)
+        if (signature.Length != key.SizeBits / 8)
         {
             return Failure;
         }
 
-        try
-        {
-            var rsa = ImportedKeys.Rsa(SubjectPublicKeyInfo);
-            return rsa.VerifyHash(digest, signature, hash, RSASignaturePadding.Pkcs1) ? null : Failure;
-        }
-        catch (CryptographicException)
-        {
-            return Failure;
-        }
+        return key.VerifyDigest(digest, signature, hash) ? null : Failure;
     }
 
-    private string? VerifyEd25519Prehashed(byte[] digest, HashAlgorithmName hash, byte[] signature)
+    private static string? CheckEd25519Prehashed(PublicKey key, byte[] digest, HashAlgorithmName hash, byte[] signature)
     {
         // sigstore ED25519phVerifier: only SHA-512 digests (ComputeDigestForVerifying's supported list).
         if (hash != HashAlgorithmName.SHA512)
@@ -253,7 +165,7 @@ internal sealed class VerificationKey
             return $"unsupported hash algorithm: \"{GoHashName(hash)}\" not in [SHA-512]";
         }
 
-        return Ed25519.VerifyPrehashed(KeyBytes, digest, signature) ? null : "failed to verify signature: ed25519: invalid signature";
+        return key.VerifyEd25519Prehashed(digest, signature) ? null : "failed to verify signature: ed25519: invalid signature";
     }
 
     /// <summary>Go's <c>crypto.Hash.String()</c>.</summary>

@@ -1,7 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 
-namespace PrivateSigstore.Core.Pem;
+namespace PrivateSigstore.Core.Crypto;
 
 /// <summary>
 /// Checks DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) the way Go's <c>x509.ParsePKIXPublicKey</c>
@@ -55,7 +55,7 @@ public static class PublicKeyInfo
                     }
 
                     // Imports (and validates the point) once per distinct key; see ImportedKeys.
-                    Crypto.ImportedKeys.Ecdsa(der.ToArray());
+                    ImportedKeys.Ecdsa(der.ToArray());
 
                     break;
                 case RsaEncryptionOid:
@@ -67,7 +67,7 @@ public static class PublicKeyInfo
 
                     algorithm.ReadNull();
                     RequireEnd(algorithm);
-                    Crypto.ImportedKeys.Rsa(der.ToArray());
+                    ImportedKeys.Rsa(der.ToArray());
 
                     break;
                 case Ed25519Oid:

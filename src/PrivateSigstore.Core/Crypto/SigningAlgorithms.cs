@@ -1,10 +1,10 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 
-namespace PrivateSigstore.Keys;
+namespace PrivateSigstore.Core.Crypto;
 
-/// <summary>Facts about each <see cref="SigningAlgorithm"/> shared by the key providers.</summary>
-internal static class SigningAlgorithms
+/// <summary>Facts about each <see cref="SigningAlgorithm"/>: digest, curve, key sizes (shared by key providers, key policies and verifiers).</summary>
+public static class SigningAlgorithms
 {
     public const string EcPublicKeyOid = "1.2.840.10045.2.1";
     public const string RsaEncryptionOid = "1.2.840.113549.1.1.1";

@@ -1,7 +1,7 @@
-namespace PrivateSigstore.Keys;
+namespace PrivateSigstore.Core.Crypto;
 
 /// <summary>
-/// A signature scheme: key type plus the digest <see cref="ISigningKey.Sign"/> applies. These are
+/// A signature scheme: key type plus the digest a signer applies (<c>PrivateSigstore.Keys.ISigningKey.Sign</c>). These are
 /// the schemes Sigstore clients accept from a CA or a log (Fulcio's default
 /// <c>--client-signing-algorithms</c> and sigstore-go's verifier defaults).
 /// </summary>
