@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Rekor;
-using PrivateSigstore.Core.Rekor.Entries;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Rekor.Entries;
 
 namespace PrivateSigstore.Benchmarks;
 

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PrivateSigstore.Hosting;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Log;
 using PrivateSigstore.Log.Storage;
 

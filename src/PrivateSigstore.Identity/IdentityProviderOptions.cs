@@ -1,4 +1,6 @@
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Identity;
 

@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 
 namespace PrivateSigstore.Identity;

@@ -1,3 +1,5 @@
+using PrivateSigstore.Core.Crypto;
+
 namespace PrivateSigstore.Keys;
 
 /// <summary>

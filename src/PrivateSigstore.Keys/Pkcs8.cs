@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Text;
+using PrivateSigstore.Core.Crypto;
 
 namespace PrivateSigstore.Keys;
 

@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PrivateSigstore.Hosting;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Log;
 using PrivateSigstore.Log.Storage;
 

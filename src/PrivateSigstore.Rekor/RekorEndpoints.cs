@@ -3,9 +3,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using PrivateSigstore.Core;
-using PrivateSigstore.Core.Rekor.Entries;
 using PrivateSigstore.Hosting;
 using PrivateSigstore.Log;
+using PrivateSigstore.Rekor.Entries;
 
 namespace PrivateSigstore.Rekor;
 
@@ -95,7 +95,7 @@ public static class RekorEndpoints
 
     private static async Task<IResult> GetEntryByUuid(RekorLog rekor, string entryUUID, CancellationToken ct)
     {
-        if (!Core.Rekor.Entries.RekorLogEntry.TryParseEntryId(entryUUID, out _, out _))
+        if (!Entries.RekorLogEntry.TryParseEntryId(entryUUID, out _, out _))
         {
             return RekorError.Of(400, "entryUUID in path should match '^([0-9a-fA-F]{64}|[0-9a-fA-F]{80})$'");
         }
@@ -112,7 +112,7 @@ public static class RekorEndpoints
         var found = new List<(RekorShard, ulong)>();
         foreach (var id in query.EntryUuids)
         {
-            if (!Core.Rekor.Entries.RekorLogEntry.TryParseEntryId(id, out _, out _)) return RekorError.Of(400, $"invalid entry UUID {id}");
+            if (!Entries.RekorLogEntry.TryParseEntryId(id, out _, out _)) return RekorError.Of(400, $"invalid entry UUID {id}");
             if (await rekor.FindAsync(id, ct).ConfigureAwait(false) is { } f) found.Add(f);
         }
         foreach (var i in query.LogIndexes)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using PrivateSigstore.Core;
-using PrivateSigstore.Core.Rekor.Entries;
+using PrivateSigstore.Rekor.Entries;
 using PrivateSigstore.Hosting;
 using PrivateSigstore.Log;
 

@@ -46,7 +46,7 @@ internal sealed class RekorLog : IAsyncDisposable
     /// proof is against a published checkpoint. A duplicate throws <see cref="RekorDuplicateEntryException"/>; pushback,
     /// a frozen shard and an oversized leaf throw the engine's exceptions (the API's endpoint filter maps them).
     /// </summary>
-    public async Task<RekorEntryResponse> AppendAsync(Core.Rekor.Entries.CanonicalEntry entry, CancellationToken ct)
+    public async Task<RekorEntryResponse> AppendAsync(Entries.CanonicalEntry entry, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var shard = Shards.Active;
@@ -106,7 +106,7 @@ internal sealed class RekorLog : IAsyncDisposable
     /// <summary>Finds an entry by its 64- or 80-hex id: (shard, local index), or null.</summary>
     public async Task<(RekorShard Shard, ulong Index)?> FindAsync(string entryId, CancellationToken ct)
     {
-        if (!Core.Rekor.Entries.RekorLogEntry.TryParseEntryId(entryId, out var treeId, out var leafHash)) return null;
+        if (!Entries.RekorLogEntry.TryParseEntryId(entryId, out var treeId, out var leafHash)) return null;
         // 80 hex: the tree must be one of ours (tree id 0 means "any"); 64 hex: search active first, then older shards.
         IEnumerable<RekorShard> candidates = treeId is { } t && t != 0
             ? Shards.ByTreeId(t) is { } s ? [s] : []

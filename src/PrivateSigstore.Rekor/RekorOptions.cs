@@ -1,6 +1,7 @@
 using PrivateSigstore.Hosting;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Log.Storage;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Rekor;
 

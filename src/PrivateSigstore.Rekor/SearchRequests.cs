@@ -110,6 +110,6 @@ internal sealed record SearchIndexRequest(IReadOnlyList<string> Keys, bool And)
             throw new WireFormatException("publicKey.content is not valid base64", ex);
         }
         // The same canonicalization and hash the entry kinds index keys under.
-        return Core.Rekor.Entries.RekorEntries.PublicKeyIndexKey(raw);
+        return Entries.RekorEntries.PublicKeyIndexKey(raw);
     }
 }

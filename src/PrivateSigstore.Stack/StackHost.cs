@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Core.Trust;
 using PrivateSigstore.CtLog;
@@ -15,6 +16,7 @@ using PrivateSigstore.Fulcio;
 using PrivateSigstore.Fulcio.Ca;
 using PrivateSigstore.Identity;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Rekor;
 
 namespace PrivateSigstore.Stack;

@@ -1,3 +1,4 @@
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Tests.TestSupport;

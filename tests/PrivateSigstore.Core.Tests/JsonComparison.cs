@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.ProtoJson;
 
 namespace PrivateSigstore.Core.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Tests.TestSupport;

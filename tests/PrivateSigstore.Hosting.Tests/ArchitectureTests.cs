@@ -9,8 +9,8 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Everything =
     [
-        "PrivateSigstore.Core", "PrivateSigstore.Keys", "PrivateSigstore.Log", "PrivateSigstore.Log.Storage", "PrivateSigstore.Hosting",
-        "PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity",
+        "PrivateSigstore.Core", "PrivateSigstore.Keys", "PrivateSigstore.Keys.Pkcs11", "PrivateSigstore.Log", "PrivateSigstore.Log.Storage", "PrivateSigstore.Hosting",
+        "PrivateSigstore.Rekor", "PrivateSigstore.Rekor.Entries", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity",
         "PrivateSigstore.Client", "PrivateSigstore.Stack",
     ];
 

@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Fulcio.Config;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Fulcio.Oidc;
 using PrivateSigstore.Identity.Tests.TestSupport;
 using PrivateSigstore.Keys;
+using PublicKey = System.Security.Cryptography.X509Certificates.PublicKey;
 using static PrivateSigstore.Identity.Tests.TestSupport.OidcFlows;
 
 namespace PrivateSigstore.Identity.Tests;

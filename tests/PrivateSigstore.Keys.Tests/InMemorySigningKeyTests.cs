@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys.Tests.TestSupport;
 
 namespace PrivateSigstore.Keys.Tests;

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Net.Pkcs11Interop.Common;
+using PrivateSigstore.Core.Crypto;
+using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Keys.Tests.TestSupport;
 
 namespace PrivateSigstore.Keys.Tests;

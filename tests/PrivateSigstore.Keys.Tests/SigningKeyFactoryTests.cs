@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using PrivateSigstore.Core.Crypto;
+using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Keys.Tests.TestSupport;
 
 namespace PrivateSigstore.Keys.Tests;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Keys.Tests.TestSupport;
 

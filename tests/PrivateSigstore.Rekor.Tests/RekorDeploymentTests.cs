@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.Pem;

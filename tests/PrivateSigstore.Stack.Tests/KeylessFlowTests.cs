@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Trust;

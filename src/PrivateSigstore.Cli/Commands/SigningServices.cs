@@ -6,6 +6,7 @@ using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Core.Trust;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Cli.Commands;
 

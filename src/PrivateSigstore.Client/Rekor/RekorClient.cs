@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Core.Bundle;
-using PrivateSigstore.Core.Rekor.Entries;
 
 namespace PrivateSigstore.Client.Rekor;
 
@@ -27,7 +26,7 @@ public sealed record RekorEntry(string Uuid, byte[] Body, long IntegratedTime, s
     /// <summary>The entry in bundle form, with its kind and version read from the body.</summary>
     public TransparencyLogEntry ToTransparencyLogEntry()
     {
-        var (kind, version) = RekorEntries.ReadKind(Body);
+        var (kind, version) = EntryKind.Read(Body);
         return new TransparencyLogEntry
         {
             LogIndex = LogIndex,

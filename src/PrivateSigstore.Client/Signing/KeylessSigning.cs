@@ -1,3 +1,4 @@
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 
 namespace PrivateSigstore.Client.Signing;

@@ -4,7 +4,9 @@ using System.Text.Json;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Dsse;
+using PublicKey = PrivateSigstore.Core.Crypto.PublicKey;
 using HashAlgorithm = PrivateSigstore.Core.Bundle.HashAlgorithm;
 
 namespace PrivateSigstore.Client.Verification;
@@ -62,7 +64,7 @@ public sealed class BundleVerifier
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(policy);
-        using var run = new Run(bundle, policy, _material, _options);
+        var run = new Run(bundle, policy, _material, _options);
         var record = new VerificationRecord
         {
             VerificationTime = _options.TimeProvider.GetUtcNow(),
@@ -85,16 +87,11 @@ public sealed class BundleVerifier
     private static string Describe(VerificationPolicy policy) => (policy.Artifact?.Describe() ?? "no artifact") + "; " + policy.Identity.Describe();
 
     /// <summary>The state of one verification, filled step by step.</summary>
-    private sealed class Run(Bundle bundle, VerificationPolicy policy, TrustedMaterial material, VerifierOptions options) : IDisposable
+    private sealed class Run(Bundle bundle, VerificationPolicy policy, TrustedMaterial material, VerifierOptions options)
     {
-        public void Dispose()
-        {
-            _key?.Dispose();
-        }
-
         private const int MaxTlogEntries = 32;
         private LeafCertificate? _leaf;
-        private SignerKey? _key;
+        private PublicKey? _key;
         private byte[] _signature = [];
         private string? _artifactDigest;
         private string? _san;
@@ -172,7 +169,7 @@ public sealed class BundleVerifier
                 try
                 {
                     _leaf = LeafCertificate.Parse(leafDer);
-                    _key = SignerKey.FromSubjectPublicKeyInfo(_leaf.Der.SubjectPublicKeyInfo);
+                    _key = PublicKey.FromSubjectPublicKeyInfo(_leaf.Der.SubjectPublicKeyInfo);
                 }
                 catch (Exception e) when (e is CryptographicException or WireFormatException)
                 {
@@ -184,7 +181,7 @@ public sealed class BundleVerifier
             {
                 throw new VerificationException(VerificationStep.Policy, "the bundle is signed with a public key but the policy names a certificate identity");
             }
-            _key = SignerKey.FromSubjectPublicKeyInfo(key.SubjectPublicKeyInfo);
+            _key = PublicKey.FromSubjectPublicKeyInfo(key.SubjectPublicKeyInfo);
         }
 
         private void VerifyTransparencyLog()
@@ -338,14 +335,14 @@ public sealed class BundleVerifier
                     $"artifact digest {_artifactDigest} does not match the bundle's {Convert.ToHexStringLower(bundleDigest.Digest)}");
             }
             bool ok;
-            if (_key!.IsEd25519)
+            if (_key!.Type == PublicKeyType.Ed25519)
             {
                 var bytes = artifact.Bytes() ?? throw new VerificationException(VerificationStep.Signature, "an Ed25519 signature needs the artifact, not its digest");
-                ok = _key.VerifyMessage(bytes, _signature);
+                ok = SignatureRules.VerifyMessage(_key, bytes, _signature);
             }
             else
             {
-                ok = _key.VerifyDigest(SignerKey.ToHashName(algorithm), digest, _signature);
+                ok = SignatureRules.VerifyDigest(_key, algorithm, digest, _signature);
             }
             if (!ok)
             {
@@ -357,7 +354,7 @@ public sealed class BundleVerifier
         {
             _artifactDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(envelope.Payload));
             var pae = DsseEnvelope.PreAuthenticationEncoding(envelope.PayloadType, envelope.Payload);
-            if (!_key!.VerifyMessage(pae, _signature))
+            if (!SignatureRules.VerifyMessage(_key!, pae, _signature))
             {
                 throw new VerificationException(VerificationStep.Signature, "the DSSE signature does not verify over the envelope's PAE");
             }

@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Core.Pem;
 using Ed25519 = PrivateSigstore.Core.Crypto.Ed25519;

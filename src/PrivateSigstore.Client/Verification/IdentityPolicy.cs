@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 
 namespace PrivateSigstore.Client.Verification;

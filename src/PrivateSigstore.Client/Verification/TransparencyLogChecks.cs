@@ -4,11 +4,13 @@ using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
 using HashAlgorithm = PrivateSigstore.Core.Bundle.HashAlgorithm;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Core.Rekor;
+using PublicKey = PrivateSigstore.Core.Crypto.PublicKey;
 
 namespace PrivateSigstore.Client.Verification;
 
@@ -104,7 +106,7 @@ internal static class TransparencyLogChecks
     /// sigstore-go VerifyTlogEntry's comparison of a v1 body with the bundle (and sigstore-js <c>verifyTLogBody</c>):
     /// same kind and version, same signature, same key or certificate, same artifact digest or DSSE payload hash.
     /// </summary>
-    public static void CompareBody(Bundle bundle, TransparencyLogEntry entry, LogEntryBody body, LeafCertificate? leaf, SignerKey key, byte[] signature)
+    public static void CompareBody(Bundle bundle, TransparencyLogEntry entry, LogEntryBody body, LeafCertificate? leaf, PublicKey key, byte[] signature)
     {
         if (entry.KindVersion is not { } kindVersion || kindVersion.Kind != body.Kind || kindVersion.Version != body.ApiVersion)
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Core.Trust;

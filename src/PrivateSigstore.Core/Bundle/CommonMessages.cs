@@ -1,3 +1,5 @@
+using PrivateSigstore.Core.ProtoJson;
+
 namespace PrivateSigstore.Core.Bundle;
 
 /// <summary>A digest and the algorithm that produced it (<c>dev.sigstore.common.v1.HashOutput</c>).</summary>

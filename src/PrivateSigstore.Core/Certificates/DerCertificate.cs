@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Formats.Asn1;
-using PrivateSigstore.Core.Ct;
+using PrivateSigstore.Core.Der;
 
 namespace PrivateSigstore.Core.Certificates;
 

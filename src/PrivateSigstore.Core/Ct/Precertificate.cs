@@ -1,5 +1,6 @@
 using System.Formats.Asn1;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Der;
 
 namespace PrivateSigstore.Core.Ct;
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 
 namespace PrivateSigstore.Core.Notes;

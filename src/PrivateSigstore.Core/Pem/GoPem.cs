@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Text;
 
 namespace PrivateSigstore.Core.Pem;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PrivateSigstore.Core.Bundle;
 
 namespace PrivateSigstore.Core.ProtoJson;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
-using PrivateSigstore.Core.Bundle;
 
 namespace PrivateSigstore.Core.ProtoJson;
 

@@ -3,7 +3,6 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using PrivateSigstore.Core.Bundle;
 
 namespace PrivateSigstore.Core.ProtoJson;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Json;
 using PrivateSigstore.Core.Pem;
 

@@ -6,7 +6,7 @@ namespace PrivateSigstore.Core.Text;
 /// a length that is a multiple of four, and at most two '=' at the end. Unlike
 /// <see cref="Convert.FromBase64String(string)"/> it does not skip spaces or line breaks.
 /// </summary>
-internal static class StrictBase64
+public static class StrictBase64
 {
     /// <summary>Decodes <paramref name="text"/>; returns false (and an empty array) if it is not strict standard base64.</summary>
     public static bool TryDecode(ReadOnlySpan<char> text, out byte[] bytes)

@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.ProtoJson;
 
 namespace PrivateSigstore.Core.Trust;
 

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Fulcio.Ca;
 

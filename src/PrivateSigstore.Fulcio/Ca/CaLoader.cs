@@ -1,7 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Fulcio.Ca;
 

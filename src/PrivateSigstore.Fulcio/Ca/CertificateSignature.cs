@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core.Crypto;
+using PublicKey = System.Security.Cryptography.X509Certificates.PublicKey;
 
 namespace PrivateSigstore.Fulcio.Ca;
 

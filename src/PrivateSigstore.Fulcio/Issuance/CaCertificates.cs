@@ -21,7 +21,7 @@ public static class CaCertificates
         ArgumentNullException.ThrowIfNull(key);
         var name = Name(commonName, organization);
         var publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(key.SubjectPublicKeyInfo, out _);
-        var request = new CertificateRequest(name, publicKey, ClientKey.HashOf(key.Algorithm));
+        var request = new CertificateRequest(name, publicKey, ClientKeyPolicy.HashOf(key.Algorithm));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 1, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, X509SubjectKeyIdentifierHashAlgorithm.Sha1, critical: false));
@@ -45,7 +45,7 @@ public static class CaCertificates
         ArgumentNullException.ThrowIfNull(subjectKey);
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(rootKey);
-        var request = new CertificateRequest(Name(commonName, organization), subjectKey, ClientKey.HashOf(rootKey.Algorithm));
+        var request = new CertificateRequest(Name(commonName, organization), subjectKey, ClientKeyPolicy.HashOf(rootKey.Algorithm));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(SigstoreOids.CodeSigningEku)], critical: false));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));

@@ -106,7 +106,7 @@ public sealed class CertificateIssuance
         var principal = PrincipalMapper.Map(PrincipalRequests.From(token, _config));
 
         // 3. Proof of possession + key policy: a CSR wins when present (upstream legacy and v2 oneof).
-        ClientKey key = request.Csr is { Length: > 0 } csr
+        var key = request.Csr is { Length: > 0 } csr
             ? ProofOfPossession.VerifyCsr(csr)
             : request.PublicKey is { Length: > 0 } publicKey
                 ? ProofOfPossession.VerifyChallenge(publicKey, request.ProofOfPossession ?? [], principal)
@@ -115,7 +115,7 @@ public sealed class CertificateIssuance
         // 4. Build and sign: precertificate → SCT → final certificate (embedded), or certificate → SCT (detached), or no CT.
         var now = _time.GetUtcNow();
         var serial = CertificateProfile.NewSerial();
-        var subjectKey = key.PublicKey;
+        var subjectKey = ClientKeyPolicy.ToX509(key);
         byte[] leafDer;
         SignedCertificateTimestamp? sct = null;
         bool embedded = false;

@@ -136,7 +136,7 @@ public static class CertificateProfile
         var issuerContext = IssuerContexts.GetValue(issuer, IssuerContext.Create);
 
         // Empty subject (docs/certificate-specification.md): the identity is in the SAN alone.
-        var request = new CertificateRequest(new X500DistinguishedName([0x30, 0x00]), subjectKey, ClientKey.HashOf(issuerKey.Algorithm));
+        var request = new CertificateRequest(new X500DistinguishedName([0x30, 0x00]), subjectKey, ClientKeyPolicy.HashOf(issuerKey.Algorithm));
         var extensions = request.CertificateExtensions;
 
         // Go's order: KeyUsage (critical), ExtKeyUsage, SubjectKeyId, AuthorityKeyId, SAN, then ExtraExtensions.

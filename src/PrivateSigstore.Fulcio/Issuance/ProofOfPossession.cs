@@ -1,13 +1,14 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Text;
+using PrivateSigstore.Core.Crypto;
 
 namespace PrivateSigstore.Fulcio.Issuance;
 
 /// <summary>
 /// Proof that the requester holds the private key (upstream <c>pkg/server/grpc_server.go</c> and
 /// <c>pkg/challenges</c>): either a signature over the principal's name with the requested key, or a PKCS#10 CSR
-/// whose self-signature verifies. Both return the key after the key policy (<see cref="ClientKey"/>).
+/// whose self-signature verifies. Both return the key after the key policy (<see cref="ClientKeyPolicy"/>).
 /// </summary>
 public static class ProofOfPossession
 {
@@ -25,13 +26,13 @@ public static class ProofOfPossession
     /// itself checks only <see cref="Principal.Name"/>; clients sign <c>sub</c> or <c>email</c>, reference/fulcio.md §1.1).
     /// </summary>
     /// <exception cref="IssuanceException">The key does not parse or is insecure, or the signature verifies over none of them.</exception>
-    public static ClientKey VerifyChallenge(ReadOnlySpan<byte> publicKeyContent, ReadOnlySpan<byte> signature, Principal principal)
+    public static PublicKey VerifyChallenge(ReadOnlySpan<byte> publicKeyContent, ReadOnlySpan<byte> signature, Principal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        var key = ClientKey.Parse(publicKeyContent);
+        var key = ClientKeyPolicy.Parse(publicKeyContent);
         foreach (string value in principal.AcceptedChallenges)
         {
-            if (key.Verify(Encoding.UTF8.GetBytes(value), signature))
+            if (ClientKeyPolicy.Verify(key, Encoding.UTF8.GetBytes(value), signature))
             {
                 return key;
             }
@@ -46,7 +47,7 @@ public static class ProofOfPossession
     /// attributes are ignored, as upstream does.
     /// </summary>
     /// <exception cref="IssuanceException">Unparseable CSR, insecure key, disallowed (key, hash) pair, or a bad signature.</exception>
-    public static ClientKey VerifyCsr(ReadOnlySpan<byte> csr)
+    public static PublicKey VerifyCsr(ReadOnlySpan<byte> csr)
     {
         byte[] der = CsrDer(csr);
         ReadOnlyMemory<byte> info;
@@ -87,16 +88,17 @@ public static class ProofOfPossession
             _ => throw new IssuanceException(IssuanceError.InvalidCsr, IssuanceException.Messages.InvalidCsr, $"unsupported CSR signature algorithm {algorithm}"),
         };
 
-        var key = ClientKey.FromSubjectPublicKeyInfo(spki);
+        var key = ClientKeyPolicy.FromSubjectPublicKeyInfo(spki);
+        var keyAlgorithm = ClientKeyPolicy.AlgorithmOf(key);
         bool keyMatches = algorithm switch
         {
-            Ed25519 => key.Algorithm == Keys.SigningAlgorithm.Ed25519,
-            Sha256WithRsa or Sha384WithRsa or Sha512WithRsa => key.Algorithm == Keys.SigningAlgorithm.RsaPkcs1v15Sha256,
-            _ => key.Algorithm is Keys.SigningAlgorithm.EcdsaP256Sha256 or Keys.SigningAlgorithm.EcdsaP384Sha384 or Keys.SigningAlgorithm.EcdsaP521Sha512,
+            Ed25519 => keyAlgorithm == SigningAlgorithm.Ed25519,
+            Sha256WithRsa or Sha384WithRsa or Sha512WithRsa => keyAlgorithm == SigningAlgorithm.RsaPkcs1v15Sha256,
+            _ => keyAlgorithm is SigningAlgorithm.EcdsaP256Sha256 or SigningAlgorithm.EcdsaP384Sha384 or SigningAlgorithm.EcdsaP521Sha512,
         };
 
         // csr.CheckSignature: the signature algorithm must fit the key, and the signature must verify.
-        if (!keyMatches || !key.Verify(info.Span, signature, hash))
+        if (!keyMatches || !ClientKeyPolicy.Verify(key, info.Span, signature, hash))
         {
             throw new IssuanceException(IssuanceError.InvalidSignature, IssuanceException.Messages.InvalidSignature, "the CSR's self-signature does not verify");
         }

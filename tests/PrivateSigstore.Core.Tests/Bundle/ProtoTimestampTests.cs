@@ -1,5 +1,6 @@
 using CsCheck;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.ProtoJson;
 
 namespace PrivateSigstore.Core.Tests.Bundle;
 

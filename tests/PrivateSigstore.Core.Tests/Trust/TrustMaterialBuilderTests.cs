@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.ProtoJson;
 using PrivateSigstore.Core.Trust;
 
 namespace PrivateSigstore.Core.Tests.Trust;

@@ -1,5 +1,6 @@
 using System.Text;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.ProtoJson;
 using PrivateSigstore.Core.Trust;
 
 namespace PrivateSigstore.Core.Tests.Trust;

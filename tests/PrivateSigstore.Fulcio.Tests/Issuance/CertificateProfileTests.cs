@@ -2,9 +2,11 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PublicKey = System.Security.Cryptography.X509Certificates.PublicKey;
 
 namespace PrivateSigstore.Fulcio.Tests.Issuance;
 

@@ -2,8 +2,10 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PublicKey = System.Security.Cryptography.X509Certificates.PublicKey;
 
 namespace PrivateSigstore.Fulcio.Tests.Issuance;
 

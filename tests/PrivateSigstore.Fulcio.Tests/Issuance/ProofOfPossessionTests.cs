@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using PrivateSigstore.Core.Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
 
@@ -33,7 +34,7 @@ public sealed class ProofOfPossessionTests
         {
             var accepted = ProofOfPossession.VerifyChallenge(Pem(key), key.Sign(Encoding.UTF8.GetBytes(value)), principal);
             Assert.Equal(key.SubjectPublicKeyInfo, accepted.SubjectPublicKeyInfo);
-            Assert.Equal(algorithm, accepted.Algorithm);
+            Assert.Equal(algorithm, ClientKeyPolicy.AlgorithmOf(accepted));
         }
 
         // DER content works too, and a non-email principal accepts sub (its Name) and email.
@@ -70,7 +71,7 @@ public sealed class ProofOfPossessionTests
         Assert.Equal("The public key supplied in the request is insecure", e.Message);
 
         using var p224 = ECDsa.Create(ECCurve.CreateFromValue("1.3.132.0.33"));
-        e = Assert.Throws<IssuanceException>(() => ClientKey.FromSubjectPublicKeyInfo(p224.ExportSubjectPublicKeyInfo()));
+        e = Assert.Throws<IssuanceException>(() => ClientKeyPolicy.FromSubjectPublicKeyInfo(p224.ExportSubjectPublicKeyInfo()));
         Assert.Equal(IssuanceError.InsecurePublicKey, e.Error);
         Assert.Equal("The public key supplied in the request is insecure", e.Message);
         Assert.Contains("P-256, P-384, or P-521", e.Detail, StringComparison.Ordinal);
@@ -79,7 +80,7 @@ public sealed class ProofOfPossessionTests
     [Fact]
     public void Garbage_key_is_unparseable()
     {
-        var e = Assert.Throws<IssuanceException>(() => ClientKey.Parse("not a key"u8));
+        var e = Assert.Throws<IssuanceException>(() => ClientKeyPolicy.Parse("not a key"u8));
         Assert.Equal(IssuanceError.InvalidPublicKey, e.Error);
         Assert.Equal("The public key supplied in the request could not be parsed", e.Message);
     }
@@ -128,7 +129,7 @@ public sealed class ProofOfPossessionTests
         using var key = InMemorySigningKey.Generate(SigningAlgorithm.Ed25519);
         var principal = EmailPrincipal();
         var proven = ProofOfPossession.VerifyChallenge(Pem(key), key.Sign("subject-123"u8), principal);
-        using var leaf = ca.Issue(proven.PublicKey, principal);
+        using var leaf = ca.Issue(ClientKeyPolicy.ToX509(proven), principal);
         Assert.Equal(key.SubjectPublicKeyInfo, leaf.PublicKey.ExportSubjectPublicKeyInfo());
         Assert.Equal(["alice@example.com"], SubjectAltNames.Read(leaf).Emails);
         ca.Validate(leaf);

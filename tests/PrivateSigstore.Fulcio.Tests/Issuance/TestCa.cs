@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Fulcio.Issuance;
 using PrivateSigstore.Keys;
+using PublicKey = System.Security.Cryptography.X509Certificates.PublicKey;
 
 namespace PrivateSigstore.Fulcio.Tests.Issuance;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Keys.Pkcs11;
 
 [assembly: AssemblyFixture(typeof(PrivateSigstore.Keys.Tests.TestSupport.SoftHsmFixture))]
 
