@@ -17,7 +17,15 @@ public sealed record TrustedAuthority(string Uri, IReadOnlyList<byte[]> ChainDer
 /// <param name="SubjectPublicKeyInfo">The log's DER public key; the log ID is its SHA-256.</param>
 /// <param name="Start">From when the key is trusted.</param>
 /// <param name="End">Until when (rotation); null while current.</param>
-public sealed record TrustedLog(string BaseUrl, byte[] SubjectPublicKeyInfo, DateTimeOffset Start, DateTimeOffset? End = null);
+public sealed record TrustedLog(string BaseUrl, byte[] SubjectPublicKeyInfo, DateTimeOffset Start, DateTimeOffset? End = null)
+{
+    /// <summary>
+    /// The log id when it is not SHA-256 of the key (Rekor v2 with an Ed25519 checkpoint key: the C2SP signed-note key id
+    /// SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ key)); then also the <c>checkpointKeyId</c>, as the public-good roots list v2 logs.
+    /// Leave null for Rekor v1 and CT logs (a checkpointKeyId on a v1 log breaks SET verification in sigstore-js).
+    /// </summary>
+    public byte[]? KeyId { get; init; }
+}
 
 /// <summary>
 /// Builds the trust material clients are given for a deployment: <c>trusted_root.json</c> (protobuf-specs TrustedRoot,
@@ -27,17 +35,47 @@ public static class TrustMaterialBuilder
 {
     /// <summary>The trusted root for the given CAs, Rekor logs and CT logs.</summary>
     /// <exception cref="ArgumentException">A chain is empty, or a key is not a supported public key.</exception>
-    public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs)
+    public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs) =>
+        TrustedRoot(authorities, tlogs, ctlogs, []);
+
+    /// <summary>The trusted root for the given CAs, Rekor logs (v1 and v2), CT logs and timestamp authorities.</summary>
+    /// <exception cref="ArgumentException">A chain is empty, or a key is not a supported public key.</exception>
+    public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs, IEnumerable<TrustedAuthority> timestampAuthorities)
     {
         ArgumentNullException.ThrowIfNull(authorities);
         ArgumentNullException.ThrowIfNull(tlogs);
         ArgumentNullException.ThrowIfNull(ctlogs);
+        ArgumentNullException.ThrowIfNull(timestampAuthorities);
         return new TrustedRoot
         {
             MediaType = TrustedRootMediaType.V0_1,
             Tlogs = [.. tlogs.Select(Log)],
             CertificateAuthorities = [.. authorities.Select(Authority)],
             Ctlogs = [.. ctlogs.Select(Log)],
+            TimestampAuthorities = [.. timestampAuthorities.Select(Authority)],
+        };
+    }
+
+    /// <summary>
+    /// A v0.2 signing config: one CA, one OIDC provider (optional), the Rekor logs with their major API versions (v1 and
+    /// v2 may both be listed; clients pick the highest they support), and the timestamp authorities (full
+    /// <c>/api/v1/timestamp</c> URLs). Selectors: ANY for both.
+    /// </summary>
+    public static SigningConfig SigningConfig(string caUrl, string? oidcUrl, IEnumerable<(string Url, int MajorApiVersion)> rekorLogs, IEnumerable<string> tsaUrls, DateTimeOffset start, string @operator = "")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(caUrl);
+        ArgumentNullException.ThrowIfNull(rekorLogs);
+        ArgumentNullException.ThrowIfNull(tsaUrls);
+        var validFor = new TimeRange { Start = ProtoTimestamp.FromDateTimeOffset(start) };
+        return new SigningConfig
+        {
+            MediaType = SigningConfigMediaType.V0_2,
+            CaUrls = [new Service { Url = caUrl, MajorApiVersion = 1, ValidFor = validFor, Operator = @operator }],
+            OidcUrls = oidcUrl is null ? [] : [new Service { Url = oidcUrl, MajorApiVersion = 1, ValidFor = validFor, Operator = @operator }],
+            RekorTlogUrls = [.. rekorLogs.Select(r => new Service { Url = r.Url, MajorApiVersion = (uint)r.MajorApiVersion, ValidFor = validFor, Operator = @operator })],
+            TsaUrls = [.. tsaUrls.Select(u => new Service { Url = u, MajorApiVersion = 1, ValidFor = validFor, Operator = @operator })],
+            RekorTlogConfig = new ServiceConfiguration { Selector = ServiceSelector.Any },
+            TsaConfig = new ServiceConfiguration { Selector = ServiceSelector.Any },
         };
     }
 
@@ -114,7 +152,8 @@ public static class TrustMaterialBuilder
         BaseUrl = log.BaseUrl,
         HashAlgorithm = Bundle.HashAlgorithm.Sha2_256,
         PublicKey = new PublicKeyMaterial { RawBytes = log.SubjectPublicKeyInfo, KeyDetails = KeyDetails(log.SubjectPublicKeyInfo), ValidFor = Range(log.Start, log.End) },
-        LogId = new LogId { KeyId = SHA256.HashData(log.SubjectPublicKeyInfo) },
+        LogId = new LogId { KeyId = log.KeyId ?? SHA256.HashData(log.SubjectPublicKeyInfo) },
+        CheckpointKeyId = log.KeyId is { } keyId ? new LogId { KeyId = keyId } : null,
     };
 
     private static CertificateAuthority Authority(TrustedAuthority ca)
