@@ -71,6 +71,9 @@ public static class IdentityApp
         builder.Services.AddScoped<UserSignIn>();
         builder.Services.AddSingleton<IdentityMetrics>();
         builder.Services.AddHostedService<TokenPruning>();
+        // The cookie keys are kept in the data directory, readable by the service's user only; the warning that they are
+        // not encrypted at rest says nothing the operator can act on at every first start.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         builder.Services.AddDataProtection()
             .SetApplicationName("PrivateSigstore.Identity")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));

@@ -83,6 +83,11 @@ internal static class StackCommand
             await Console.Error.WriteLineAsync($"stack: a port is already in use ({ex.Message}); stop what listens there, choose other ports (--rekor-port …) or use --free-ports").ConfigureAwait(false);
             return 2;
         }
+        catch (StackStartException ex)
+        {
+            await Console.Error.WriteLineAsync("stack: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
         await using (stack.ConfigureAwait(false))
         {
             await PrintAsync(stack).ConfigureAwait(false);
@@ -133,7 +138,7 @@ internal static class StackCommand
             Console.WriteLine($"""
 
                 Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
-                  person:   {demo.Username} / {demo.Password}   (sign in at {issuer}account/login)
+                  person:   {demo.Username} / {demo.Password}   (sign in at {issuer}account/login; certificate identity {demo.Username}@privatesigstore.local)
                   workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
 
                 Sign a file keylessly as the demo workload, then verify it (from this checkout; psig is src/PrivateSigstore.Cli):

@@ -57,6 +57,7 @@ public sealed class StackHost : IAsyncDisposable
 
     private readonly List<WebApplication> _apps;
     private bool _stopped;
+    private DataDirectoryLock? _lock;
 
     private StackHost(List<WebApplication> apps, IReadOnlyList<StackService> services, string dataDirectory, string issuer, DemoCredentials? demo)
     {
@@ -123,6 +124,22 @@ public sealed class StackHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var data = Path.GetFullPath(options.DataDirectory);
+        var dataLock = DataDirectoryLock.Acquire(data);
+        try
+        {
+            var host = await StartLockedAsync(options, data, cancellationToken).ConfigureAwait(false);
+            host._lock = dataLock;
+            return host;
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<StackHost> StartLockedAsync(StackOptions options, string data, CancellationToken cancellationToken)
+    {
         string fulcioDir = Directory.CreateDirectory(Path.Combine(data, "fulcio")).FullName;
         string ctDir = Directory.CreateDirectory(Path.Combine(data, "ctlog")).FullName;
         string rekorDir = Directory.CreateDirectory(Path.Combine(data, "rekor")).FullName;
@@ -141,6 +158,8 @@ public sealed class StackHost : IAsyncDisposable
         {
             b.WebHost.UseUrls(url);
             b.Logging.AddFilter(level => level >= LogLevel.Warning);
+            // A failed start (a port in use) is reported by the stack in one line, not as the host's stack trace.
+            b.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
             b.Logging.AddFilter("PrivateSigstore", Enum.Parse<LogLevel>(options.LogLevel, ignoreCase: true));
         }
 
@@ -195,7 +214,7 @@ public sealed class StackHost : IAsyncDisposable
                 new CtLogOptions { DataDirectory = ctDir, RootsPemFile = rootsPath, Key = KeyOptions("ctlog") },
                 b => Configure(b, ctUrl), cancellationToken).ConfigureAwait(false));
             apps.Add(await RekorApp.BuildAsync(
-                new RekorOptions { DataDirectory = rekorDir, Hostname = $"{options.Host}:{rekorPort}", Key = KeyOptions("rekor") },
+                new RekorOptions { DataDirectory = rekorDir, Hostname = RekorHostname(rekorDir, options.Host, rekorPort), Key = KeyOptions("rekor") },
                 b => Configure(b, rekorUrl), cancellationToken).ConfigureAwait(false));
             var caOptions = new FulcioOptions
             {
@@ -311,6 +330,26 @@ public sealed class StackHost : IAsyncDisposable
         return File.Exists(path) ? JsonSerializer.Deserialize<DemoCredentials>(File.ReadAllText(path)) : null;
     }
 
+    /// <summary>
+    /// The Rekor log's host name (its checkpoint origin "&lt;host&gt; - &lt;treeID&gt;"), fixed at the data directory's first
+    /// start and kept in <c>rekor/hostname</c>, so that a restart on another port keeps the log. New data directories use
+    /// the bare host (sigstore-js requires the name to occur in the log's URL, which it does on every port); data
+    /// directories made before the file existed used "host:port" with the port of that time.
+    /// </summary>
+    private static string RekorHostname(string rekorDir, string host, int port)
+    {
+        string path = Path.Combine(rekorDir, "hostname");
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        bool existingLog = Directory.EnumerateFiles(rekorDir, "rekor-*.db").Any();
+        string name = existingLog ? $"{host}:{port}" : host;
+        File.WriteAllText(path, name + "\n");
+        return name;
+    }
+
     private static byte[] PublicKeyOf(string devKeyPath)
     {
         // The same file the service's SigningKeyFactory opens as its development key (created here on first start).
@@ -359,5 +398,7 @@ public sealed class StackHost : IAsyncDisposable
         {
             await _apps[i].DisposeAsync().ConfigureAwait(false);
         }
+
+        _lock?.Dispose();
     }
 }

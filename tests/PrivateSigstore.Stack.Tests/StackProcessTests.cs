@@ -196,6 +196,53 @@ public sealed class StackProcessTests
     }
 
     [Fact]
+    public async Task A_second_stack_on_the_same_data_directory_says_which_process_holds_it_and_exits_2()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
+        var ((exit, second), _) = await RunStackAsync(["--data", data, "--free-ports", "--pem-keys"], async _ =>
+            await RunOnceAsync(["--data", data, "--free-ports", "--pem-keys"]));
+        Assert.Equal(2, exit);
+        Assert.Matches(@"data directory .* is in use by PID \d+", second);
+        Assert.DoesNotContain("   at ", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_one_clear_line_and_exit_2()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
+        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("port is already in use", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_restart_on_another_rekor_port_keeps_the_log()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
+        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0"];
+        var first = FreePort();
+        var (key, _) = await RunStackAsync(Args(first), async _ =>
+        {
+            using var http = new HttpClient();
+            return await http.GetStringAsync(new Uri($"http://127.0.0.1:{first}/api/v1/log/publicKey"), Ct);
+        });
+        var second = FreePort();
+        var ((again, info), output) = await RunStackAsync(Args(second), async _ =>
+        {
+            using var http = new HttpClient();
+            return (await http.GetStringAsync(new Uri($"http://127.0.0.1:{second}/api/v1/log/publicKey"), Ct), await http.GetStringAsync(new Uri($"http://127.0.0.1:{second}/api/v1/log"), Ct));
+        });
+        Assert.Equal(key, again);
+        Assert.Contains("treeSize", info, StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT READY", output, StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", (await File.ReadAllTextAsync(Path.Combine(data, "rekor", "hostname"), Ct)).Trim());
+    }
+
+    [Fact]
     public async Task Help_lists_the_options_and_exits_0()
     {
         var (exit, output) = await RunOnceAsync(["--help"]);
