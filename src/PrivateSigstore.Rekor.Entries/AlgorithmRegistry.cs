@@ -11,9 +11,9 @@ namespace PrivateSigstore.Rekor.Entries;
 /// </summary>
 internal static class AlgorithmRegistry
 {
-    private const string P256 = "1.2.840.10045.3.1.7";
-    private const string P384 = "1.3.132.0.34";
-    private const string P521 = "1.3.132.0.35";
+    private const string P256 = SigningAlgorithms.P256Oid;
+    private const string P384 = SigningAlgorithms.P384Oid;
+    private const string P521 = SigningAlgorithms.P521Oid;
 
     // Hash "" stands for Go's crypto.Hash(0) (pure Ed25519), which no hashedrekord digest matches.
     private static readonly Entry[] Registry =

@@ -85,9 +85,9 @@ internal static class SigstoreVerifier
             case PublicKeyType.Ecdsa:
                 var name = key.CurveOid switch
                 {
-                    "1.2.840.10045.3.1.7" => "nistp256",
-                    "1.3.132.0.34" => "nistp384",
-                    "1.3.132.0.35" => "nistp521",
+                    SigningAlgorithms.P256Oid => "nistp256",
+                    SigningAlgorithms.P384Oid => "nistp384",
+                    SigningAlgorithms.P521Oid => "nistp521",
                     _ => null,
                 };
                 if (name is null)

@@ -28,33 +28,58 @@ public static class BundleJson
 
     private const string What = "Sigstore bundle";
 
-    private static readonly ProtoMessage BundleMessage = new(
-        "dev.sigstore.bundle.v1.Bundle",
-        "mediaType|media_type", "verificationMaterial|verification_material", "messageSignature|message_signature", "dsseEnvelope|dsse_envelope");
+    // Leaf messages first: a codec is built from the codecs of its message fields.
+    private static readonly ProtoCodec<KindVersion> KindVersionCodec = new(
+        "dev.sigstore.rekor.v1.KindVersion",
+        ProtoField.String("kind", (KindVersion m) => m.Kind, (m, v) => m with { Kind = v }),
+        ProtoField.String("version", (KindVersion m) => m.Version, (m, v) => m with { Version = v }));
 
-    private static readonly ProtoMessage VerificationMaterialMessage = new(
-        "dev.sigstore.bundle.v1.VerificationMaterial",
-        "publicKey|public_key", "x509CertificateChain|x509_certificate_chain", "certificate", "tlogEntries|tlog_entries",
-        "timestampVerificationData|timestamp_verification_data");
+    private static readonly ProtoCodec<CheckpointEnvelope> CheckpointCodec = new(
+        "dev.sigstore.rekor.v1.Checkpoint",
+        ProtoField.String("envelope", (CheckpointEnvelope m) => m.Envelope, (m, v) => m with { Envelope = v }));
 
-    private static readonly ProtoMessage TimestampVerificationDataMessage = new(
-        "dev.sigstore.bundle.v1.TimestampVerificationData", "rfc3161Timestamps|rfc3161_timestamps");
-
-    private static readonly ProtoMessage EntryMessage = new(
-        "dev.sigstore.rekor.v1.TransparencyLogEntry",
-        "logIndex|log_index", "logId|log_id", "kindVersion|kind_version", "integratedTime|integrated_time",
-        "inclusionPromise|inclusion_promise", "inclusionProof|inclusion_proof", "canonicalizedBody|canonicalized_body");
-
-    private static readonly ProtoMessage KindVersionMessage = new("dev.sigstore.rekor.v1.KindVersion", "kind", "version");
-
-    private static readonly ProtoMessage CheckpointMessage = new("dev.sigstore.rekor.v1.Checkpoint", "envelope");
-
-    private static readonly ProtoMessage InclusionProofMessage = new(
+    private static readonly ProtoCodec<TlogInclusionProof> InclusionProofCodec = new(
         "dev.sigstore.rekor.v1.InclusionProof",
-        "logIndex|log_index", "rootHash|root_hash", "treeSize|tree_size", "hashes", "checkpoint");
+        ProtoField.Int64("logIndex|log_index", (TlogInclusionProof m) => m.LogIndex, (m, v) => m with { LogIndex = v }),
+        ProtoField.Bytes("rootHash|root_hash", (TlogInclusionProof m) => m.RootHash, (m, v) => m with { RootHash = v }),
+        ProtoField.Int64("treeSize|tree_size", (TlogInclusionProof m) => m.TreeSize, (m, v) => m with { TreeSize = v }),
+        ProtoField.BytesList("hashes", (TlogInclusionProof m) => m.Hashes, (m, v) => m with { Hashes = v }),
+        ProtoField.Message("checkpoint", CheckpointCodec, (TlogInclusionProof m) => m.Checkpoint, (m, v) => m with { Checkpoint = v }));
 
-    private static readonly ProtoMessage InclusionPromiseMessage = new(
-        "dev.sigstore.rekor.v1.InclusionPromise", "signedEntryTimestamp|signed_entry_timestamp");
+    private static readonly ProtoCodec<InclusionPromise> InclusionPromiseCodec = new(
+        "dev.sigstore.rekor.v1.InclusionPromise",
+        ProtoField.Bytes("signedEntryTimestamp|signed_entry_timestamp", (InclusionPromise m) => m.SignedEntryTimestamp, (m, v) => m with { SignedEntryTimestamp = v }));
+
+    private static readonly ProtoCodec<TransparencyLogEntry> EntryCodec = new(
+        "dev.sigstore.rekor.v1.TransparencyLogEntry",
+        ProtoField.Int64("logIndex|log_index", (TransparencyLogEntry m) => m.LogIndex, (m, v) => m with { LogIndex = v }),
+        ProtoField.Message("logId|log_id", CommonJson.LogIdCodec, (TransparencyLogEntry m) => m.LogId, (m, v) => m with { LogId = v }),
+        ProtoField.Message("kindVersion|kind_version", KindVersionCodec, (TransparencyLogEntry m) => m.KindVersion, (m, v) => m with { KindVersion = v }),
+        ProtoField.Int64("integratedTime|integrated_time", (TransparencyLogEntry m) => m.IntegratedTime, (m, v) => m with { IntegratedTime = v }),
+        ProtoField.Message("inclusionPromise|inclusion_promise", InclusionPromiseCodec, (TransparencyLogEntry m) => m.InclusionPromise, (m, v) => m with { InclusionPromise = v }),
+        ProtoField.Message("inclusionProof|inclusion_proof", InclusionProofCodec, (TransparencyLogEntry m) => m.InclusionProof, (m, v) => m with { InclusionProof = v }),
+        ProtoField.Bytes("canonicalizedBody|canonicalized_body", (TransparencyLogEntry m) => m.CanonicalizedBody, (m, v) => m with { CanonicalizedBody = v }));
+
+    private static readonly ProtoCodec<TimestampVerificationData> TimestampVerificationDataCodec = new(
+        "dev.sigstore.bundle.v1.TimestampVerificationData",
+        ProtoField.List("rfc3161Timestamps|rfc3161_timestamps", CommonJson.Rfc3161SignedTimestampCodec, (TimestampVerificationData m) => m.Rfc3161Timestamps, (m, v) => m with { Rfc3161Timestamps = v }));
+
+    private static readonly ProtoCodec<VerificationMaterial> VerificationMaterialCodec = new ProtoCodec<VerificationMaterial>(
+        "dev.sigstore.bundle.v1.VerificationMaterial",
+        ProtoField.Message("publicKey|public_key", CommonJson.PublicKeyIdentifierCodec, (VerificationMaterial m) => m.PublicKey, (m, v) => m with { PublicKey = v }),
+        ProtoField.Message("x509CertificateChain|x509_certificate_chain", CommonJson.CertificateChainCodec, (VerificationMaterial m) => m.X509CertificateChain, (m, v) => m with { X509CertificateChain = v }),
+        ProtoField.Message("certificate", CommonJson.CertificateCodec, (VerificationMaterial m) => m.Certificate, (m, v) => m with { Certificate = v }),
+        ProtoField.List("tlogEntries|tlog_entries", EntryCodec, (VerificationMaterial m) => m.TlogEntries, (m, v) => m with { TlogEntries = v }),
+        ProtoField.Message("timestampVerificationData|timestamp_verification_data", TimestampVerificationDataCodec, (VerificationMaterial m) => m.TimestampVerificationData, (m, v) => m with { TimestampVerificationData = v }))
+        .WithOneof("content", "Verification material is a oneof: set one of publicKey, x509CertificateChain or certificate.", "publicKey", "x509CertificateChain", "certificate");
+
+    private static readonly ProtoCodec<Bundle> BundleCodec = new ProtoCodec<Bundle>(
+        "dev.sigstore.bundle.v1.Bundle",
+        ProtoField.String("mediaType|media_type", (Bundle m) => m.MediaType, (m, v) => m with { MediaType = v }),
+        ProtoField.Message("verificationMaterial|verification_material", VerificationMaterialCodec, (Bundle m) => m.VerificationMaterial, (m, v) => m with { VerificationMaterial = v }),
+        ProtoField.Message("messageSignature|message_signature", CommonJson.MessageSignatureCodec, (Bundle m) => m.MessageSignature, (m, v) => m with { MessageSignature = v }),
+        ProtoField.Message("dsseEnvelope|dsse_envelope", static (e, p) => DsseEnvelopeJson.Read(e, p, strict: false), DsseEnvelopeJson.WriteProto, (Bundle m) => m.DsseEnvelope, (m, v) => m with { DsseEnvelope = v }))
+        .WithOneof("content", "A bundle's content is a oneof: set messageSignature or dsseEnvelope, not both.", "messageSignature", "dsseEnvelope");
 
     /// <summary>Parses a bundle from UTF-8 JSON (wire format only; see <see cref="Bundle.Validate"/>).</summary>
     public static Bundle Parse(ReadOnlySpan<byte> utf8) => ProtoJsonDocument.Read(utf8, MaxBytes, What, ReadRoot);
@@ -82,161 +107,7 @@ public static class BundleJson
         return ProtoJsonDocument.WriteUtf8(w => WriteBundle(w, bundle), indented);
     }
 
-    private static Bundle ReadRoot(JsonElement root) => ReadBundle(root, "$");
+    private static Bundle ReadRoot(JsonElement root) => BundleCodec.Read(root, "$");
 
-    private static Bundle ReadBundle(JsonElement value, string path)
-    {
-        var f = BundleMessage.Collect(value, path);
-        f.RequireAtMostOne("content", 2, 3);
-        return new Bundle
-        {
-            MediaType = f.String(0),
-            VerificationMaterial = f.Message(1, ReadVerificationMaterial),
-            MessageSignature = f.Message(2, CommonJson.ReadMessageSignature),
-            DsseEnvelope = f.Message(3, static (e, p) => DsseEnvelopeJson.Read(e, p, strict: false)),
-        };
-    }
-
-    private static void WriteBundle(Utf8JsonWriter writer, Bundle value)
-    {
-        if (value.MessageSignature is not null && value.DsseEnvelope is not null)
-        {
-            throw new ArgumentException("A bundle's content is a oneof: set messageSignature or dsseEnvelope, not both.", nameof(value));
-        }
-
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteString(writer, "mediaType", value.MediaType);
-        ProtoJsonWriter.WriteMessage(writer, "verificationMaterial", value.VerificationMaterial, WriteVerificationMaterial);
-        ProtoJsonWriter.WriteMessage(writer, "messageSignature", value.MessageSignature, CommonJson.WriteMessageSignature);
-        ProtoJsonWriter.WriteMessage(writer, "dsseEnvelope", value.DsseEnvelope, DsseEnvelopeJson.WriteProto);
-        writer.WriteEndObject();
-    }
-
-    private static VerificationMaterial ReadVerificationMaterial(JsonElement value, string path)
-    {
-        var f = VerificationMaterialMessage.Collect(value, path);
-        f.RequireAtMostOne("content", 0, 1, 2);
-        return new VerificationMaterial
-        {
-            PublicKey = f.Message(0, CommonJson.ReadPublicKeyIdentifier),
-            X509CertificateChain = f.Message(1, CommonJson.ReadCertificateChain),
-            Certificate = f.Message(2, CommonJson.ReadCertificate),
-            TlogEntries = f.List(3, ReadEntry),
-            TimestampVerificationData = f.Message(4, ReadTimestampVerificationData),
-        };
-    }
-
-    private static void WriteVerificationMaterial(Utf8JsonWriter writer, VerificationMaterial value)
-    {
-        var kinds = (value.PublicKey is null ? 0 : 1) + (value.X509CertificateChain is null ? 0 : 1) + (value.Certificate is null ? 0 : 1);
-        if (kinds > 1)
-        {
-            throw new ArgumentException(
-                "Verification material is a oneof: set one of publicKey, x509CertificateChain or certificate.", nameof(value));
-        }
-
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteMessage(writer, "publicKey", value.PublicKey, CommonJson.WritePublicKeyIdentifier);
-        ProtoJsonWriter.WriteMessage(writer, "x509CertificateChain", value.X509CertificateChain, CommonJson.WriteCertificateChain);
-        ProtoJsonWriter.WriteMessage(writer, "certificate", value.Certificate, CommonJson.WriteCertificate);
-        ProtoJsonWriter.WriteList(writer, "tlogEntries", value.TlogEntries, WriteEntry);
-        ProtoJsonWriter.WriteMessage(writer, "timestampVerificationData", value.TimestampVerificationData, WriteTimestampVerificationData);
-        writer.WriteEndObject();
-    }
-
-    private static TimestampVerificationData ReadTimestampVerificationData(JsonElement value, string path) =>
-        new() { Rfc3161Timestamps = TimestampVerificationDataMessage.Collect(value, path).List(0, CommonJson.ReadRfc3161SignedTimestamp) };
-
-    private static void WriteTimestampVerificationData(Utf8JsonWriter writer, TimestampVerificationData value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteList(writer, "rfc3161Timestamps", value.Rfc3161Timestamps, CommonJson.WriteRfc3161SignedTimestamp);
-        writer.WriteEndObject();
-    }
-
-    private static TransparencyLogEntry ReadEntry(JsonElement value, string path)
-    {
-        var f = EntryMessage.Collect(value, path);
-        return new TransparencyLogEntry
-        {
-            LogIndex = f.Int64(0),
-            LogId = f.Message(1, CommonJson.ReadLogId),
-            KindVersion = f.Message(2, ReadKindVersion),
-            IntegratedTime = f.Int64(3),
-            InclusionPromise = f.Message(4, ReadInclusionPromise),
-            InclusionProof = f.Message(5, ReadInclusionProof),
-            CanonicalizedBody = f.Bytes(6),
-        };
-    }
-
-    private static void WriteEntry(Utf8JsonWriter writer, TransparencyLogEntry value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteInt64(writer, "logIndex", value.LogIndex);
-        ProtoJsonWriter.WriteMessage(writer, "logId", value.LogId, CommonJson.WriteLogId);
-        ProtoJsonWriter.WriteMessage(writer, "kindVersion", value.KindVersion, WriteKindVersion);
-        ProtoJsonWriter.WriteInt64(writer, "integratedTime", value.IntegratedTime);
-        ProtoJsonWriter.WriteMessage(writer, "inclusionPromise", value.InclusionPromise, WriteInclusionPromise);
-        ProtoJsonWriter.WriteMessage(writer, "inclusionProof", value.InclusionProof, WriteInclusionProof);
-        ProtoJsonWriter.WriteBytes(writer, "canonicalizedBody", value.CanonicalizedBody);
-        writer.WriteEndObject();
-    }
-
-    private static KindVersion ReadKindVersion(JsonElement value, string path)
-    {
-        var f = KindVersionMessage.Collect(value, path);
-        return new KindVersion { Kind = f.String(0), Version = f.String(1) };
-    }
-
-    private static void WriteKindVersion(Utf8JsonWriter writer, KindVersion value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteString(writer, "kind", value.Kind);
-        ProtoJsonWriter.WriteString(writer, "version", value.Version);
-        writer.WriteEndObject();
-    }
-
-    private static InclusionPromise ReadInclusionPromise(JsonElement value, string path) =>
-        new() { SignedEntryTimestamp = InclusionPromiseMessage.Collect(value, path).Bytes(0) };
-
-    private static void WriteInclusionPromise(Utf8JsonWriter writer, InclusionPromise value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteBytes(writer, "signedEntryTimestamp", value.SignedEntryTimestamp);
-        writer.WriteEndObject();
-    }
-
-    private static TlogInclusionProof ReadInclusionProof(JsonElement value, string path)
-    {
-        var f = InclusionProofMessage.Collect(value, path);
-        return new TlogInclusionProof
-        {
-            LogIndex = f.Int64(0),
-            RootHash = f.Bytes(1),
-            TreeSize = f.Int64(2),
-            Hashes = f.List(3, ProtoJsonValue.ReadBytes),
-            Checkpoint = f.Message(4, ReadCheckpoint),
-        };
-    }
-
-    private static void WriteInclusionProof(Utf8JsonWriter writer, TlogInclusionProof value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteInt64(writer, "logIndex", value.LogIndex);
-        ProtoJsonWriter.WriteBytes(writer, "rootHash", value.RootHash);
-        ProtoJsonWriter.WriteInt64(writer, "treeSize", value.TreeSize);
-        ProtoJsonWriter.WriteBytesList(writer, "hashes", value.Hashes);
-        ProtoJsonWriter.WriteMessage(writer, "checkpoint", value.Checkpoint, WriteCheckpoint);
-        writer.WriteEndObject();
-    }
-
-    private static CheckpointEnvelope ReadCheckpoint(JsonElement value, string path) =>
-        new() { Envelope = CheckpointMessage.Collect(value, path).String(0) };
-
-    private static void WriteCheckpoint(Utf8JsonWriter writer, CheckpointEnvelope value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteString(writer, "envelope", value.Envelope);
-        writer.WriteEndObject();
-    }
+    private static void WriteBundle(Utf8JsonWriter writer, Bundle value) => BundleCodec.Write(writer, value);
 }

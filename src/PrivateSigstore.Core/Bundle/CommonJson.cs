@@ -4,8 +4,9 @@ using PrivateSigstore.Core.ProtoJson;
 namespace PrivateSigstore.Core.Bundle;
 
 /// <summary>
-/// proto3 JSON reading and writing of the <c>dev.sigstore.common.v1</c> messages shared by bundles and
-/// trust material. Writers emit fields in proto declaration order and omit unset values, as protojson does.
+/// proto3 JSON codecs of the <c>dev.sigstore.common.v1</c> messages shared by bundles and trust material, each
+/// field declared once (<see cref="ProtoCodec{T}"/>): read as protojson reads, written in declaration order with unset
+/// values omitted, as protojson writes.
 /// </summary>
 internal static class CommonJson
 {
@@ -45,125 +46,44 @@ internal static class CommonJson
         (PublicKeyDetails.MlDsa87, "ML_DSA_87", 22),
         (PublicKeyDetails.MlDsa44, "ML_DSA_44", 23));
 
-    private static readonly ProtoMessage HashOutputMessage = new("dev.sigstore.common.v1.HashOutput", "algorithm", "digest");
-    private static readonly ProtoMessage MessageSignatureMessage = new("dev.sigstore.common.v1.MessageSignature", "messageDigest|message_digest", "signature");
-    private static readonly ProtoMessage LogIdMessage = new("dev.sigstore.common.v1.LogId", "keyId|key_id");
-    private static readonly ProtoMessage Rfc3161Message = new("dev.sigstore.common.v1.RFC3161SignedTimestamp", "signedTimestamp|signed_timestamp");
-    private static readonly ProtoMessage PublicKeyIdentifierMessage = new("dev.sigstore.common.v1.PublicKeyIdentifier", "hint");
-    private static readonly ProtoMessage CertificateMessage = new("dev.sigstore.common.v1.X509Certificate", "rawBytes|raw_bytes");
-    private static readonly ProtoMessage ChainMessage = new("dev.sigstore.common.v1.X509CertificateChain", "certificates");
-    private static readonly ProtoMessage TimeRangeMessage = new("dev.sigstore.common.v1.TimeRange", "start", "end");
-    private static readonly ProtoMessage PublicKeyMessage = new("dev.sigstore.common.v1.PublicKey", "rawBytes|raw_bytes", "keyDetails|key_details", "validFor|valid_for");
+    internal static readonly ProtoCodec<HashOutput> HashOutputCodec = new(
+        "dev.sigstore.common.v1.HashOutput",
+        ProtoField.Enum("algorithm", HashAlgorithms, (HashOutput m) => m.Algorithm, (m, v) => m with { Algorithm = v }),
+        ProtoField.Bytes("digest", (HashOutput m) => m.Digest, (m, v) => m with { Digest = v }));
 
-    internal static HashOutput ReadHashOutput(JsonElement value, string path)
-    {
-        var f = HashOutputMessage.Collect(value, path);
-        return new HashOutput { Algorithm = f.Enum(0, HashAlgorithms), Digest = f.Bytes(1) };
-    }
+    internal static readonly ProtoCodec<MessageSignature> MessageSignatureCodec = new(
+        "dev.sigstore.common.v1.MessageSignature",
+        ProtoField.Message("messageDigest|message_digest", HashOutputCodec, (MessageSignature m) => m.MessageDigest, (m, v) => m with { MessageDigest = v }),
+        ProtoField.Bytes("signature", (MessageSignature m) => m.Signature, (m, v) => m with { Signature = v }));
 
-    internal static void WriteHashOutput(Utf8JsonWriter writer, HashOutput value)
-    {
-        writer.WriteStartObject();
-        HashAlgorithms.WriteField(writer, "algorithm", value.Algorithm);
-        ProtoJsonWriter.WriteBytes(writer, "digest", value.Digest);
-        writer.WriteEndObject();
-    }
+    internal static readonly ProtoCodec<LogId> LogIdCodec = new(
+        "dev.sigstore.common.v1.LogId",
+        ProtoField.Bytes("keyId|key_id", (LogId m) => m.KeyId, (m, v) => m with { KeyId = v }));
 
-    internal static MessageSignature ReadMessageSignature(JsonElement value, string path)
-    {
-        var f = MessageSignatureMessage.Collect(value, path);
-        return new MessageSignature { MessageDigest = f.Message(0, ReadHashOutput), Signature = f.Bytes(1) };
-    }
+    internal static readonly ProtoCodec<Rfc3161SignedTimestamp> Rfc3161SignedTimestampCodec = new(
+        "dev.sigstore.common.v1.RFC3161SignedTimestamp",
+        ProtoField.Bytes("signedTimestamp|signed_timestamp", (Rfc3161SignedTimestamp m) => m.SignedTimestamp, (m, v) => m with { SignedTimestamp = v }));
 
-    internal static void WriteMessageSignature(Utf8JsonWriter writer, MessageSignature value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteMessage(writer, "messageDigest", value.MessageDigest, WriteHashOutput);
-        ProtoJsonWriter.WriteBytes(writer, "signature", value.Signature);
-        writer.WriteEndObject();
-    }
+    internal static readonly ProtoCodec<PublicKeyIdentifier> PublicKeyIdentifierCodec = new(
+        "dev.sigstore.common.v1.PublicKeyIdentifier",
+        ProtoField.String("hint", (PublicKeyIdentifier m) => m.Hint, (m, v) => m with { Hint = v }));
 
-    internal static LogId ReadLogId(JsonElement value, string path) =>
-        new() { KeyId = LogIdMessage.Collect(value, path).Bytes(0) };
+    internal static readonly ProtoCodec<DerCertificate> CertificateCodec = new(
+        "dev.sigstore.common.v1.X509Certificate",
+        ProtoField.Bytes("rawBytes|raw_bytes", (DerCertificate m) => m.RawBytes, (m, v) => m with { RawBytes = v }));
 
-    internal static void WriteLogId(Utf8JsonWriter writer, LogId value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteBytes(writer, "keyId", value.KeyId);
-        writer.WriteEndObject();
-    }
+    internal static readonly ProtoCodec<X509CertificateChain> CertificateChainCodec = new(
+        "dev.sigstore.common.v1.X509CertificateChain",
+        ProtoField.List("certificates", CertificateCodec, (X509CertificateChain m) => m.Certificates, (m, v) => m with { Certificates = v }));
 
-    internal static Rfc3161SignedTimestamp ReadRfc3161SignedTimestamp(JsonElement value, string path) =>
-        new() { SignedTimestamp = Rfc3161Message.Collect(value, path).Bytes(0) };
+    internal static readonly ProtoCodec<TimeRange> TimeRangeCodec = new(
+        "dev.sigstore.common.v1.TimeRange",
+        ProtoField.Timestamp("start", (TimeRange m) => m.Start, (m, v) => m with { Start = v }),
+        ProtoField.Timestamp("end", (TimeRange m) => m.End, (m, v) => m with { End = v }));
 
-    internal static void WriteRfc3161SignedTimestamp(Utf8JsonWriter writer, Rfc3161SignedTimestamp value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteBytes(writer, "signedTimestamp", value.SignedTimestamp);
-        writer.WriteEndObject();
-    }
-
-    internal static PublicKeyIdentifier ReadPublicKeyIdentifier(JsonElement value, string path) =>
-        new() { Hint = PublicKeyIdentifierMessage.Collect(value, path).String(0) };
-
-    internal static void WritePublicKeyIdentifier(Utf8JsonWriter writer, PublicKeyIdentifier value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteString(writer, "hint", value.Hint);
-        writer.WriteEndObject();
-    }
-
-    internal static DerCertificate ReadCertificate(JsonElement value, string path) =>
-        new() { RawBytes = CertificateMessage.Collect(value, path).Bytes(0) };
-
-    internal static void WriteCertificate(Utf8JsonWriter writer, DerCertificate value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteBytes(writer, "rawBytes", value.RawBytes);
-        writer.WriteEndObject();
-    }
-
-    internal static X509CertificateChain ReadCertificateChain(JsonElement value, string path) =>
-        new() { Certificates = ChainMessage.Collect(value, path).List(0, ReadCertificate) };
-
-    internal static void WriteCertificateChain(Utf8JsonWriter writer, X509CertificateChain value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteList(writer, "certificates", value.Certificates, WriteCertificate);
-        writer.WriteEndObject();
-    }
-
-    internal static TimeRange ReadTimeRange(JsonElement value, string path)
-    {
-        var f = TimeRangeMessage.Collect(value, path);
-        return new TimeRange { Start = f.Timestamp(0), End = f.Timestamp(1) };
-    }
-
-    internal static void WriteTimeRange(Utf8JsonWriter writer, TimeRange value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteTimestamp(writer, "start", value.Start);
-        ProtoJsonWriter.WriteTimestamp(writer, "end", value.End);
-        writer.WriteEndObject();
-    }
-
-    internal static PublicKeyMaterial ReadPublicKey(JsonElement value, string path)
-    {
-        var f = PublicKeyMessage.Collect(value, path);
-        return new PublicKeyMaterial
-        {
-            RawBytes = f.OptionalBytes(0),
-            KeyDetails = f.Enum(1, KeyDetails),
-            ValidFor = f.Message(2, ReadTimeRange),
-        };
-    }
-
-    internal static void WritePublicKey(Utf8JsonWriter writer, PublicKeyMaterial value)
-    {
-        writer.WriteStartObject();
-        ProtoJsonWriter.WriteOptionalBytes(writer, "rawBytes", value.RawBytes);
-        KeyDetails.WriteField(writer, "keyDetails", value.KeyDetails);
-        ProtoJsonWriter.WriteMessage(writer, "validFor", value.ValidFor, WriteTimeRange);
-        writer.WriteEndObject();
-    }
+    internal static readonly ProtoCodec<PublicKeyMaterial> PublicKeyCodec = new(
+        "dev.sigstore.common.v1.PublicKey",
+        ProtoField.OptionalBytes("rawBytes|raw_bytes", (PublicKeyMaterial m) => m.RawBytes, (m, v) => m with { RawBytes = v }),
+        ProtoField.Enum("keyDetails|key_details", KeyDetails, (PublicKeyMaterial m) => m.KeyDetails, (m, v) => m with { KeyDetails = v }),
+        ProtoField.Message("validFor|valid_for", TimeRangeCodec, (PublicKeyMaterial m) => m.ValidFor, (m, v) => m with { ValidFor = v }));
 }

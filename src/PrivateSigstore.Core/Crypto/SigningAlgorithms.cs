@@ -6,11 +6,22 @@ namespace PrivateSigstore.Core.Crypto;
 /// <summary>Facts about each <see cref="SigningAlgorithm"/>: digest, curve, key sizes (shared by key providers, key policies and verifiers).</summary>
 public static class SigningAlgorithms
 {
-    public const string EcPublicKeyOid = "1.2.840.10045.2.1";
-    public const string RsaEncryptionOid = "1.2.840.113549.1.1.1";
-    public const string Ed25519Oid = "1.3.101.112";
+    /// <summary>id-ecPublicKey (RFC 5480).</summary>
+    public const string EcPublicKeyOid = PublicKeyInfo.EcPublicKeyOid;
+
+    /// <summary>rsaEncryption (RFC 8017).</summary>
+    public const string RsaEncryptionOid = PublicKeyInfo.RsaEncryptionOid;
+
+    /// <summary>id-Ed25519 (RFC 8410).</summary>
+    public const string Ed25519Oid = PublicKeyInfo.Ed25519Oid;
+
+    /// <summary>The named curve NIST P-256 (secp256r1).</summary>
     public const string P256Oid = "1.2.840.10045.3.1.7";
+
+    /// <summary>The named curve NIST P-384 (secp384r1).</summary>
     public const string P384Oid = "1.3.132.0.34";
+
+    /// <summary>The named curve NIST P-521 (secp521r1).</summary>
     public const string P521Oid = "1.3.132.0.35";
 
     /// <summary>RSA sizes accepted for signing keys (sigstore's <c>cryptoutils</c> accepts 2048, 3072 and 4096).</summary>

@@ -20,6 +20,9 @@ internal readonly struct ProtoFields
         _fields = fields;
     }
 
+    /// <summary>The field's JSON value, or null when absent or JSON null.</summary>
+    public JsonElement? Element(int index) => _fields[index];
+
     /// <summary>True when the field is present and not null.</summary>
     public bool Has(int index) => _fields[index] is not null;
 
