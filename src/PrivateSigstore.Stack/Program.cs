@@ -15,18 +15,19 @@ internal static class StackCommand
         var fulcioPort = PortOption("--fulcio-port", "The CA's port", 5555);
         var ctPort = PortOption("--ctlog-port", "The CT log's port", 6962);
         var identityPort = PortOption("--identity-port", "The identity provider's port", 5556);
+        var tsaPort = PortOption("--tsa-port", "The timestamp authority's port", 3004);
         var freePorts = new Option<bool>("--free-ports") { Description = "Every service takes a free loopback port (see data/services.json for where)" };
         var fulcioConfig = new Option<string?>("--fulcio-config") { Description = "An issuer configuration for the CA (upstream format) instead of the local identity provider" };
         var pemKeys = new Option<bool>("--pem-keys") { Description = "Development PEM keys even when SoftHSM2 is installed (decided at first start; keys are not migrated)" };
         var logLevel = new Option<string>("--log-level") { Description = "Minimum level of the services' own messages", DefaultValueFactory = _ => "Information" };
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
         var root = new RootCommand("""
-            PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log and Rekor in one process on
-            loopback, on their embedded defaults. Writes trusted_root.json, signing_config.v0.2.json and services.json
+            PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log, Rekor and the timestamp
+            authority in one process on loopback, on their embedded defaults. Writes trusted_root.json, signing_config.v0.2.json and services.json
             (service name -> base URL) into the data directory.
             """)
         {
-            data, rekorPort, fulcioPort, ctPort, identityPort, freePorts, fulcioConfig, pemKeys, logLevel,
+            data, rekorPort, fulcioPort, ctPort, identityPort, tsaPort, freePorts, fulcioConfig, pemKeys, logLevel,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -38,6 +39,7 @@ internal static class StackCommand
                 FulcioPort = free ? 0 : parse.GetValue(fulcioPort),
                 CtLogPort = free ? 0 : parse.GetValue(ctPort),
                 IdentityPort = free ? 0 : parse.GetValue(identityPort),
+                TsaPort = free ? 0 : parse.GetValue(tsaPort),
                 FulcioConfigPath = parse.GetValue(fulcioConfig),
                 UseSoftHsm = !parse.GetValue(pemKeys),
                 LogLevel = parse.GetValue(logLevel)!,

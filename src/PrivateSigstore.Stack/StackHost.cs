@@ -18,6 +18,7 @@ using PrivateSigstore.Identity;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Rekor;
+using PrivateSigstore.Timestamp;
 
 namespace PrivateSigstore.Stack;
 
@@ -95,6 +96,9 @@ public sealed class StackHost : IAsyncDisposable
     /// <summary>The CA's base URL.</summary>
     public string FulcioUrl => Url("fulcio");
 
+    /// <summary>The timestamp authority's base URL (clients post to <c>/api/v1/timestamp</c>).</summary>
+    public string TsaUrl => Url("tsa");
+
     /// <summary>The CT log's base URL.</summary>
     public string CtLogUrl => Url("ctlog");
 
@@ -144,6 +148,7 @@ public sealed class StackHost : IAsyncDisposable
         string ctDir = Directory.CreateDirectory(Path.Combine(data, "ctlog")).FullName;
         string rekorDir = Directory.CreateDirectory(Path.Combine(data, "rekor")).FullName;
         string identityDir = Directory.CreateDirectory(Path.Combine(data, "identity")).FullName;
+        string tsaDir = Directory.CreateDirectory(Path.Combine(data, "tsa")).FullName;
 
         int ctPort = Port(options.CtLogPort);
         int rekorPort = Port(options.RekorPort);
@@ -153,6 +158,8 @@ public sealed class StackHost : IAsyncDisposable
         string issuer = IdentityApp.CanonicalIssuer(identityUrl);
         string ctUrl = $"http://{options.Host}:{ctPort}";
         string rekorUrl = $"http://{options.Host}:{rekorPort}";
+        int tsaPort = Port(options.TsaPort);
+        string tsaUrl = $"http://{options.Host}:{tsaPort}";
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
         void Configure(WebApplicationBuilder b, string url)
         {
@@ -204,6 +211,7 @@ public sealed class StackHost : IAsyncDisposable
 
         var apps = new List<WebApplication>();
         DemoCredentials? demo = null;
+        byte[][] tsaChain = [];
         try
         {
             var identity = await IdentityApp.BuildAsync(
@@ -226,6 +234,10 @@ public sealed class StackHost : IAsyncDisposable
                 ChainPath = hsm is null ? null : Path.Combine(fulcioDir, CaLoader.DevChainFile),
             };
             apps.Add(await FulcioApp.BuildAsync(caOptions, b => Configure(b, fulcioUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
+            // The timestamp authority (Rekor v2 entries have no SET: a v2 signing needs an RFC 3161 timestamp).
+            var tsa = await TimestampApp.BuildAsync(new TimestampOptions { DataDirectory = tsaDir }, configure: b => Configure(b, tsaUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
+            apps.Add(tsa);
+            tsaChain = [.. tsa.Services.GetRequiredService<TimestampAuthority>().Credentials.Chain.Select(c => c.RawData)];
             foreach (var app in apps)
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -248,8 +260,9 @@ public sealed class StackHost : IAsyncDisposable
             new StackService("Fulcio-compatible CA", fulcioUrl) { Key = "fulcio" },
             new StackService("CT log (RFC 6962)", ctUrl) { Key = "ctlog" },
             new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl) { Key = "rekor" },
+            new StackService("Timestamp authority (RFC 3161)", tsaUrl) { Key = "tsa" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
-        host.WriteTrustFiles(chain, ctSpki, rekorSpki);
+        host.WriteTrustFiles(chain, ctSpki, rekorSpki, tsaChain);
         host.WriteServiceRegistry();
         return host;
     }
@@ -258,25 +271,33 @@ public sealed class StackHost : IAsyncDisposable
     /// Writes trusted_root.json and signing_config.v0.2.json. The validity of each key starts when it first appeared, so
     /// a restart keeps old bundles verifiable: the files are rewritten only when a key or URL changed.
     /// </summary>
-    private void WriteTrustFiles(X509Certificate2[] chain, byte[] ctSpki, byte[] rekorSpki)
+    private void WriteTrustFiles(X509Certificate2[] chain, byte[] ctSpki, byte[] rekorSpki, byte[][] tsaChain)
     {
         var now = DateTimeOffset.UtcNow;
         DateTimeOffset Since(string path) => File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero).AddMinutes(-1) : now;
         var trustedRoot = TrustMaterialBuilder.TrustedRoot(
             [new TrustedAuthority(FulcioUrl, [.. chain.Select(c => c.RawData)], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero))],
             [new TrustedLog(RekorUrl, rekorSpki, Since(KeyFile("rekor", "rekor-key.pem")))],
-            [new TrustedLog(CtLogUrl, ctSpki, Since(KeyFile("ctlog", "ctlog-key.pem")))]);
+            [new TrustedLog(CtLogUrl, ctSpki, Since(KeyFile("ctlog", "ctlog-key.pem")))],
+            tsaChain.Length == 0 ? [] : [new TrustedAuthority(TsaUrl, tsaChain, NotBefore(tsaChain[0]))]);
         string json = TrustedRootJson.Serialize(trustedRoot, indented: true);
         if (!File.Exists(TrustedRootPath) || File.ReadAllText(TrustedRootPath) != json)
         {
             File.WriteAllText(TrustedRootPath, json);
         }
 
-        string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(FulcioUrl, Issuer, RekorUrl, new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
+        string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(
+            FulcioUrl, Issuer, [(RekorUrl, 1)], [TsaUrl + "/api/v1/timestamp"], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
         if (!File.Exists(SigningConfigPath) || File.ReadAllText(SigningConfigPath) != signing)
         {
             File.WriteAllText(SigningConfigPath, signing);
         }
+    }
+
+    private static DateTimeOffset NotBefore(byte[] der)
+    {
+        using var certificate = X509CertificateLoader.LoadCertificate(der);
+        return new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
     }
 
     // When a key appeared: its PEM file, or (keys in SoftHSM2) the token's PIN file, both written once at first start.

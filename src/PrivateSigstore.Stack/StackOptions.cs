@@ -21,6 +21,9 @@ public sealed class StackOptions
     /// <summary>The identity provider's port (0: a free one).</summary>
     public int IdentityPort { get; set; } = 5556;
 
+    /// <summary>The timestamp authority's port (0: a free one).</summary>
+    public int TsaPort { get; set; } = 3004;
+
     /// <summary>An issuer configuration for the CA instead of the local identity provider (tests, sites with their own IdP).</summary>
     public string? FulcioConfigPath { get; set; }
 

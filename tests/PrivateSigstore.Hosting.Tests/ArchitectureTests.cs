@@ -5,13 +5,13 @@ namespace PrivateSigstore.Hosting.Tests;
 /// <summary>The layering rules of issue 13, checked on the built assemblies (their IL references, not their project files).</summary>
 public sealed class ArchitectureTests
 {
-    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity"];
+    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity", "PrivateSigstore.Timestamp"];
 
     private static readonly string[] Everything =
     [
         "PrivateSigstore.Core", "PrivateSigstore.Keys", "PrivateSigstore.Keys.Pkcs11", "PrivateSigstore.Log", "PrivateSigstore.Log.Storage", "PrivateSigstore.Hosting",
         "PrivateSigstore.Rekor", "PrivateSigstore.Rekor.Entries", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity",
-        "PrivateSigstore.Client", "PrivateSigstore.Stack",
+        "PrivateSigstore.Timestamp", "PrivateSigstore.Client", "PrivateSigstore.Stack",
     ];
 
     private static List<string> References(string assembly) =>
@@ -64,6 +64,7 @@ public sealed class ArchitectureTests
             ("PrivateSigstore.CtLog.CtLogApp, PrivateSigstore.CtLog", "PrivateSigstore.CtLog.CtLogOptions, PrivateSigstore.CtLog"),
             ("PrivateSigstore.Fulcio.FulcioApp, PrivateSigstore.Fulcio", "PrivateSigstore.Fulcio.FulcioOptions, PrivateSigstore.Fulcio"),
             ("PrivateSigstore.Identity.IdentityApp, PrivateSigstore.Identity", "PrivateSigstore.Identity.IdentityProviderOptions, PrivateSigstore.Identity"),
+            ("PrivateSigstore.Timestamp.TimestampApp, PrivateSigstore.Timestamp", "PrivateSigstore.Timestamp.TimestampOptions, PrivateSigstore.Timestamp"),
         ];
         foreach (var (app, options) in entries)
         {
