@@ -235,7 +235,12 @@ public sealed class StackHost : IAsyncDisposable
             };
             apps.Add(await FulcioApp.BuildAsync(caOptions, b => Configure(b, fulcioUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
             // The timestamp authority (Rekor v2 entries have no SET: a v2 signing needs an RFC 3161 timestamp).
-            var tsa = await TimestampApp.BuildAsync(new TimestampOptions { DataDirectory = tsaDir }, configure: b => Configure(b, tsaUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var tsa = await TimestampApp.BuildAsync(new TimestampOptions
+            {
+                DataDirectory = tsaDir,
+                Key = hsm is null ? new SigningKeyOptions() : hsm.KeyOptions("tsa"),
+                CertificateChainPath = hsm is null ? null : StackKeys.TsaChainPath(data),
+            }, configure: b => Configure(b, tsaUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
             apps.Add(tsa);
             tsaChain = [.. tsa.Services.GetRequiredService<TimestampAuthority>().Credentials.Chain.Select(c => c.RawData)];
             foreach (var app in apps)

@@ -100,8 +100,26 @@ internal sealed partial class StackKeys
             CertificateAuthority.WriteChain(chainPath, [intermediateCert, rootCert]);
         }
 
+        // The timestamp authority: a root and a TSA key in the token, the chain (leaf with the critical timeStamping EKU)
+        // in the data directory, made once as `PrivateSigstore.Timestamp ceremony` would.
+        string tsaChainPath = TsaChainPath(dataDirectory);
+        using var tsaKey = Key("tsa", SigningAlgorithm.EcdsaP256Sha256);
+        if (!File.Exists(tsaChainPath))
+        {
+            using var tsaRootKey = Key("tsa-root", SigningAlgorithm.EcdsaP384Sha384);
+            var now = DateTimeOffset.UtcNow;
+            const string Organization = "PrivateSigstore (embedded stack, SoftHSM2)";
+            using var tsaRoot = Timestamp.TsaCertificates.CreateRoot(tsaRootKey, "PrivateSigstore stack TSA root", Organization, now.AddMinutes(-5), now.AddYears(10));
+            using var tsaLeaf = Timestamp.TsaCertificates.CreateLeaf(tsaKey.SubjectPublicKeyInfo, "PrivateSigstore stack TSA", Organization, tsaRoot, tsaRootKey, now.AddMinutes(-5), now.AddYears(5));
+            Directory.CreateDirectory(Path.GetDirectoryName(tsaChainPath)!);
+            File.WriteAllText(tsaChainPath, Core.Pem.GoPem.Encode("CERTIFICATE", tsaLeaf.RawData) + Core.Pem.GoPem.Encode("CERTIFICATE", tsaRoot.RawData));
+        }
+
         return new StackKeys(pinPath);
     }
+
+    /// <summary>Where the stack keeps the TSA chain when its keys are in the token.</summary>
+    public static string TsaChainPath(string dataDirectory) => Path.Combine(dataDirectory, "tsa", "tsa-chain.pem");
 
     private static void WriteSecret(string path, string value)
     {
