@@ -67,11 +67,14 @@ public class RekorV2Fixture : IAsyncLifetime
         return ulong.Parse(text.Split('\n')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public async Task<HttpResponseMessage> PostAsync(string body)
+    /// <summary>POSTs a CreateEntryRequest; <paramref name="expectContinue"/> lets the server refuse an oversized body before it is sent.</summary>
+    public async Task<HttpResponseMessage> PostAsync(string body, bool expectContinue = false)
     {
         using var content = new StringContent(body, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return await Http.PostAsync("/api/v2/log/entries", content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v2/log/entries") { Content = content };
+        request.Headers.ExpectContinue = expectContinue;
+        return await Http.SendAsync(request);
     }
 }
 
