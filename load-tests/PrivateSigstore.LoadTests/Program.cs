@@ -36,6 +36,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                        load-test CA, built before the timed phase; --init only creates the CA in --ca-dir
                        --url http://127.0.0.1:6962 (loopback only)  --ca-dir ct-load-ca  --concurrency 64  --duration 30
                        --count 50000  --timeout 30  --json <file>
+          tsa-stamp    POST /api/v1/timestamp to a timestamp authority: RFC 3161 requests (SHA-256 imprint, nonce, certReq) as
+                       Sigstore clients send them, built before the timed phase; a sample of replies is verified first
+                       --url http://127.0.0.1:3004 (loopback only)  --format der|json  --concurrency 64  --duration 60
+                       --warmup 0  --bodies 100000  --check 200  --count 100000000  --timeout 30  --json <file>
         """);
     return 2;
 }
@@ -51,6 +55,7 @@ try
         "fulcio-issue" => await FulcioIssueScenario.RunAsync(options),
         "keyless-sign" => await KeylessSignScenario.RunAsync(options),
         "ct-add-pre-chain" => await CtAddPreChainScenario.RunAsync(options),
+        "tsa-stamp" => await TsaStampScenario.RunAsync(options),
         _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
     };
 }
