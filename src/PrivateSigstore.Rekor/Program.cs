@@ -1,6 +1,14 @@
 using PrivateSigstore.Rekor;
+using PrivateSigstore.Rekor.V2;
 
 // The Rekor-compatible transparency log service. With no configuration: SQLite under data/rekor, a generated
 // development key (with a loud warning), listening on http://127.0.0.1:3000.
+// "v2 ..." selects the Rekor v2 personality (see "v2 --help"): "v2 serve" on http://127.0.0.1:3001, "v2 export-tiles DIR".
+if (args.Length > 0 && args[0] == "v2")
+{
+    return await RekorV2Command.RunAsync(args[1..]);
+}
+
 var app = await RekorApp.BuildAsync(args);
 await app.RunAsync();
+return 0;
