@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.ProtoJson;
 
 namespace PrivateSigstore.Core.Trust;
@@ -17,7 +18,12 @@ public sealed record TrustedAuthority(string Uri, IReadOnlyList<byte[]> ChainDer
 /// <param name="SubjectPublicKeyInfo">The log's DER public key; the log ID is its SHA-256.</param>
 /// <param name="Start">From when the key is trusted.</param>
 /// <param name="End">Until when (rotation); null while current.</param>
-public sealed record TrustedLog(string BaseUrl, byte[] SubjectPublicKeyInfo, DateTimeOffset Start, DateTimeOffset? End = null);
+/// <param name="CheckpointOrigin">
+/// For a Rekor v2 (tiled) log with an Ed25519 key: the checkpoint origin (the log's host name), which makes the log ID
+/// the C2SP note key ID <c>SHA-256(origin || 0x0A || 0x01 || public key)</c>; null for v1 logs and ECDSA keys, whose log
+/// ID is the SHA-256 of the key.
+/// </param>
+public sealed record TrustedLog(string BaseUrl, byte[] SubjectPublicKeyInfo, DateTimeOffset Start, DateTimeOffset? End = null, string? CheckpointOrigin = null);
 
 /// <summary>
 /// Builds the trust material clients are given for a deployment: <c>trusted_root.json</c> (protobuf-specs TrustedRoot,
@@ -27,17 +33,27 @@ public static class TrustMaterialBuilder
 {
     /// <summary>The trusted root for the given CAs, Rekor logs and CT logs.</summary>
     /// <exception cref="ArgumentException">A chain is empty, or a key is not a supported public key.</exception>
-    public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs)
+    public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs) =>
+        TrustedRoot(authorities, tlogs, ctlogs, []);
+
+    /// <summary>
+    /// The trusted root for the given CAs, Rekor logs (v1, or v2 with <see cref="TrustedLog.CheckpointOrigin"/>), CT logs
+    /// and RFC 3161 timestamp authorities (each chain: the TSA signing certificate first, the root last).
+    /// </summary>
+    /// <exception cref="ArgumentException">A chain is empty, or a key is not a supported public key.</exception>
+    public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs, IEnumerable<TrustedAuthority> timestampAuthorities)
     {
         ArgumentNullException.ThrowIfNull(authorities);
         ArgumentNullException.ThrowIfNull(tlogs);
         ArgumentNullException.ThrowIfNull(ctlogs);
+        ArgumentNullException.ThrowIfNull(timestampAuthorities);
         return new TrustedRoot
         {
             MediaType = TrustedRootMediaType.V0_1,
             Tlogs = [.. tlogs.Select(Log)],
             CertificateAuthorities = [.. authorities.Select(Authority)],
             Ctlogs = [.. ctlogs.Select(Log)],
+            TimestampAuthorities = [.. timestampAuthorities.Select(Authority)],
         };
     }
 
@@ -109,13 +125,21 @@ public static class TrustMaterialBuilder
         End = end is { } e ? ProtoTimestamp.FromDateTimeOffset(e) : null,
     };
 
-    private static TransparencyLogInstance Log(TrustedLog log) => new()
+    private static TransparencyLogInstance Log(TrustedLog log)
     {
-        BaseUrl = log.BaseUrl,
-        HashAlgorithm = Bundle.HashAlgorithm.Sha2_256,
-        PublicKey = new PublicKeyMaterial { RawBytes = log.SubjectPublicKeyInfo, KeyDetails = KeyDetails(log.SubjectPublicKeyInfo), ValidFor = Range(log.Start, log.End) },
-        LogId = new LogId { KeyId = SHA256.HashData(log.SubjectPublicKeyInfo) },
-    };
+        var details = KeyDetails(log.SubjectPublicKeyInfo);
+        // A v2 log's Ed25519 checkpoint key is identified by its C2SP note key ID (reference/client.md §7.4).
+        var keyId = log.CheckpointOrigin is { } origin && details == PublicKeyDetails.PkixEd25519
+            ? Ed25519NoteVerifier.KeyId(origin, Ed25519NoteVerifier.FromSubjectPublicKeyInfo(origin, log.SubjectPublicKeyInfo).PublicKey)
+            : SHA256.HashData(log.SubjectPublicKeyInfo);
+        return new()
+        {
+            BaseUrl = log.BaseUrl,
+            HashAlgorithm = Bundle.HashAlgorithm.Sha2_256,
+            PublicKey = new PublicKeyMaterial { RawBytes = log.SubjectPublicKeyInfo, KeyDetails = details, ValidFor = Range(log.Start, log.End) },
+            LogId = new LogId { KeyId = keyId },
+        };
+    }
 
     private static CertificateAuthority Authority(TrustedAuthority ca)
     {
