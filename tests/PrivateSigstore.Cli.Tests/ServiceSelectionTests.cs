@@ -90,6 +90,7 @@ public sealed class ServiceSelectionTests
         var v1 = SigningServices.Select(config, 1, Now);
         Assert.Equal(new Uri("https://rekor-v1"), v1.Rekors[0].Url);
         Assert.Equal(1u, v1.Rekors[0].Version);
+        Assert.Single(v1.TimestampAuthorities); // a v1 signing is timestamped too when the config lists a TSA
     }
 
     [Fact]
