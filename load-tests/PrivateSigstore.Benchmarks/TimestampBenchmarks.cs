@@ -3,6 +3,7 @@ using System.Security.Cryptography.Pkcs;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Timestamp;
 
