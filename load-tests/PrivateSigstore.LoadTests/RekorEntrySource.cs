@@ -31,8 +31,17 @@ internal sealed class RekorEntrySource : IAsyncDisposable
     private Stopwatch? _producerClock;
     private long _producerBudget;
 
-    private RekorEntrySource(ECParameters key, string publicKeyPem, byte[][] pool, int queueCapacity)
+    private readonly bool _v2;
+    private readonly string _v2Suffix = "";
+
+    private RekorEntrySource(ECParameters key, string publicKeyPem, byte[][] pool, int queueCapacity, bool v2, byte[] spki)
     {
+        _v2 = v2;
+        if (v2)
+        {
+            // rekor-tiles CreateEntryRequest (protojson), as sigstore-go/cosign send it with a public key.
+            _v2Suffix = "\",\"verifier\":{\"publicKey\":{\"rawBytes\":\"" + Convert.ToBase64String(spki) + "\"},\"keyDetails\":\"PKIX_ECDSA_P256_SHA_256\"}}}}";
+        }
         _key = key;
         _pool = pool;
         _queueCapacity = queueCapacity;
@@ -56,15 +65,18 @@ internal sealed class RekorEntrySource : IAsyncDisposable
     /// <summary>Producer rate from its start until it finished (or until now), entries/s; it includes time blocked on a full queue, so it is a lower bound on its capacity.</summary>
     public double ProducerRate => _producerClock is { } c && c.Elapsed.TotalSeconds > 0 ? Produced / c.Elapsed.TotalSeconds : 0;
 
-    /// <summary>Generates the key and signs <paramref name="poolSize"/> entries on every core.</summary>
-    public static RekorEntrySource Create(int poolSize, int queueCapacity)
+    /// <summary>
+    /// Generates the key and signs <paramref name="poolSize"/> entries on every core: hashedrekord 0.0.1 proposed entries,
+    /// or with <paramref name="v2"/> Rekor v2 <c>hashedRekordRequestV002</c> requests.
+    /// </summary>
+    public static RekorEntrySource Create(int poolSize, int queueCapacity, bool v2 = false)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var parameters = key.ExportParameters(includePrivateParameters: true);
         // Go's pem.EncodeToMemory ends with a newline; the server re-encodes the key anyway.
         var pem = key.ExportSubjectPublicKeyInfoPem() + "\n";
         var pool = new byte[poolSize][];
-        var source = new RekorEntrySource(parameters, pem, pool, queueCapacity);
+        var source = new RekorEntrySource(parameters, pem, pool, queueCapacity, v2, key.ExportSubjectPublicKeyInfo());
         var parts = Environment.ProcessorCount;
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
         {
@@ -151,6 +163,12 @@ internal sealed class RekorEntrySource : IAsyncDisposable
         RandomNumberGenerator.Fill(digest);
         // Rekor verifies the signature over the supplied digest (hashedrekord validate, WithDigest): sign the digest itself.
         var signature = signer.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence);
+        if (_v2)
+        {
+            return Encoding.UTF8.GetBytes(string.Concat(
+                "{\"hashedRekordRequestV002\":{\"digest\":\"", Convert.ToBase64String(digest), "\",\"signature\":{\"content\":\"",
+                Convert.ToBase64String(signature), _v2Suffix));
+        }
         return Encoding.UTF8.GetBytes(string.Concat(
             _prefix, Convert.ToBase64String(signature),
             "\"},\"data\":{\"hash\":{\"algorithm\":\"sha256\",\"value\":\"", Convert.ToHexStringLower(digest), "\"}}}}"));

@@ -54,8 +54,14 @@ public sealed class RekorV2Options : IServiceOptions
     /// <summary>A frozen log: reads only; appends get 405 "This log has been frozen, please switch to the latest log."</summary>
     public bool ReadOnly { get; set; }
 
-    /// <summary>Most entries sequenced, integrated and covered by one checkpoint (one storage transaction).</summary>
-    public int BatchMaxSize { get; set; } = LogOptions.DefaultBatchMaxSize;
+    /// <summary>Default <see cref="BatchMaxSize"/>: large, so that under load a checkpoint signature is shared by many entries.</summary>
+    public const int DefaultBatchMaxSize = 4096;
+
+    /// <summary>
+    /// Most entries sequenced, integrated and covered by one checkpoint (one storage transaction). With group commit the
+    /// checkpoint rate follows the load: each batch takes what queued while the previous one was written and signed.
+    /// </summary>
+    public int BatchMaxSize { get; set; } = DefaultBatchMaxSize;
 
     /// <summary>
     /// Longest time the first entry of a batch waits for others (the checkpoint interval at low load). Zero (default):
