@@ -164,7 +164,7 @@ public static partial class TimestampEndpoints
         await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 6420, Level = LogLevel.Debug, Message = "timestamp request refused: {Message}: {Detail}")]
+    [LoggerMessage(EventId = 6420, Level = LogLevel.Information, Message = "timestamp request refused: {Message}: {Detail}")]
     private static partial void LogRefused(ILogger logger, string message, string detail);
 
     [LoggerMessage(EventId = 6421, Level = LogLevel.Error, Message = "timestamp signing failed")]

@@ -106,8 +106,9 @@ public sealed class TimestampQuery
                 throw new TimestampRequestException(GenericFailure, "the body is not a DER TimeStampReq (RFC 3161 §2.4.1)");
             }
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or AsnContentException or ArgumentException or FormatException)
         {
+            // Whatever the decoder throws for hostile bytes is the client's fault: a 400, never a 5xx.
             throw new TimestampRequestException(GenericFailure, $"the body is not a DER TimeStampReq (RFC 3161 §2.4.1): {e.Message}");
         }
 

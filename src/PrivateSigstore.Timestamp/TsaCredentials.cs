@@ -40,7 +40,17 @@ public sealed partial class TsaCredentials : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
         var devKeyPath = Path.Combine(options.DataDirectory, "tsa-key.pem");
-        var key = SigningKeyFactory.Create(options.Key, devKeyPath, logger);
+        ISigningKey key;
+        try
+        {
+            key = SigningKeyFactory.Create(options.Key, devKeyPath, logger);
+        }
+        catch (KeyConfigurationException e)
+        {
+            // Name the setting: the factory's message speaks of the key options, not of where they came from.
+            throw new KeyConfigurationException($"Timestamp:Key: {e.Message}", e);
+        }
+
         try
         {
             if (options.HasConfiguredKey)

@@ -160,6 +160,17 @@ public sealed class StartupCheckTests
     }
 
     [Fact]
+    public void Key_errors_name_the_Timestamp_Key_setting()
+    {
+        var dir = TsaHost.TempDirectory("keyerr");
+        var chain = Path.Combine(dir, "chain.pem");
+        File.WriteAllText(chain, "");
+        var options = new TimestampOptions { DataDirectory = dir, CertificateChainPath = chain, Key = new SigningKeyOptions { Provider = "Pkcs11" } };
+        var e = Assert.Throws<KeyConfigurationException>(() => TimestampApp.BuildAsync(options, ["--urls", "http://127.0.0.1:0"], cancellationToken: TestContext.Current.CancellationToken).GetAwaiter().GetResult());
+        Assert.StartsWith("Timestamp:Key: Provider Pkcs11 needs KeyLabel", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Chain_that_does_not_certify_the_key_is_refused()
     {
         var dir = TsaHost.TempDirectory("mismatch");
