@@ -119,7 +119,7 @@ public sealed class KeylessTests(RekorFixture rekor) : IClassFixture<RekorFixtur
     }
 
     /// <summary>IdP + Fulcio (with SCTs) + the trusted root listing the CA, the CT key and the Rekor log.</summary>
-    private sealed class KeylessStack : IAsyncDisposable
+    internal sealed class KeylessStack : IAsyncDisposable
     {
         private readonly TestOidcIssuer _idp;
         private readonly WebApplication _fulcio;

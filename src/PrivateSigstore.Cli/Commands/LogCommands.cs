@@ -11,32 +11,110 @@ using PrivateSigstore.Core.Pem;
 
 namespace PrivateSigstore.Cli.Commands;
 
-/// <summary><c>psig log info|get|proof|verify-consistency</c> against a Rekor v1 API.</summary>
+/// <summary>
+/// <c>psig log info|checkpoint|get|proof|verify-consistency</c> against a Rekor v1 API, or a Rekor v2 (tiled) log when
+/// <c>--rekor-version 2</c> is given or the signing config's chosen log is v2 (<see cref="LogV2Commands"/>).
+/// </summary>
 internal static class LogCommands
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static Command Log(CliConsole console)
+    /// <summary>The log-wide flags.</summary>
+    private sealed class LogFlags
     {
-        var rekorUrl = new Option<string>("--rekor-url")
+        public Option<string> RekorUrl { get; } = new("--rekor-url")
         {
             Description = "Rekor base URL (or PSIG_REKOR_URL)",
             Recursive = true,
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PSIG_REKOR_URL") ?? "http://127.0.0.1:3000",
         };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of text", Recursive = true };
-        var log = new Command("log", "Inspect a Rekor-compatible transparency log") { rekorUrl, json };
-        log.Subcommands.Add(Info(console, rekorUrl, json));
-        log.Subcommands.Add(Get(console, rekorUrl, json));
-        log.Subcommands.Add(Proof(console, rekorUrl, json));
-        log.Subcommands.Add(VerifyConsistency(console, rekorUrl, json));
+
+        public Option<uint?> RekorVersion { get; } = new("--rekor-version") { Description = "The log's API version: 1 (REST) or 2 (tiles); default 1, or the signing config's choice", Recursive = true };
+
+        public Option<FileInfo?> SigningConfig { get; } = new("--signing-config") { Description = "Take the log (URL and version) from this signing config, as signing does", Recursive = true };
+
+        public Option<FileInfo?> TrustedRoot { get; } = new("--trusted-root") { Description = "Rekor v2: verify checkpoints with this trusted root's log key", Recursive = true };
+
+        public Option<bool> Json { get; } = new("--json") { Description = "Print JSON instead of text", Recursive = true };
+
+        /// <summary>The log's URL and version: --rekor-url wins when given; --rekor-version limits the signing config's choice.</summary>
+        public (Uri Url, uint Version) Target(ParseResult parse)
+        {
+            var version = parse.GetValue(RekorVersion);
+            if (version is not (null or 1 or 2))
+            {
+                throw new UsageException("--rekor-version must be 1 or 2");
+            }
+            var urlGiven = parse.GetResult(RekorUrl) is { Implicit: false };
+            try
+            {
+                if (parse.GetValue(SigningConfig) is { } config && !urlGiven)
+                {
+                    var rekor = SigningServices.FromSigningConfigRekor(config, version);
+                    return (rekor.Url, rekor.Version);
+                }
+                return (new Uri(parse.GetValue(RekorUrl)!), version ?? 1);
+            }
+            catch (UriFormatException e)
+            {
+                throw new UsageException("--rekor-url", e);
+            }
+        }
+    }
+
+    public static Command Log(CliConsole console)
+    {
+        var flags = new LogFlags();
+        var log = new Command("log", "Inspect a Rekor-compatible transparency log (v1 REST, or v2 tiles with --rekor-version 2)")
+        {
+            flags.RekorUrl, flags.RekorVersion, flags.SigningConfig, flags.TrustedRoot, flags.Json,
+        };
+        log.Subcommands.Add(Info(console, flags));
+        log.Subcommands.Add(Checkpoint(console, flags));
+        log.Subcommands.Add(Get(console, flags));
+        log.Subcommands.Add(Proof(console, flags));
+        log.Subcommands.Add(VerifyConsistency(console, flags));
         return log;
     }
 
-    private static Command Info(CliConsole console, Option<string> rekorUrl, Option<bool> json)
+    private static Command Checkpoint(CliConsole console, LogFlags flags)
     {
+        var output = new Option<FileInfo?>("--output") { Description = "Also save the checkpoint note to this file (for a later verify-consistency --first-checkpoint)" };
+        var command = new Command("checkpoint", "Print the log's signed checkpoint; Rekor v2: verify it with --trusted-root") { output };
+        command.SetAction((parse, ct) =>
+        {
+            var (url, version) = flags.Target(parse);
+            if (version == 1)
+            {
+                return RunAsync(console, url, async client =>
+                {
+                    var info = await client.GetLogInfoAsync(ct).ConfigureAwait(false);
+                    var signed = await CheckpointSignedByLogAsync(client, info.SignedTreeHead, ct).ConfigureAwait(false);
+                    if (parse.GetValue(output) is { } file)
+                    {
+                        await File.WriteAllTextAsync(file.FullName, info.SignedTreeHead, ct).ConfigureAwait(false);
+                    }
+                    console.Out.WriteLine(parse.GetValue(flags.Json)
+                        ? new JsonObject { ["treeSize"] = info.TreeSize, ["rootHash"] = info.RootHash, ["checkpoint"] = info.SignedTreeHead, ["checkpointSignatureVerified"] = signed }.ToJsonString(Indented)
+                        : info.SignedTreeHead);
+                    return signed ? ExitCodes.Verified : ExitCodes.NotVerified;
+                });
+            }
+            return RunV2Async(console, url, client => LogV2Commands.CheckpointAsync(console, client, parse.GetValue(flags.TrustedRoot), parse.GetValue(output), parse.GetValue(flags.Json), ct));
+        });
+        return command;
+    }
+
+    private static Command Info(CliConsole console, LogFlags flags)
+    {
+        var json = flags.Json;
         var command = new Command("info", "Print the log's tree size, root hash and signed checkpoint, and check its signature");
-        command.SetAction((parse, ct) => RunAsync(console, parse, rekorUrl, async client =>
+        command.SetAction((parse, ct) =>
+        {
+            var (url, version) = flags.Target(parse);
+            return version == 2
+                ? RunV2Async(console, url, client => LogV2Commands.CheckpointAsync(console, client, parse.GetValue(flags.TrustedRoot), null, parse.GetValue(json), ct))
+                : RunAsync(console, url, async client =>
         {
             var info = await client.GetLogInfoAsync(ct).ConfigureAwait(false);
             var signed = await CheckpointSignedByLogAsync(client, info.SignedTreeHead, ct).ConfigureAwait(false);
@@ -53,15 +131,22 @@ internal static class LogCommands
                 console.Out.WriteLine($"Tree size: {info.TreeSize}\nRoot hash: {info.RootHash}\nTree ID: {info.TreeId}\nCheckpoint signature: {(signed ? "verified with the log's public key" : "NOT VERIFIED")}\n\n{info.SignedTreeHead}");
             }
             return signed ? ExitCodes.Verified : ExitCodes.NotVerified;
-        }));
+        });
+        });
         return command;
     }
 
-    private static Command Get(CliConsole console, Option<string> rekorUrl, Option<bool> json)
+    private static Command Get(CliConsole console, LogFlags flags)
     {
+        var json = flags.Json;
         var (index, uuid) = EntrySelector();
-        var command = new Command("get", "Print one entry by --log-index or --uuid") { index, uuid };
-        command.SetAction((parse, ct) => RunAsync(console, parse, rekorUrl, async client =>
+        var command = new Command("get", "Print one entry by --log-index or --uuid (Rekor v2: --log-index, read from its entry bundle and proved against the checkpoint)") { index, uuid };
+        command.SetAction((parse, ct) =>
+        {
+            var (url, version) = flags.Target(parse);
+            return version == 2
+                ? RunV2Async(console, url, client => LogV2Commands.GetAsync(console, client, parse.GetValue(flags.TrustedRoot), V2Index(parse, index, uuid), parse.GetValue(json), ct))
+                : RunAsync(console, url, async client =>
         {
             var entry = await FetchAsync(client, parse, index, uuid, ct).ConfigureAwait(false);
             var body = JsonNode.Parse(entry.Body);
@@ -79,15 +164,22 @@ internal static class LogCommands
                 console.Out.WriteLine($"UUID: {entry.Uuid}\nLog index: {entry.LogIndex}\nLog ID: {entry.LogId}\nIntegrated time: {time}\nKind: {body?["kind"]} {body?["apiVersion"]}\nBody:\n{body?.ToJsonString(Indented)}");
             }
             return ExitCodes.Verified;
-        }));
+        });
+        });
         return command;
     }
 
-    private static Command Proof(CliConsole console, Option<string> rekorUrl, Option<bool> json)
+    private static Command Proof(CliConsole console, LogFlags flags)
     {
+        var json = flags.Json;
         var (index, uuid) = EntrySelector();
-        var command = new Command("proof", "Print an entry's inclusion proof and verify it against the log-signed checkpoint") { index, uuid };
-        command.SetAction((parse, ct) => RunAsync(console, parse, rekorUrl, async client =>
+        var command = new Command("proof", "Print an entry's inclusion proof and verify it against the log-signed checkpoint (Rekor v2: computed from tiles)") { index, uuid };
+        command.SetAction((parse, ct) =>
+        {
+            var (url, version) = flags.Target(parse);
+            return version == 2
+                ? RunV2Async(console, url, client => LogV2Commands.ProofAsync(console, client, parse.GetValue(flags.TrustedRoot), V2Index(parse, index, uuid), parse.GetValue(json), ct))
+                : RunAsync(console, url, async client =>
         {
             var entry = await FetchAsync(client, parse, index, uuid, ct).ConfigureAwait(false);
             if (entry.InclusionProof is not { } proof)
@@ -119,16 +211,39 @@ internal static class LogCommands
                 console.Out.WriteLine($"Inclusion: {(included ? "verified" : "FAILED")}\nCheckpoint: {(signed && committed ? "signed by the log and commits to the root" : "FAILED")}");
             }
             return ok ? ExitCodes.Verified : ExitCodes.NotVerified;
-        }));
+        });
+        });
         return command;
     }
 
-    private static Command VerifyConsistency(CliConsole console, Option<string> rekorUrl, Option<bool> json)
+    private static Command VerifyConsistency(CliConsole console, LogFlags flags)
     {
-        var firstSize = new Option<long>("--first-size") { Description = "Size of the earlier tree you trust", Required = true };
-        var firstRoot = new Option<string>("--first-root-hash") { Description = "Hex root hash of the earlier tree", Required = true };
-        var command = new Command("verify-consistency", "Verify that the log's current tree extends an earlier tree (append-only)") { firstSize, firstRoot };
-        command.SetAction((parse, ct) => RunAsync(console, parse, rekorUrl, async client =>
+        var json = flags.Json;
+        var firstSize = new Option<long?>("--first-size") { Description = "Size of the earlier tree you trust" };
+        var firstRoot = new Option<string?>("--first-root-hash") { Description = "Hex root hash of the earlier tree" };
+        var firstCheckpoint = new Option<FileInfo?>("--first-checkpoint") { Description = "Rekor v2: the earlier checkpoint note (e.g. from log checkpoint --output)" };
+        var secondCheckpoint = new Option<FileInfo?>("--second-checkpoint") { Description = "Rekor v2: the later checkpoint note (default: the log's current one)" };
+        var command = new Command("verify-consistency", "Verify that the log's current tree extends an earlier tree (append-only; Rekor v2: proof computed from tiles)")
+        {
+            firstSize, firstRoot, firstCheckpoint, secondCheckpoint,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            var (url, version) = flags.Target(parse);
+            if (version == 2)
+            {
+                return RunV2Async(console, url, client => LogV2Commands.VerifyConsistencyAsync(console, client, parse.GetValue(flags.TrustedRoot),
+                    (parse.GetValue(firstCheckpoint), parse.GetValue(firstSize), parse.GetValue(firstRoot)), parse.GetValue(secondCheckpoint), parse.GetValue(json), ct));
+            }
+            if (parse.GetValue(firstCheckpoint) is not null || parse.GetValue(secondCheckpoint) is not null)
+            {
+                throw new UsageException("--first-checkpoint and --second-checkpoint are for Rekor v2 logs (--rekor-version 2)");
+            }
+            if (parse.GetValue(firstSize) is null || parse.GetValue(firstRoot) is null)
+            {
+                throw new UsageException("give --first-size and --first-root-hash");
+            }
+            return RunAsync(console, url, async client =>
         {
             byte[] root1;
             try
@@ -140,7 +255,7 @@ internal static class LogCommands
                 throw new UsageException("--first-root-hash", e);
             }
             var info = await client.GetLogInfoAsync(ct).ConfigureAwait(false);
-            var size1 = parse.GetValue(firstSize);
+            var size1 = parse.GetValue(firstSize)!.Value;
             var root2 = Convert.FromHexString(info.RootHash);
             var signed = await CheckpointSignedByLogAsync(client, info.SignedTreeHead, ct).ConfigureAwait(false);
             IReadOnlyList<byte[]> hashes = [];
@@ -165,9 +280,14 @@ internal static class LogCommands
                 console.Out.WriteLine($"Tree {size1} -> {info.TreeSize}: {(consistent ? "consistent" : "NOT CONSISTENT")}; checkpoint signature {(signed ? "verified" : "NOT VERIFIED")}");
             }
             return ok ? ExitCodes.Verified : ExitCodes.NotVerified;
-        }));
+        });
+        });
         return command;
     }
+
+    private static long V2Index(ParseResult parse, Option<long?> index, Option<string?> uuid) =>
+        parse.GetValue(uuid) is not null ? throw new UsageException("Rekor v2 has no UUIDs: give --log-index")
+        : parse.GetValue(index) ?? throw new UsageException("give --log-index");
 
     private static (Option<long?> Index, Option<string?> Uuid) EntrySelector() =>
         (new Option<long?>("--log-index") { Description = "The entry's global log index" }, new Option<string?>("--uuid") { Description = "The entry's UUID" });
@@ -196,17 +316,21 @@ internal static class LogCommands
 
     private static void Write(CliConsole console, JsonNode node) => console.Out.WriteLine(node.ToJsonString(Indented));
 
-    private static async Task<int> RunAsync(CliConsole console, ParseResult parse, Option<string> rekorUrl, Func<RekorClient, Task<int>> action)
+    private static async Task<int> RunV2Async(CliConsole console, Uri url, Func<RekorV2Client, Task<int>> action)
     {
-        Uri url;
         try
         {
-            url = new Uri(parse.GetValue(rekorUrl)!);
+            return await action(new RekorV2Client(SigningServices.HttpClient, url)).ConfigureAwait(false);
         }
-        catch (UriFormatException e)
+        catch (ServiceClientException e)
         {
-            throw new UsageException("--rekor-url", e);
+            await console.Error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.NotVerified;
         }
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, Uri url, Func<RekorClient, Task<int>> action)
+    {
         try
         {
             return await action(new RekorClient(SigningServices.HttpClient, url)).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Client.Signing;
 
 namespace PrivateSigstore.Cli.Commands;
@@ -23,8 +24,9 @@ internal static class SignCommands
         var predicateType = new Option<string>("--type") { Description = "Predicate type URI", DefaultValueFactory = _ => "https://slsa.dev/provenance/v1" };
         var statement = new Option<FileInfo?>("--statement") { Description = "A complete in-toto statement to sign instead" };
         var flags = new SignerFlags();
-        var command = new Command("attest", "Sign an in-toto attestation (DSSE, dsse entry) and write a bundle v0.3") { file, predicate, predicateType, statement };
+        var command = new Command("attest", "Sign an in-toto attestation (DSSE; Rekor v1: dsse 0.0.1 entry, Rekor v2: hashedrekord 0.0.2 over the PAE) and write a bundle v0.3") { file, predicate, predicateType, statement };
         flags.AddTo(command);
+        command.Options.Add(flags.V2DsseEntry);
         command.SetAction((parse, ct) =>
         {
             var statementFile = parse.GetValue(statement);
@@ -62,12 +64,22 @@ internal static class SignCommands
         private readonly Option<string?> _key = new("--key") { Description = "PEM private key file, or pkcs11:token=LABEL;object=KEY (PSIG_PKCS11_MODULE, PSIG_PKCS11_PIN)" };
         private readonly TokenFlags _identity = new();
         private readonly Option<string?> _fulcio = new("--fulcio-url") { Description = "Fulcio URL (keyless)" };
-        private readonly Option<string?> _rekor = new("--rekor-url") { Description = "Rekor v1 URL" };
-        private readonly Option<FileInfo?> _signingConfig = new("--signing-config") { Description = "signing_config.json naming the CA and Rekor" };
+        private readonly Option<string?> _rekor = new("--rekor-url") { Description = "Rekor URL (API version from --rekor-version, default 1)" };
+        private readonly Option<uint?> _rekorVersion = new("--rekor-version") { Description = "Rekor API version to write: 1 or 2 (default: the highest the signing config offers)" };
+        private readonly Option<string?> _tsa = new("--tsa-url") { Description = "RFC 3161 timestamp authority URL (required with Rekor v2 unless the signing config lists one)" };
+        private readonly Option<FileInfo?> _signingConfig = new("--signing-config") { Description = "signing_config.json (v0.2) naming the CA, Rekor logs and timestamp authorities" };
+
+        /// <summary><c>attest</c> only: how a DSSE envelope is written to a Rekor v2 log.</summary>
+        public Option<string> V2DsseEntry { get; } = new("--rekor-v2-entry")
+        {
+            Description = "Rekor v2 entry for an attestation: hashedrekord (over the DSSE PAE, as sigstore-go; default) or dsse (dsseRequestV002, as sigstore-js 5)",
+            DefaultValueFactory = _ => "hashedrekord",
+        };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { _bundle, _key, _fulcio, _rekor, _signingConfig })
+            V2DsseEntry.AcceptOnlyFromAmong("hashedrekord", "dsse");
+            foreach (var option in new Option[] { _bundle, _key, _fulcio, _rekor, _rekorVersion, _tsa, _signingConfig })
             {
                 command.Options.Add(option);
             }
@@ -76,7 +88,11 @@ internal static class SignCommands
 
         public async Task<int> RunAsync(CliConsole console, ParseResult parse, FileInfo input, byte[]? statement, CancellationToken ct)
         {
-            var services = SigningServices.Resolve(parse.GetValue(_signingConfig), parse.GetValue(_fulcio), parse.GetValue(_rekor));
+            var services = SigningServices.Resolve(parse.GetValue(_signingConfig), parse.GetValue(_fulcio), parse.GetValue(_rekor),
+                parse.GetValue(_rekorVersion), parse.GetValue(_tsa)) with
+            {
+                DsseMode = statement is not null && parse.GetValue(V2DsseEntry) == "dsse" ? RekorV2DsseMode.DsseRequest : RekorV2DsseMode.HashedRekordOverPae,
+            };
             var bundle = parse.GetValue(_bundle) ?? new FileInfo(input.FullName + ".sigstore.json");
             var source = input;
             string? temp = null;

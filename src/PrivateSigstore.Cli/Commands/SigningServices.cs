@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PrivateSigstore.Client;
 using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Client.Signing;
+using PrivateSigstore.Client.Timestamp;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Core.Trust;
@@ -10,13 +11,53 @@ using PrivateSigstore.Keys.Pkcs11;
 
 namespace PrivateSigstore.Cli.Commands;
 
-/// <summary>The CA and log a signing command uses, from flags or a signing config.</summary>
-internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
+/// <summary>A Rekor log to write to and the major API version it speaks.</summary>
+internal sealed record RekorService(Uri Url, uint Version);
+
+/// <summary>
+/// The CA, Rekor logs and timestamp authorities a signing command uses, from flags or a signing config (chosen as
+/// sigstore-go chooses: <see cref="ServiceSelection"/>). Flags win over the config; <c>--rekor-version</c> limits the
+/// Rekor versions considered.
+/// </summary>
+internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorService> Rekors, IReadOnlyList<Uri> TimestampAuthorities)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
-    /// <summary>Reads a signing config (v0.2, or v0.1): the first CA URL and the first Rekor v1 URL.</summary>
-    public static SigningServices FromSigningConfig(FileInfo file)
+    /// <summary>How attestations are written to Rekor v2 logs (default: hashedrekord over the PAE, as sigstore-go).</summary>
+    public RekorV2DsseMode DsseMode { get; init; } = RekorV2DsseMode.HashedRekordOverPae;
+
+    /// <summary>The first Rekor log (the one reported when there are several).</summary>
+    public Uri RekorUrl => Rekors[0].Url;
+
+    /// <summary>Reads a signing config (v0.2, or v0.1) and selects its services for <paramref name="rekorVersion"/> (null: 1 or 2).</summary>
+    public static SigningServices FromSigningConfig(FileInfo file, uint? rekorVersion = null, DateTimeOffset? now = null)
+    {
+        var at = now ?? DateTimeOffset.UtcNow;
+        SigningServices services;
+        try
+        {
+            var bytes = File.ReadAllBytes(file.FullName);
+            if (SigningConfigMediaType.IsV01(SigningConfigJson.PeekMediaType(bytes)))
+            {
+                var v01 = SigningConfigJson.ParseV01(bytes);
+                services = new SigningServices(string.IsNullOrEmpty(v01.CaUrl) ? null : new Uri(v01.CaUrl),
+                    [new RekorService(new Uri(v01.TlogUrls.Count > 0 ? v01.TlogUrls[0] : throw new UsageException($"{file.Name}: no tlogUrls")), rekorVersion ?? 1)],
+                    [.. v01.TsaUrls.Take(1).Select(u => new Uri(u))]);
+            }
+            else
+            {
+                services = Select(SigningConfigJson.Parse(bytes), rekorVersion, at);
+            }
+        }
+        catch (Exception e) when (e is IOException or WireFormatException or UriFormatException or UnauthorizedAccessException or ServiceSelectionException)
+        {
+            throw new UsageException($"--signing-config {file.Name}", e);
+        }
+        return services.RequireTimestampsForV2();
+    }
+
+    /// <summary>The Rekor log a signing config points readers at (the first one signing would write to); no TSA needed.</summary>
+    public static RekorService FromSigningConfigRekor(FileInfo file, uint? rekorVersion)
     {
         try
         {
@@ -24,29 +65,59 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
             if (SigningConfigMediaType.IsV01(SigningConfigJson.PeekMediaType(bytes)))
             {
                 var v01 = SigningConfigJson.ParseV01(bytes);
-                return new SigningServices(string.IsNullOrEmpty(v01.CaUrl) ? null : new Uri(v01.CaUrl),
-                    new Uri(v01.TlogUrls.Count > 0 ? v01.TlogUrls[0] : throw new UsageException($"{file.Name}: no tlogUrls")));
+                return new RekorService(new Uri(v01.TlogUrls.Count > 0 ? v01.TlogUrls[0] : throw new UsageException($"{file.Name}: no tlogUrls")), rekorVersion ?? 1);
             }
-            var config = SigningConfigJson.Parse(bytes);
-            var rekor = config.RekorTlogUrls.FirstOrDefault(s => s.MajorApiVersion == 1)
-                ?? throw new UsageException($"{file.Name}: no Rekor v1 service (this client writes Rekor v1 entries)");
-            return new SigningServices(config.CaUrls.Count > 0 ? new Uri(config.CaUrls[0].Url) : null, new Uri(rekor.Url));
+            return Select(SigningConfigJson.Parse(bytes), rekorVersion, DateTimeOffset.UtcNow).Rekors[0];
         }
-        catch (Exception e) when (e is IOException or WireFormatException or UriFormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or WireFormatException or UriFormatException or UnauthorizedAccessException or ServiceSelectionException)
         {
             throw new UsageException($"--signing-config {file.Name}", e);
         }
     }
 
-    /// <summary>Flags win over the signing config; Rekor is required.</summary>
-    public static SigningServices Resolve(FileInfo? signingConfig, string? fulcioUrl, string? rekorUrl)
+    /// <summary>
+    /// sigstore-go's choice for a v0.2 config: Rekor logs by <c>rekorTlogConfig</c> among versions 1 and 2 (or only
+    /// <paramref name="rekorVersion"/>), the highest version first; TSAs by <c>tsaConfig</c> (version 1) when any are
+    /// listed; the newest CA valid now (none when none is, which only keyless signing minds).
+    /// </summary>
+    /// <exception cref="ServiceSelectionException">No Rekor log (or listed TSA) fits.</exception>
+    public static SigningServices Select(SigningConfig config, uint? rekorVersion, DateTimeOffset now)
     {
-        var fromConfig = signingConfig is null ? null : FromSigningConfig(signingConfig);
-        var rekor = rekorUrl ?? fromConfig?.RekorUrl.AbsoluteUri ?? throw new UsageException("give --rekor-url or --signing-config");
-        var fulcio = fulcioUrl ?? fromConfig?.FulcioUrl?.AbsoluteUri;
+        ArgumentNullException.ThrowIfNull(config);
+        var versions = rekorVersion is { } v ? [v] : ServiceSelection.RekorVersions;
+        var rekors = ServiceSelection.SelectServices(config.RekorTlogUrls, config.RekorTlogConfig, versions, now);
+        var tsas = config.TsaUrls.Count == 0 ? []
+            : ServiceSelection.SelectServices(config.TsaUrls, config.TsaConfig, ServiceSelection.TsaVersions, now);
+        Uri? ca = null;
+        if (config.CaUrls.Count > 0)
+        {
+            try
+            {
+                ca = new Uri(ServiceSelection.SelectService(config.CaUrls, ServiceSelection.CaVersions, now).Url);
+            }
+            catch (ServiceSelectionException)
+            {
+                // Key-based signing needs no CA; keyless signing reports the missing CA.
+            }
+        }
+        return new SigningServices(ca, [.. rekors.Select(s => new RekorService(new Uri(s.Url), s.MajorApiVersion))], [.. tsas.Select(s => new Uri(s.Url))]);
+    }
+
+    /// <summary>Flags win over the signing config; Rekor is required; a Rekor v2 log requires a timestamp authority.</summary>
+    public static SigningServices Resolve(FileInfo? signingConfig, string? fulcioUrl, string? rekorUrl, uint? rekorVersion = null, string? tsaUrl = null)
+    {
+        if (rekorVersion is { } version && version is not (1 or 2))
+        {
+            throw new UsageException("--rekor-version must be 1 or 2");
+        }
+        var fromConfig = signingConfig is null ? null : FromSigningConfig(signingConfig, rekorVersion);
         try
         {
-            return new SigningServices(fulcio is null ? null : new Uri(fulcio), new Uri(rekor));
+            IReadOnlyList<RekorService> rekors = rekorUrl is not null ? [new RekorService(new Uri(rekorUrl), rekorVersion ?? 1)]
+                : fromConfig?.Rekors ?? throw new UsageException("give --rekor-url or --signing-config");
+            var fulcio = fulcioUrl ?? fromConfig?.FulcioUrl?.AbsoluteUri;
+            IReadOnlyList<Uri> tsas = tsaUrl is not null ? [new Uri(tsaUrl)] : fromConfig?.TimestampAuthorities ?? [];
+            return new SigningServices(fulcio is null ? null : new Uri(fulcio), rekors, tsas).RequireTimestampsForV2();
         }
         catch (UriFormatException e)
         {
@@ -54,7 +125,17 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
         }
     }
 
-    public RekorClient Rekor() => new(Http, RekorUrl);
+    private SigningServices RequireTimestampsForV2() =>
+        Rekors.Any(r => r.Version >= 2) && TimestampAuthorities.Count == 0
+            ? throw new UsageException("Rekor v2 entries carry no signed entry timestamp, so signing with Rekor v2 needs a timestamp authority: the signing config lists no tsaUrls (give --tsa-url, or --rekor-version 1)")
+            : this;
+
+    /// <summary>The log writers, in order: Rekor v1 (REST) or v2 (tiles) per <see cref="Rekors"/>.</summary>
+    public IReadOnlyList<ITransparencyLogWriter> Writers() =>
+        [.. Rekors.Select(r => r.Version >= 2 ? (ITransparencyLogWriter)new RekorV2Client(Http, r.Url, DsseMode) : new RekorV1Writer(new RekorClient(Http, r.Url)))];
+
+    /// <summary>The timestamp clients, in order.</summary>
+    public IReadOnlyList<TimestampClient> TimestampClients() => [.. TimestampAuthorities.Select(u => new TimestampClient(Http, u))];
 
     public static HttpClient HttpClient => Http;
 
@@ -94,7 +175,7 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
         {
             throw new UsageException(input.Name, e);
         }
-        var signer = new BundleSigner(services.Rekor());
+        var signer = new BundleSigner(services.Writers(), services.TimestampClients());
         Bundle bundle;
         try
         {
@@ -106,9 +187,21 @@ internal sealed record SigningServices(Uri? FulcioUrl, Uri RekorUrl)
             await console.Error.WriteLineAsync("Error: " + e.Message).ConfigureAwait(false);
             return ExitCodes.NotVerified;
         }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
         await File.WriteAllTextAsync(bundlePath.FullName, BundleJson.Serialize(bundle), ct).ConfigureAwait(false);
-        var entry = bundle.VerificationMaterial!.TlogEntries[0];
-        await console.Error.WriteLineAsync($"tlog entry created with index: {entry.LogIndex}").ConfigureAwait(false);
+        var written = bundle.VerificationMaterial!;
+        for (var i = 0; i < written.TlogEntries.Count; i++)
+        {
+            var entry = written.TlogEntries[i];
+            await console.Error.WriteLineAsync($"tlog entry created with index: {entry.LogIndex} (Rekor v{services.Rekors[i].Version}, {entry.KindVersion?.Kind} {entry.KindVersion?.Version})").ConfigureAwait(false);
+        }
+        foreach (var _ in written.TimestampVerificationData?.Rfc3161Timestamps ?? [])
+        {
+            await console.Error.WriteLineAsync("RFC 3161 timestamp added").ConfigureAwait(false);
+        }
         await console.Error.WriteLineAsync($"Wrote bundle to file {bundlePath.Name}").ConfigureAwait(false);
         return ExitCodes.Verified;
     }

@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.ProtoJson;
 
 namespace PrivateSigstore.Core.Trust;
@@ -17,15 +18,12 @@ public sealed record TrustedAuthority(string Uri, IReadOnlyList<byte[]> ChainDer
 /// <param name="SubjectPublicKeyInfo">The log's DER public key; the log ID is its SHA-256.</param>
 /// <param name="Start">From when the key is trusted.</param>
 /// <param name="End">Until when (rotation); null while current.</param>
-public sealed record TrustedLog(string BaseUrl, byte[] SubjectPublicKeyInfo, DateTimeOffset Start, DateTimeOffset? End = null)
-{
-    /// <summary>
-    /// The log id when it is not SHA-256 of the key (Rekor v2 with an Ed25519 checkpoint key: the C2SP signed-note key id
-    /// SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ key)); then also the <c>checkpointKeyId</c>, as the public-good roots list v2 logs.
-    /// Leave null for Rekor v1 and CT logs (a checkpointKeyId on a v1 log breaks SET verification in sigstore-js).
-    /// </summary>
-    public byte[]? KeyId { get; init; }
-}
+/// <param name="CheckpointOrigin">
+/// For a Rekor v2 (tiled) log with an Ed25519 key: the checkpoint origin (the log's host name), which makes the log ID
+/// the C2SP note key ID <c>SHA-256(origin || 0x0A || 0x01 || public key)</c>; null for v1 logs and ECDSA keys, whose log
+/// ID is the SHA-256 of the key.
+/// </param>
+public sealed record TrustedLog(string BaseUrl, byte[] SubjectPublicKeyInfo, DateTimeOffset Start, DateTimeOffset? End = null, string? CheckpointOrigin = null);
 
 /// <summary>
 /// Builds the trust material clients are given for a deployment: <c>trusted_root.json</c> (protobuf-specs TrustedRoot,
@@ -38,7 +36,10 @@ public static class TrustMaterialBuilder
     public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs) =>
         TrustedRoot(authorities, tlogs, ctlogs, []);
 
-    /// <summary>The trusted root for the given CAs, Rekor logs (v1 and v2), CT logs and timestamp authorities.</summary>
+    /// <summary>
+    /// The trusted root for the given CAs, Rekor logs (v1, or v2 with <see cref="TrustedLog.CheckpointOrigin"/>), CT logs
+    /// and RFC 3161 timestamp authorities (each chain: the TSA signing certificate first, the root last).
+    /// </summary>
     /// <exception cref="ArgumentException">A chain is empty, or a key is not a supported public key.</exception>
     public static TrustedRoot TrustedRoot(IEnumerable<TrustedAuthority> authorities, IEnumerable<TrustedLog> tlogs, IEnumerable<TrustedLog> ctlogs, IEnumerable<TrustedAuthority> timestampAuthorities)
     {
@@ -147,14 +148,24 @@ public static class TrustMaterialBuilder
         End = end is { } e ? ProtoTimestamp.FromDateTimeOffset(e) : null,
     };
 
-    private static TransparencyLogInstance Log(TrustedLog log) => new()
+    private static TransparencyLogInstance Log(TrustedLog log)
     {
-        BaseUrl = log.BaseUrl,
-        HashAlgorithm = Bundle.HashAlgorithm.Sha2_256,
-        PublicKey = new PublicKeyMaterial { RawBytes = log.SubjectPublicKeyInfo, KeyDetails = KeyDetails(log.SubjectPublicKeyInfo), ValidFor = Range(log.Start, log.End) },
-        LogId = new LogId { KeyId = log.KeyId ?? SHA256.HashData(log.SubjectPublicKeyInfo) },
-        CheckpointKeyId = log.KeyId is { } keyId ? new LogId { KeyId = keyId } : null,
-    };
+        var details = KeyDetails(log.SubjectPublicKeyInfo);
+        // A v2 log's Ed25519 checkpoint key is identified by its C2SP note key ID (reference/client.md §7.4).
+        var keyId = log.CheckpointOrigin is { } origin && details == PublicKeyDetails.PkixEd25519
+            ? Ed25519NoteVerifier.KeyId(origin, Ed25519NoteVerifier.FromSubjectPublicKeyInfo(origin, log.SubjectPublicKeyInfo).PublicKey)
+            : SHA256.HashData(log.SubjectPublicKeyInfo);
+        return new()
+        {
+            BaseUrl = log.BaseUrl,
+            HashAlgorithm = Bundle.HashAlgorithm.Sha2_256,
+            PublicKey = new PublicKeyMaterial { RawBytes = log.SubjectPublicKeyInfo, KeyDetails = details, ValidFor = Range(log.Start, log.End) },
+            LogId = new LogId { KeyId = keyId },
+            // As the public-good roots list v2 logs: the checkpoint key id is the log id (never set for v1 logs, where
+            // sigstore-js would then fail SET verification).
+            CheckpointKeyId = log.CheckpointOrigin is not null && details == PublicKeyDetails.PkixEd25519 ? new LogId { KeyId = keyId } : null,
+        };
+    }
 
     private static CertificateAuthority Authority(TrustedAuthority ca)
     {

@@ -47,6 +47,34 @@ public sealed class TrustMaterialBuilderTests
     }
 
     [Fact]
+    public void A_rekor_v2_log_is_named_by_its_ed25519_note_key_id_and_timestamp_authorities_are_listed()
+    {
+        var raw = PrivateSigstore.Core.Crypto.Ed25519.PublicKeyFromSeed(new byte[32]);
+        var spki = PrivateSigstore.Core.Crypto.Ed25519.ToSubjectPublicKeyInfo(raw);
+        using var tsaRootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=TSA Root, O=Example", tsaRootKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var tsaRoot = request.CreateSelfSigned(Start, Start.AddYears(1));
+
+        var trustedRoot = TrustMaterialBuilder.TrustedRoot([],
+            [new TrustedLog("https://log2026-1.rekor.example.com", spki, Start, CheckpointOrigin: "log2026-1.rekor.example.com"),
+             new TrustedLog("http://127.0.0.1:3000", spki, Start)],
+            [],
+            [new TrustedAuthority("http://127.0.0.1:3004/api/v1/timestamp", [tsaRoot.RawData], Start)]);
+
+        var parsed = TrustedRootJson.Parse(TrustedRootJson.Serialize(trustedRoot));
+        // C2SP signed-note key ID: SHA-256(origin || 0x0A || 0x01 || key) (reference/client.md §7.4).
+        byte[] expected = SHA256.HashData([.. "log2026-1.rekor.example.com"u8, 0x0A, 0x01, .. raw]);
+        Assert.Equal(expected, parsed.Tlogs[0].LogId!.KeyId);
+        Assert.Equal(PublicKeyDetails.PkixEd25519, parsed.Tlogs[0].PublicKey!.KeyDetails);
+        Assert.Equal(SHA256.HashData(spki), parsed.Tlogs[1].LogId!.KeyId); // without an origin: the v1 rule
+        var tsa = Assert.Single(parsed.TimestampAuthorities);
+        Assert.Equal("http://127.0.0.1:3004/api/v1/timestamp", tsa.Uri);
+        Assert.Equal("TSA Root", tsa.Subject!.CommonName);
+        Assert.Equal(tsaRoot.RawData, Assert.Single(tsa.CertChain!.Certificates).RawBytes);
+    }
+
+    [Fact]
     public void Signing_config_v02_names_one_ca_oidc_provider_and_rekor()
     {
         var config = TrustMaterialBuilder.SigningConfig("http://127.0.0.1:5555", "http://127.0.0.1:5556", "http://127.0.0.1:3000", Start);
