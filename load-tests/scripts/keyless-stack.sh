@@ -13,7 +13,7 @@ for p in src/PrivateSigstore.Stack load-tests/PrivateSigstore.LoadTests; do dotn
 L=load-tests/PrivateSigstore.LoadTests/bin/Release/net10.0/PrivateSigstore.LoadTests.dll
 dotnet "$L" fulcio-setup --dir "$W/id" 2>/dev/null
 dotnet src/PrivateSigstore.Stack/bin/Release/net10.0/PrivateSigstore.Stack.dll --data "$W/data" --fulcio-config "$W/id/fulcio-config.json" \
-    --rekor-port 13000 --fulcio-port 15555 --ctlog-port 16962 --identity-port 15556 --tsa-port 13004 ${STACK_ARGS:-} > "$W/stack.log" 2>&1 &
+    --rekor-port 13000 --fulcio-port 15555 --ctlog-port 16962 --identity-port 15556 --tsa-port 13004 --rekor-v2-port 13001 ${STACK_ARGS:-} > "$W/stack.log" 2>&1 &
 for _ in $(seq 60); do grep -q "Press Ctrl-C" "$W/stack.log" && break; sleep 1; done
 grep -E "ready|NOT READY" "$W/stack.log" >&2
 dotnet "$L" keyless-sign --fulcio-url http://127.0.0.1:15555 --rekor-url http://127.0.0.1:13000 --setup "$W/id" \

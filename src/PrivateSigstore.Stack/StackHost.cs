@@ -18,6 +18,7 @@ using PrivateSigstore.Identity;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Rekor;
+using PrivateSigstore.Rekor.V2;
 using PrivateSigstore.Timestamp;
 
 namespace PrivateSigstore.Stack;
@@ -96,6 +97,9 @@ public sealed class StackHost : IAsyncDisposable
     /// <summary>The CA's base URL.</summary>
     public string FulcioUrl => Url("fulcio");
 
+    /// <summary>Rekor v2's base URL (tlog-tiles under <c>/api/v2</c>).</summary>
+    public string RekorV2Url => Url("rekor-v2");
+
     /// <summary>The timestamp authority's base URL (clients post to <c>/api/v1/timestamp</c>).</summary>
     public string TsaUrl => Url("tsa");
 
@@ -149,6 +153,7 @@ public sealed class StackHost : IAsyncDisposable
         string rekorDir = Directory.CreateDirectory(Path.Combine(data, "rekor")).FullName;
         string identityDir = Directory.CreateDirectory(Path.Combine(data, "identity")).FullName;
         string tsaDir = Directory.CreateDirectory(Path.Combine(data, "tsa")).FullName;
+        string rekorV2Dir = Directory.CreateDirectory(Path.Combine(data, "rekor-v2")).FullName;
 
         int ctPort = Port(options.CtLogPort);
         int rekorPort = Port(options.RekorPort);
@@ -159,6 +164,8 @@ public sealed class StackHost : IAsyncDisposable
         string ctUrl = $"http://{options.Host}:{ctPort}";
         string rekorUrl = $"http://{options.Host}:{rekorPort}";
         int tsaPort = Port(options.TsaPort);
+        int rekorV2Port = Port(options.RekorV2Port);
+        string rekorV2Url = $"http://{options.Host}:{rekorV2Port}";
         string tsaUrl = $"http://{options.Host}:{tsaPort}";
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
         void Configure(WebApplicationBuilder b, string url)
@@ -212,6 +219,7 @@ public sealed class StackHost : IAsyncDisposable
         var apps = new List<WebApplication>();
         DemoCredentials? demo = null;
         byte[][] tsaChain = [];
+        RekorV2TrustInfo? rekorV2Trust = null;
         try
         {
             var identity = await IdentityApp.BuildAsync(
@@ -234,6 +242,13 @@ public sealed class StackHost : IAsyncDisposable
                 ChainPath = hsm is null ? null : Path.Combine(fulcioDir, CaLoader.DevChainFile),
             };
             apps.Add(await FulcioApp.BuildAsync(caOptions, b => Configure(b, fulcioUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
+            // Rekor v2 (tiles): its own log and Ed25519 checkpoint key; the origin is the host name, which occurs in its URL
+            // on any port (sigstore-js and psig require it).
+            var rekorV2 = await RekorV2App.BuildAsync(
+                new RekorV2Options { DataDirectory = rekorV2Dir, Origin = options.Host, Key = hsm is null ? new SigningKeyOptions { Algorithm = SigningAlgorithm.Ed25519 } : KeyOptions("rekor-v2") },
+                b => Configure(b, rekorV2Url), cancellationToken).ConfigureAwait(false);
+            apps.Add(rekorV2);
+            rekorV2Trust = rekorV2.Services.GetRekorV2TrustInfo();
             // The timestamp authority (Rekor v2 entries have no SET: a v2 signing needs an RFC 3161 timestamp).
             var tsa = await TimestampApp.BuildAsync(new TimestampOptions
             {
@@ -265,9 +280,10 @@ public sealed class StackHost : IAsyncDisposable
             new StackService("Fulcio-compatible CA", fulcioUrl) { Key = "fulcio" },
             new StackService("CT log (RFC 6962)", ctUrl) { Key = "ctlog" },
             new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl) { Key = "rekor" },
+            new StackService("Rekor v2 (tile-based log)", rekorV2Url) { Key = "rekor-v2" },
             new StackService("Timestamp authority (RFC 3161)", tsaUrl) { Key = "tsa" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
-        host.WriteTrustFiles(chain, ctSpki, rekorSpki, tsaChain);
+        host.WriteTrustFiles(chain, ctSpki, rekorSpki, rekorV2Trust!, tsaChain);
         host.WriteServiceRegistry();
         return host;
     }
@@ -276,13 +292,16 @@ public sealed class StackHost : IAsyncDisposable
     /// Writes trusted_root.json and signing_config.v0.2.json. The validity of each key starts when it first appeared, so
     /// a restart keeps old bundles verifiable: the files are rewritten only when a key or URL changed.
     /// </summary>
-    private void WriteTrustFiles(X509Certificate2[] chain, byte[] ctSpki, byte[] rekorSpki, byte[][] tsaChain)
+    private void WriteTrustFiles(X509Certificate2[] chain, byte[] ctSpki, byte[] rekorSpki, RekorV2TrustInfo rekorV2, byte[][] tsaChain)
     {
         var now = DateTimeOffset.UtcNow;
         DateTimeOffset Since(string path) => File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero).AddMinutes(-1) : now;
         var trustedRoot = TrustMaterialBuilder.TrustedRoot(
             [new TrustedAuthority(FulcioUrl, [.. chain.Select(c => c.RawData)], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero))],
-            [new TrustedLog(RekorUrl, rekorSpki, Since(KeyFile("rekor", "rekor-key.pem")))],
+            [
+                new TrustedLog(RekorUrl, rekorSpki, Since(KeyFile("rekor", "rekor-key.pem"))),
+                new TrustedLog(RekorV2Url, rekorV2.SubjectPublicKeyInfo, Since(KeyFile("rekor-v2", "checkpoint-key.pem")), CheckpointOrigin: rekorV2.Origin),
+            ],
             [new TrustedLog(CtLogUrl, ctSpki, Since(KeyFile("ctlog", "ctlog-key.pem")))],
             tsaChain.Length == 0 ? [] : [new TrustedAuthority(TsaUrl, tsaChain, NotBefore(tsaChain[0]))]);
         string json = TrustedRootJson.Serialize(trustedRoot, indented: true);
@@ -292,7 +311,9 @@ public sealed class StackHost : IAsyncDisposable
         }
 
         string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(
-            FulcioUrl, Issuer, [(RekorUrl, 1)], [TsaUrl + "/api/v1/timestamp"], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
+            // Rekor v2 first: psig (and sigstore-go) take the highest API version; sigstore-js takes the newest start and,
+            // among equal starts, the first listed — so every client signs with v2 + the TSA, and v1 stays for older ones.
+            FulcioUrl, Issuer, [(RekorV2Url, 2), (RekorUrl, 1)], [TsaUrl + "/api/v1/timestamp"], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero)), indented: true);
         if (!File.Exists(SigningConfigPath) || File.ReadAllText(SigningConfigPath) != signing)
         {
             File.WriteAllText(SigningConfigPath, signing);

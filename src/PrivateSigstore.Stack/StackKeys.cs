@@ -35,7 +35,12 @@ internal sealed partial class StackKeys
     {
         Provider = "Pkcs11",
         KeyLabel = label,
-        Algorithm = label == "fulcio-root" ? SigningAlgorithm.EcdsaP384Sha384 : SigningAlgorithm.EcdsaP256Sha256,
+        Algorithm = label switch
+        {
+            "fulcio-root" => SigningAlgorithm.EcdsaP384Sha384,
+            "rekor-v2" => SigningAlgorithm.Ed25519,
+            _ => SigningAlgorithm.EcdsaP256Sha256,
+        },
         Pkcs11 = new Pkcs11Options { ModulePath = ModulePath, TokenLabel = TokenLabel, PinFile = _pinPath },
     };
 
@@ -83,6 +88,8 @@ internal sealed partial class StackKeys
         using var ct = Key("ctlog", SigningAlgorithm.EcdsaP256Sha256);
         using var rekor = Key("rekor", SigningAlgorithm.EcdsaP256Sha256);
         Key("identity", SigningAlgorithm.EcdsaP256Sha256).Dispose();
+        // Rekor v2's checkpoint key: Ed25519 (CKM_EDDSA), as witnesses expect C2SP Ed25519 note signatures.
+        Key("rekor-v2", SigningAlgorithm.Ed25519).Dispose();
         ctSpki = ct.SubjectPublicKeyInfo;
         rekorSpki = rekor.SubjectPublicKeyInfo;
 

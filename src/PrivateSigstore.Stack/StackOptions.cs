@@ -21,6 +21,9 @@ public sealed class StackOptions
     /// <summary>The identity provider's port (0: a free one).</summary>
     public int IdentityPort { get; set; } = 5556;
 
+    /// <summary>Rekor v2's port (0: a free one).</summary>
+    public int RekorV2Port { get; set; } = 3001;
+
     /// <summary>The timestamp authority's port (0: a free one).</summary>
     public int TsaPort { get; set; } = 3004;
 

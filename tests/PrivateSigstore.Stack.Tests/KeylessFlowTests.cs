@@ -41,7 +41,7 @@ public sealed class KeylessFlowTests
             RekorPort = 0,
             FulcioPort = 0,
             CtLogPort = 0,
-            IdentityPort = 0, TsaPort = 0,
+            IdentityPort = 0, TsaPort = 0, RekorV2Port = 0,
             FulcioConfigPath = config,
             LogLevel = "Warning",
             UseSoftHsm = false, // SoftHSM2 is configured once per process; the child-process test covers it

@@ -154,9 +154,9 @@ public sealed class StackProcessTests
     {
         // The other services on free ports too, so that the test never collides with a stack running on the defaults;
         // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
-        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort()]);
+        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
         var args = new List<string> { "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port" }.Zip(ports))
+        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port" }.Zip(ports))
         {
             args.Add(name);
             args.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -178,10 +178,10 @@ public sealed class StackProcessTests
             }
             return json;
         });
-        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "tsa"], registry.Select(p => p.Key));
+        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa"], registry.Select(p => p.Key));
         var urls = registry.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         Assert.All(urls.Values, u => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", u));
-        Assert.Equal(5, urls.Values.Distinct().Count());
+        Assert.Equal(6, urls.Values.Distinct().Count());
         Assert.DoesNotContain(":3000", urls["rekor"], StringComparison.Ordinal);
         // The trust files and the printed table name the same URLs.
         var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "trusted_root.json"), Ct))!;
@@ -190,7 +190,14 @@ public sealed class StackProcessTests
         Assert.Equal(urls["fulcio"], root["certificateAuthorities"]![0]!["uri"]!.GetValue<string>());
         var signing = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "signing_config.v0.2.json"), Ct))!;
         Assert.Equal(urls["fulcio"], signing["caUrls"]![0]!["url"]!.GetValue<string>());
-        Assert.Equal(urls["rekor"], signing["rekorTlogUrls"]![0]!["url"]!.GetValue<string>());
+        // Both logs with their API versions, v2 first (what sigstore-js picks among equal starts; psig takes the highest).
+        Assert.Equal(urls["rekor-v2"], signing["rekorTlogUrls"]![0]!["url"]!.GetValue<string>());
+        Assert.Equal(2, signing["rekorTlogUrls"]![0]!["majorApiVersion"]!.GetValue<int>());
+        Assert.Equal(urls["rekor"], signing["rekorTlogUrls"]![1]!["url"]!.GetValue<string>());
+        Assert.Equal(1, signing["rekorTlogUrls"]![1]!["majorApiVersion"]!.GetValue<int>());
+        Assert.Equal(urls["rekor-v2"], root["tlogs"]![1]!["baseUrl"]!.GetValue<string>());
+        Assert.Equal(root["tlogs"]![1]!["logId"]!["keyId"]!.GetValue<string>(), root["tlogs"]![1]!["checkpointKeyId"]!["keyId"]!.GetValue<string>());
+        Assert.Null(root["tlogs"]![0]!["checkpointKeyId"]);
         Assert.StartsWith(urls["identity"], signing["oidcUrls"]![0]!["url"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(urls["tsa"], root["timestampAuthorities"]![0]!["uri"]!.GetValue<string>());
         Assert.Equal(urls["tsa"] + "/api/v1/timestamp", signing["tsaUrls"]![0]!["url"]!.GetValue<string>());
@@ -215,7 +222,7 @@ public sealed class StackProcessTests
         busy.Start();
         var port = ((IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0"]);
+        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0"]);
         Assert.Equal(2, exit);
         Assert.Contains("port is already in use", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -225,7 +232,7 @@ public sealed class StackProcessTests
     public async Task A_restart_on_another_rekor_port_keeps_the_log()
     {
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0"];
+        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0"];
         var first = FreePort();
         var (key, _) = await RunStackAsync(Args(first), async _ =>
         {
@@ -249,7 +256,7 @@ public sealed class StackProcessTests
     {
         var (exit, output) = await RunOnceAsync(["--help"]);
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--fulcio-config", "--pem-keys", "--log-level" })
+        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--fulcio-config", "--pem-keys", "--log-level" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
