@@ -387,9 +387,9 @@ public static class RekorV2Entries
 
         var matches = details switch
         {
-            PublicKeyDetails.PkixEcdsaP256Sha256 => key.Type == PublicKeyType.Ecdsa && key.CurveOid == "1.2.840.10045.3.1.7",
-            PublicKeyDetails.PkixEcdsaP384Sha384 => key.Type == PublicKeyType.Ecdsa && key.CurveOid == "1.3.132.0.34",
-            PublicKeyDetails.PkixEcdsaP521Sha512 => key.Type == PublicKeyType.Ecdsa && key.CurveOid == "1.3.132.0.35",
+            PublicKeyDetails.PkixEcdsaP256Sha256 => key.Type == PublicKeyType.Ecdsa && key.CurveOid == SigningAlgorithms.P256Oid,
+            PublicKeyDetails.PkixEcdsaP384Sha384 => key.Type == PublicKeyType.Ecdsa && key.CurveOid == SigningAlgorithms.P384Oid,
+            PublicKeyDetails.PkixEcdsaP521Sha512 => key.Type == PublicKeyType.Ecdsa && key.CurveOid == SigningAlgorithms.P521Oid,
             PublicKeyDetails.PkixRsaPkcs1v15_2048_Sha256 => key.Type == PublicKeyType.Rsa && key.SizeBits == 2048,
             PublicKeyDetails.PkixRsaPkcs1v15_3072_Sha256 => key.Type == PublicKeyType.Rsa && key.SizeBits == 3072,
             PublicKeyDetails.PkixRsaPkcs1v15_4096_Sha256 => key.Type == PublicKeyType.Rsa && key.SizeBits == 4096,
@@ -431,9 +431,9 @@ public static class RekorV2Entries
 
     private static string CurveName(string? oid) => oid switch
     {
-        "1.2.840.10045.3.1.7" => "P-256",
-        "1.3.132.0.34" => "P-384",
-        "1.3.132.0.35" => "P-521",
+        SigningAlgorithms.P256Oid => "P-256",
+        SigningAlgorithms.P384Oid => "P-384",
+        SigningAlgorithms.P521Oid => "P-521",
         "1.3.132.0.33" => "P-224",
         _ => oid ?? "unknown",
     };

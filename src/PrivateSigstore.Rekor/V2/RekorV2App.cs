@@ -44,6 +44,11 @@ public static class RekorV2App
         ArgumentNullException.ThrowIfNull(options);
         services.AddStartupResource((sp, ct) => OpenLogAsync(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor.V2"), ct));
         services.AddHealthChecks().AddCachedReadinessCheck<RekorV2Readiness>("log-v2");
+        if (options.Storage == StorageProvider.Postgres)
+        {
+            // Other instances append to the same log: follow them.
+            services.AddHostedService<RekorV2Follower>();
+        }
         return services;
     }
 

@@ -11,7 +11,7 @@ namespace PrivateSigstore.Rekor.V2;
 /// </summary>
 public static class RekorV2Command
 {
-    /// <summary>Parses and runs; returns the exit code (2 for a usage error).</summary>
+    /// <summary>Parses and runs the arguments after <c>v2</c>; returns the exit code (2 for a usage error, 1 for a bad setting).</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var serve = new Command("serve", """
@@ -56,8 +56,9 @@ public static class RekorV2Command
             return 0;
         });
 
-        var root = new RootCommand("PrivateSigstore Rekor v2 (rekor-tiles compatible) personality") { serve, export };
-        var result = root.Parse(args);
+        var v2 = new Command("v2", "The Rekor v2 (rekor-tiles compatible) personality: its own log, origin and checkpoint key") { serve, export };
+        var root = new RootCommand("PrivateSigstore Rekor; without arguments the Rekor v1 service, with \"v2 ...\" the Rekor v2 personality") { v2 };
+        var result = root.Parse(["v2", .. args]);
         if (result.Errors.Count > 0)
         {
             foreach (var error in result.Errors) await Console.Error.WriteLineAsync("rekor v2: " + error.Message).ConfigureAwait(false);

@@ -47,7 +47,7 @@ public sealed record RekorV2TrustInfo(string Origin, byte[] SubjectPublicKeyInfo
         return key.Type switch
         {
             PublicKeyType.Ed25519 => new(origin, subjectPublicKeyInfo, PublicKeyDetails.PkixEd25519, Ed25519NoteVerifier.KeyId(origin, key.KeyBytes)),
-            PublicKeyType.Ecdsa when key.CurveOid == "1.2.840.10045.3.1.7" => new(origin, subjectPublicKeyInfo, PublicKeyDetails.PkixEcdsaP256Sha256, SHA256.HashData(subjectPublicKeyInfo)),
+            PublicKeyType.Ecdsa when key.CurveOid == SigningAlgorithms.P256Oid => new(origin, subjectPublicKeyInfo, PublicKeyDetails.PkixEcdsaP256Sha256, SHA256.HashData(subjectPublicKeyInfo)),
             _ => throw new ArgumentException("a Rekor v2 checkpoint key is Ed25519 or ECDSA P-256", nameof(subjectPublicKeyInfo)),
         };
     }
