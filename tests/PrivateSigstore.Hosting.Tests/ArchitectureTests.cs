@@ -64,6 +64,7 @@ public sealed class ArchitectureTests
             ("PrivateSigstore.CtLog.CtLogApp, PrivateSigstore.CtLog", "PrivateSigstore.CtLog.CtLogOptions, PrivateSigstore.CtLog"),
             ("PrivateSigstore.Fulcio.FulcioApp, PrivateSigstore.Fulcio", "PrivateSigstore.Fulcio.FulcioOptions, PrivateSigstore.Fulcio"),
             ("PrivateSigstore.Identity.IdentityApp, PrivateSigstore.Identity", "PrivateSigstore.Identity.IdentityProviderOptions, PrivateSigstore.Identity"),
+            ("PrivateSigstore.Rekor.V2.RekorV2App, PrivateSigstore.Rekor", "PrivateSigstore.Rekor.V2.RekorV2Options, PrivateSigstore.Rekor"),
             ("PrivateSigstore.Timestamp.TimestampApp, PrivateSigstore.Timestamp", "PrivateSigstore.Timestamp.TimestampOptions, PrivateSigstore.Timestamp"),
         ];
         foreach (var (app, options) in entries)

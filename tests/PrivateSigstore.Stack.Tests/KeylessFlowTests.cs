@@ -94,6 +94,73 @@ public sealed class KeylessFlowTests
         await CheckSctAndCtLogAsync(stack, outDir);
     }
 
+    /// <summary>
+    /// Issue 14's proof: the unchanged sigstore-js builds bundles from the stack's OWN signing_config.v0.2.json with
+    /// <c>bundleBuilderFromSigningConfig</c> — a message signature and a DSSE envelope, logged to Rekor v2 and timestamped
+    /// by the TSA — and @sigstore/verify accepts both with the stack's trusted_root.json and DEFAULT thresholds; a
+    /// tampered artifact, timestamp or inclusion proof, and a missing timestamp, are rejected. psig verifies the same
+    /// bundles.
+    /// </summary>
+    [Fact]
+    public async Task Sigstore_js_signs_from_our_signing_config_with_rekor_v2_and_the_tsa_and_verifies_with_default_thresholds()
+    {
+        NodeScript.Require();
+        await using var idp = await TestOidcIssuer.StartAsync();
+        var idpKey = TestOidcIssuer.NewEcKey("ec-2");
+        idp.Publish(idpKey);
+        var dir = Directory.CreateTempSubdirectory("psig-v2-").FullName;
+        var config = Path.Combine(dir, "fulcio-config.json");
+        File.WriteAllText(config, new JsonObject
+        {
+            ["OIDCIssuers"] = new JsonObject { [idp.BaseUrl] = new JsonObject { ["IssuerURL"] = idp.BaseUrl, ["ClientID"] = "sigstore", ["Type"] = "email" } },
+        }.ToJsonString());
+        await using var stack = await StackHost.StartAsync(new StackOptions
+        {
+            DataDirectory = Path.Combine(dir, "data"),
+            RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0,
+            FulcioConfigPath = config,
+            LogLevel = "Warning",
+            UseSoftHsm = false,
+        }, Ct);
+        var now = DateTimeOffset.UtcNow;
+        var token = TestOidcIssuer.Mint(idpKey, new Dictionary<string, object>
+        {
+            ["iss"] = idp.BaseUrl,
+            ["aud"] = "sigstore",
+            ["sub"] = "user-8",
+            ["email"] = "erin@example.com",
+            ["email_verified"] = true,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["nbf"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.AddMinutes(5).ToUnixTimeSeconds(),
+        });
+        var outDir = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
+        var run = await NodeScript.RunAsync("signing-config-v2.mjs", new Dictionary<string, string>
+        {
+            ["SIGNING_CONFIG"] = stack.SigningConfigPath,
+            ["TRUSTED_ROOT"] = stack.TrustedRootPath,
+            ["ID_TOKEN"] = token,
+            ["EXPECTED_SAN"] = "erin@example.com",
+            ["EXPECTED_ISSUER"] = idp.BaseUrl,
+            ["OUT_DIR"] = outDir,
+        }, Ct);
+        Assert.True(run.ExitCode == 0 && run.Summary?["ok"]?.GetValue<bool>() == true, run.Report());
+        Assert.Equal("hashedrekord", run.Summary!["message"]!["kindVersion"]!["kind"]!.GetValue<string>());
+        Assert.Equal("0.0.2", run.Summary["message"]!["kindVersion"]!["version"]!.GetValue<string>());
+        Assert.Equal("0.0.2", run.Summary["dsse"]!["kindVersion"]!["version"]!.GetValue<string>());
+        Assert.Equal(1, run.Summary["message"]!["timestamps"]!.GetValue<int>());
+        Assert.Equal(1, run.Summary["dsse"]!["timestamps"]!.GetValue<int>());
+        foreach (var negative in new[] { "tamperedArtifact", "tamperedTimestamp", "missingTimestamp", "tamperedProof" })
+        {
+            Assert.StartsWith("rejected", run.Summary["negatives"]![negative]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        // The entries are in our Rekor v2 log: its checkpoint covers them.
+        using var http = new HttpClient { BaseAddress = new Uri(stack.RekorV2Url) };
+        var checkpoint = await http.GetStringAsync("/api/v2/checkpoint", Ct);
+        Assert.StartsWith("127.0.0.1\n2\n", checkpoint, StringComparison.Ordinal);
+    }
+
     /// <summary>The embedded SCT verifies independently, and the CT log's STH and proofs verify with Core.</summary>
     private static async Task CheckSctAndCtLogAsync(StackHost stack, string outDir)
     {

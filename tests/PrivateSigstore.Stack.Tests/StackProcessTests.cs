@@ -109,6 +109,11 @@ public sealed class StackProcessTests
             ["EXPECTED_ISSUER"] = issuer,
         }, Ct);
         Assert.True(node.ExitCode == 0, node.Report());
+        // psig took the stack's signing config as sigstore-go does: the highest Rekor API version (v2, tiles), with an
+        // RFC 3161 timestamp from the stack's TSA, since a v2 entry has no SET.
+        var written = JsonNode.Parse(File.ReadAllText(bundle))!["verificationMaterial"]!;
+        Assert.Equal("0.0.2", written["tlogEntries"]![0]!["kindVersion"]!["version"]!.GetValue<string>());
+        Assert.Single(written["timestampVerificationData"]!["rfc3161Timestamps"]!.AsArray());
 
         // Second start: the keys and the log survived, so the bundle still verifies; a tampered artifact does not.
         await RunAsync(data, port, async printed =>
