@@ -29,24 +29,8 @@ public sealed class KeylessFlowTests
         var idpKey = TestOidcIssuer.NewEcKey("ec-1");
         idp.Publish(idpKey);
         var dir = Directory.CreateTempSubdirectory("psig-keyless-").FullName;
-        var config = Path.Combine(dir, "fulcio-config.json");
-        File.WriteAllText(config, new JsonObject
-        {
-            ["OIDCIssuers"] = new JsonObject { [idp.BaseUrl] = new JsonObject { ["IssuerURL"] = idp.BaseUrl, ["ClientID"] = "sigstore", ["Type"] = "email" } },
-        }.ToJsonString());
 
-        await using var stack = await StackHost.StartAsync(new StackOptions
-        {
-            DataDirectory = Path.Combine(dir, "data"),
-            RekorPort = 0,
-            FulcioPort = 0,
-            CtLogPort = 0,
-            IdentityPort = 0, TsaPort = 0, RekorV2Port = 0,
-            FulcioConfigPath = config,
-            LogLevel = "Warning",
-            UseSoftHsm = false, // SoftHSM2 is configured once per process; the child-process test covers it
-
-        }, Ct);
+        await using var stack = await StartStackAsync(dir, idp);
 
         // A trusted root that names another CA (same logs): the bundle's certificate must not verify with it.
         var ours = TrustedRootJson.Parse(File.ReadAllText(stack.TrustedRootPath));
@@ -109,19 +93,7 @@ public sealed class KeylessFlowTests
         var idpKey = TestOidcIssuer.NewEcKey("ec-2");
         idp.Publish(idpKey);
         var dir = Directory.CreateTempSubdirectory("psig-v2-").FullName;
-        var config = Path.Combine(dir, "fulcio-config.json");
-        File.WriteAllText(config, new JsonObject
-        {
-            ["OIDCIssuers"] = new JsonObject { [idp.BaseUrl] = new JsonObject { ["IssuerURL"] = idp.BaseUrl, ["ClientID"] = "sigstore", ["Type"] = "email" } },
-        }.ToJsonString());
-        await using var stack = await StackHost.StartAsync(new StackOptions
-        {
-            DataDirectory = Path.Combine(dir, "data"),
-            RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0,
-            FulcioConfigPath = config,
-            LogLevel = "Warning",
-            UseSoftHsm = false,
-        }, Ct);
+        await using var stack = await StartStackAsync(dir, idp);
         var now = DateTimeOffset.UtcNow;
         var token = TestOidcIssuer.Mint(idpKey, new Dictionary<string, object>
         {
@@ -159,6 +131,29 @@ public sealed class KeylessFlowTests
         using var http = new HttpClient { BaseAddress = new Uri(stack.RekorV2Url) };
         var checkpoint = await http.GetStringAsync("/api/v2/checkpoint", Ct);
         Assert.StartsWith("127.0.0.1\n2\n", checkpoint, StringComparison.Ordinal);
+    }
+
+    /// <summary>The stack on free ports, its CA trusting only the test issuer (type email), development keys.</summary>
+    private static Task<StackHost> StartStackAsync(string dir, TestOidcIssuer idp)
+    {
+        var config = Path.Combine(dir, "fulcio-config.json");
+        File.WriteAllText(config, new JsonObject
+        {
+            ["OIDCIssuers"] = new JsonObject { [idp.BaseUrl] = new JsonObject { ["IssuerURL"] = idp.BaseUrl, ["ClientID"] = "sigstore", ["Type"] = "email" } },
+        }.ToJsonString());
+        return StackHost.StartAsync(new StackOptions
+        {
+            DataDirectory = Path.Combine(dir, "data"),
+            RekorPort = 0,
+            FulcioPort = 0,
+            CtLogPort = 0,
+            IdentityPort = 0,
+            TsaPort = 0,
+            RekorV2Port = 0,
+            FulcioConfigPath = config,
+            LogLevel = "Warning",
+            UseSoftHsm = false, // SoftHSM2 is configured once per process; the child-process test covers it
+        }, Ct);
     }
 
     /// <summary>The embedded SCT verifies independently, and the CT log's STH and proofs verify with Core.</summary>
