@@ -109,5 +109,10 @@ passed=$(num succeeded); failed=$(num failed); skipped=$(num skipped)
 passed=${passed:-0}; failed=${failed:-0}; skipped=${skipped:-0}
 if [ "$bench_status" -ne 0 ]; then failed=$((failed + 1)); log "benchmark smoke run failed"; fi
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then log "no test results found"; status=1; fi
+if [ "$failed" -ne 0 ]; then
+  # The failures again, at the end where a truncated CI log still shows them.
+  log "failed tests"
+  grep -E -A 14 '^failed [A-Za-z]' "$results/test.log" | head -n 120 || true
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
