@@ -358,6 +358,7 @@ internal static class TufCommands
                     ["signatures"] = s.ValidSignatures,
                     ["threshold"] = s.Threshold,
                     ["missingKeyIds"] = new JsonArray([.. s.MissingKeyIds.Select(k => (JsonNode)k)]),
+                    ["checkedAgainstRootVersion"] = s.CheckedAgainstRootVersion,
                 })]);
                 await console.Out.WriteLineAsync(array.ToJsonString(Indented)).ConfigureAwait(false);
             }
@@ -401,6 +402,7 @@ internal static class TufCommands
     private static async Task WriteStatusAsync(CliConsole console, TufRepository repository, int warnDays = 30)
     {
         var now = DateTimeOffset.UtcNow;
+        // A staged root rotation shows two root rows: its own keys, and "root@vN", the previous root's keys (both thresholds are needed).
         await console.Out.WriteLineAsync($"{"ROLE",-10} {"STATE",-9} {"VERSION",7}  {"EXPIRES",-35} SIGNATURES").ConfigureAwait(false);
         foreach (var s in repository.Status())
         {
@@ -409,7 +411,7 @@ internal static class TufCommands
             var warn = s.Role is TufRole.Root or TufRole.Targets && left < TimeSpan.FromDays(warnDays) && !s.Staged ? "  WARNING: renew soon" : "";
             var missing = s.ValidSignatures < s.Threshold ? $"  needs {s.Threshold - s.ValidSignatures} more of: {string.Join(", ", s.MissingKeyIds.Select(k => k[..16]))}" : "";
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Role.Name(),-10} {(s.Staged ? "staged" : "published"),-9} {s.Version,7}  {$"{s.Expires:yyyy-MM-dd HH:mm}Z ({expiry})",-35} {s.ValidSignatures}/{s.Threshold}{missing}{warn}")).ConfigureAwait(false);
+                $"{(s.CheckedAgainstRootVersion is { } v ? $"root@v{v}" : s.Role.Name()),-10} {(s.Staged ? "staged" : "published"),-9} {s.Version,7}  {$"{s.Expires:yyyy-MM-dd HH:mm}Z ({expiry})",-35} {s.ValidSignatures}/{s.Threshold}{missing}{warn}")).ConfigureAwait(false);
         }
     }
 }
