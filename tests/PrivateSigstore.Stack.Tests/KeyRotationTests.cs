@@ -57,6 +57,15 @@ public sealed class KeyRotationTests
         // 3. Second start: sign again; psig verifies all four bundles with the new root, and the new ones fail with the old root.
         await RunAsync(data, port, async printed =>
         {
+            // Before any new entry, both Rekor logs already serve their head signed by the new key.
+            var services = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, StackHost.ServiceRegistryFile), Ct))!;
+            var newRoot = TrustedRootJson.Parse(await File.ReadAllTextAsync(trustedRoot, Ct));
+            using var http = new HttpClient();
+            var v1Head = JsonNode.Parse(await http.GetStringAsync(new Uri(services["rekor"]!.GetValue<string>() + "/api/v1/log"), Ct))!["signedTreeHead"]!.GetValue<string>();
+            var v2Head = await http.GetStringAsync(new Uri(services["rekor-v2"]!.GetValue<string>() + "/api/v2/checkpoint"), Ct);
+            Assert.Equal(KeyHint(newRoot.Tlogs[2].LogId!.KeyId), Assert.Single(Core.Notes.SignedNote.Parse(v1Head).Signatures).KeyHash);
+            Assert.Equal(KeyHint(newRoot.Tlogs[3].LogId!.KeyId), Assert.Single(Core.Notes.SignedNote.Parse(v2Head).Signatures).KeyHash);
+
             await SignBothAsync(printed, after);
             foreach (var (artifact, bundle) in new[] { before.V2, before.V1, after.V2, after.V1 })
             {
@@ -119,6 +128,54 @@ public sealed class KeyRotationTests
         }
     }
 
+    /// <summary>
+    /// Development keys (PEM files, in-process): every key rotates to a new PEM file, the CA's new intermediate is signed
+    /// by the development root, the TSA gets a new development chain; the restarted services serve the new keys and the
+    /// Rekor v1 tree is kept.
+    /// </summary>
+    [Fact]
+    public async Task With_development_keys_rotation_writes_new_pem_keys_and_the_restarted_services_use_them()
+    {
+        var data = Path.Combine(Directory.CreateTempSubdirectory("psig-rotate-pem-").FullName, "data");
+        var options = new StackOptions
+        {
+            DataDirectory = data, RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0,
+            LogLevel = "Warning", UseSoftHsm = false, // SoftHSM2 is configured once per process; the drill above covers it
+        };
+        string oldKey;
+        await using (var stack = await StackHost.StartAsync(options, Ct))
+        {
+            using var http = new HttpClient();
+            oldKey = await http.GetStringAsync(new Uri(stack.RekorUrl + "/api/v1/log/publicKey"), Ct);
+        }
+
+        var rotations = Enum.GetValues<RotatableService>().Select(s => StackKeyRotation.Rotate(data, s)).ToList();
+        Assert.Equal(Services, rotations.Select(r => r.Name));
+        Assert.All(rotations, r => Assert.Equal((1, 2), (r.PreviousGeneration, r.Generation)));
+        foreach (var file in new[] { "rekor/rekor-key-g2.pem", "rekor-v2/checkpoint-key-g2.pem", "ctlog/ctlog-key-g2.pem", "tsa/tsa-key-g2.pem", "tsa/tsa-chain-g2.pem", "fulcio/ca-intermediate-key-g2.pem", "fulcio/ca-chain-g2.pem" })
+        {
+            Assert.True(File.Exists(Path.Combine(data, file)), file);
+        }
+
+        await using (var stack = await StackHost.StartAsync(options, Ct))
+        {
+            using var http = new HttpClient();
+            var newKey = await http.GetStringAsync(new Uri(stack.RekorUrl + "/api/v1/log/publicKey"), Ct);
+            Assert.NotEqual(oldKey, newKey);
+            Assert.Equal(Core.Pem.GoPem.EncodePublicKey(rotations[0].SubjectPublicKeyInfo), newKey);
+            var tsaChain = await http.GetStringAsync(new Uri(stack.TsaUrl + "/api/v1/timestamp/certchain"), Ct);
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(data, "tsa", "tsa-chain-g2.pem"), Ct), tsaChain);
+            var root = TrustedRootJson.Parse(await File.ReadAllTextAsync(stack.TrustedRootPath, Ct));
+            Assert.Equal([4, 2, 2, 2], new[] { root.Tlogs.Count, root.Ctlogs.Count, root.CertificateAuthorities.Count, root.TimestampAuthorities.Count });
+            using var intermediate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(root.CertificateAuthorities[1].CertChain!.Certificates[0].RawBytes);
+            Assert.Contains("g2", intermediate.Subject, StringComparison.Ordinal);
+            Assert.Equal(rotations[4].SubjectPublicKeyInfo, intermediate.PublicKey.ExportSubjectPublicKeyInfo());
+            Assert.Equal(root.CertificateAuthorities[0].CertChain!.Certificates[^1].RawBytes, root.CertificateAuthorities[1].CertChain!.Certificates[^1].RawBytes);
+        }
+
+        Assert.Single(Directory.GetFiles(Path.Combine(data, "rekor"), "rekor-*.db"));
+    }
+
     [Fact]
     public async Task Rotate_key_help_lists_the_services_and_an_unknown_service_or_an_unused_data_directory_is_one_line_and_exit_2()
     {
@@ -170,6 +227,8 @@ public sealed class KeyRotationTests
         args[args.IndexOf("--trusted-root") + 1] = trustedRoot;
         return args;
     }
+
+    private static uint KeyHint(byte[] logId) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(logId);
 
     private static JsonNode TlogEntry(string bundle) => JsonNode.Parse(File.ReadAllText(bundle))!["verificationMaterial"]!["tlogEntries"]![0]!;
 
