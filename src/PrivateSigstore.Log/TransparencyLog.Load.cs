@@ -1,6 +1,7 @@
 using System.Numerics;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Merkle;
+using PrivateSigstore.Core.Notes;
 
 namespace PrivateSigstore.Log;
 
@@ -74,7 +75,29 @@ public sealed partial class TransparencyLog
         }
         await IndexLeavesAsync(0, stored.Size, ct).ConfigureAwait(false);
         await CheckLastSegmentAsync(stored.Size, ct).ConfigureAwait(false);
-        _state = new State(stored.Size, stored.RootHash, range, stored.Checkpoint, stored.TimestampMs, stored.Frozen);
+        _state = new State(stored.Size, stored.RootHash, range, SignedByCurrentKeys(stored.Checkpoint), stored.TimestampMs, stored.Frozen);
+    }
+
+    /// <summary>
+    /// After a key rotation the stored checkpoint carries the retired key's signature: serve the same checkpoint text
+    /// signed by the current signers instead (in memory; the next batch stores a fresh checkpoint), so that readers and
+    /// witnesses never see a retired key sign the head. A checkpoint every current signer already signed is kept as stored.
+    /// </summary>
+    private string SignedByCurrentKeys(string checkpoint)
+    {
+        SignedNote note;
+        try
+        {
+            note = SignedNote.Parse(checkpoint);
+        }
+        catch (WireFormatException ex)
+        {
+            throw new LogCorruptedException($"the stored checkpoint is not a signed note: {ex.Reason}", ex);
+        }
+
+        return _signers.All(s => note.Signatures.Any(n => n.Name == s.Name && n.KeyHash == s.KeyHash))
+            ? checkpoint
+            : SignedNote.Sign(note.Text, [.. _signers]).Serialize();
     }
 
     private async Task CatchUpAsync(StoredLogState stored, CancellationToken ct)

@@ -56,8 +56,12 @@ public static class RekorApp
         return services;
     }
 
-    /// <summary>A stable positive tree id from the log key when none is configured (upstream lets Trillian pick one).</summary>
-    internal static long DeriveTreeId(byte[] spki)
+    /// <summary>
+    /// A stable positive tree id from the log key when none is configured (upstream lets Trillian pick one). A host that
+    /// rotates the log key pins <see cref="RekorOptions.TreeId"/> to this value of the first key, so the tree is kept.
+    /// </summary>
+    /// <param name="spki">The log key's DER SubjectPublicKeyInfo.</param>
+    public static long DeriveTreeId(byte[] spki)
     {
         var id = BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(spki)) & long.MaxValue;
         return id == 0 ? 1 : id;

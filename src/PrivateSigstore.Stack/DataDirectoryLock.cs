@@ -20,7 +20,8 @@ internal sealed class DataDirectoryLock : IDisposable
         _pidPath = pidPath;
     }
 
-    public static DataDirectoryLock Acquire(string dataDirectory)
+    /// <summary>Takes the lock; when another process holds it, throws <see cref="StackStartException"/> naming its PID and <paramref name="advice"/>.</summary>
+    public static DataDirectoryLock Acquire(string dataDirectory, string advice = "stop it or give --data another directory")
     {
         Directory.CreateDirectory(dataDirectory);
         string lockPath = Path.Combine(dataDirectory, "stack.lock");
@@ -33,7 +34,7 @@ internal sealed class DataDirectoryLock : IDisposable
         catch (IOException)
         {
             string holder = File.Exists(pidPath) ? File.ReadAllText(pidPath).Trim() : "unknown";
-            throw new StackStartException($"data directory {dataDirectory} is in use by PID {holder} (another stack); stop it or give --data another directory");
+            throw new StackStartException($"data directory {dataDirectory} is in use by PID {holder} (another stack); {advice}");
         }
 
         File.WriteAllText(pidPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");

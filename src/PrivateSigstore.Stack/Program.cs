@@ -48,6 +48,7 @@ internal static class StackCommand
             };
             return await RunStackAsync(options).ConfigureAwait(false);
         });
+        root.Subcommands.Add(RotateKeyCommand());
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
@@ -56,6 +57,53 @@ internal static class StackCommand
             return 2;
         }
         return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+    }
+
+    /// <summary><c>rotate-key SERVICE [--data DIR]</c>: a new key for one service of the stopped stack.</summary>
+    private static Command RotateKeyCommand()
+    {
+        var service = new Argument<string>("service") { Description = "The service whose key to rotate: " + string.Join(", ", StackKeyRotation.Names) };
+        service.AcceptOnlyFromAmong([.. StackKeyRotation.Names]);
+        var data = new Option<string>("--data") { Description = "The stack's data directory", DefaultValueFactory = _ => "data" };
+        var command = new Command("rotate-key", """
+            Rotates one service's signing key while the stack is stopped: a new key (in the stack's SoftHSM2 token, or a new
+            PEM file with development keys), for fulcio-intermediate a new intermediate certificate under the same root, for
+            tsa a new TSA certificate. Logs keep their trees. The stack signs with the new key from its next start, which
+            rewrites trusted_root.json: the old key stays with validFor.end = that start, the new one starts then.
+            """)
+        {
+            service, data,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            string dir = parse.GetValue(data)!;
+            KeyRotation rotation;
+            try
+            {
+                rotation = StackKeyRotation.Rotate(dir, StackKeyRotation.Parse(parse.GetValue(service)!));
+            }
+            catch (Exception ex) when (ex is StackStartException or PrivateSigstore.Keys.KeyConfigurationException or InvalidOperationException or InvalidDataException or IOException)
+            {
+                await Console.Error.WriteLineAsync("stack: rotate-key: " + ex.Message).ConfigureAwait(false);
+                return 2;
+            }
+
+            string keyId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(rotation.SubjectPublicKeyInfo));
+            Console.WriteLine($"""
+                Rotated {rotation.Name}: key generation {rotation.PreviousGeneration} -> {rotation.Generation}
+                  new key:        {rotation.Key}
+                  SHA-256 of its public key: {keyId}
+                """);
+            if (rotation.CertificateChainPath is { } chainPath) Console.WriteLine($"  new chain:      {chainPath}");
+            Console.WriteLine($"""
+
+                The stack signs with the new key from its next start. That start rewrites {Path.Combine(Path.GetFullPath(dir), StackHost.TrustedRootFile)}:
+                the old key stays listed with validFor.end = the restart time (bundles made before keep verifying), and the new
+                key is listed from then on. Clients need the new trusted_root.json to verify anything signed after the restart.
+                """);
+            return 0;
+        });
+        return command;
     }
 
     private static Option<int> PortOption(string name, string description, int fallback)

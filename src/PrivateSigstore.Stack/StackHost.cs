@@ -184,29 +184,34 @@ public sealed class StackHost : IAsyncDisposable
         string ctPublicPath = Path.Combine(ctDir, "ctlog-public.pem");
         if (options.UseSoftHsm && StackKeys.SoftHsmAvailable)
         {
-            hsm = StackKeys.Prepare(data, fulcioDir, out ctSpki, out rekorSpki);
+            hsm = StackKeys.Prepare(
+                data, fulcioDir, StackKeyRotation.CurrentLabel(data, RotatableService.CtLog), StackKeyRotation.CurrentLabel(data, RotatableService.Rekor), out ctSpki, out rekorSpki);
         }
         else
         {
-            // The same files the services' SigningKeyFactory opens as development keys (created here on first start).
-            ctSpki = PublicKeyOf(Path.Combine(ctDir, "ctlog-key.pem"));
-            rekorSpki = PublicKeyOf(Path.Combine(rekorDir, "rekor-key.pem"));
+            // The same files the services' SigningKeyFactory opens as development keys (created here on first start), or
+            // the PEM files of rotated keys.
+            ctSpki = PublicKeyOf(StackKeyRotation.CurrentKeyPath(data, RotatableService.CtLog));
+            rekorSpki = PublicKeyOf(StackKeyRotation.CurrentKeyPath(data, RotatableService.Rekor));
         }
 
         File.WriteAllText(ctPublicPath, GoPem.EncodePublicKey(ctSpki));
         SigningKeyOptions KeyOptions(string label) => hsm?.KeyOptions(label) ?? new SigningKeyOptions();
+        // The rotatable keys: the current generation of each (StackKeyRotation; 1 until a rotate-key).
+        SigningKeyOptions CurrentKey(RotatableService service) => StackKeyRotation.KeyOptions(data, service, hsm);
+        string? caChainPath = StackKeyRotation.CurrentChainPath(data, RotatableService.FulcioIntermediate, hsm is not null);
 
         // 2. The CA before the CT log starts: the log must trust its root before the CA submits anything.
         var fulcioOptions = new FulcioOptions { DataDirectory = fulcioDir };
         X509Certificate2[] chain;
-        if (hsm is null)
+        if (caChainPath is null)
         {
             using var ca = CaLoader.Load(fulcioOptions, NullLogger.Instance);
             chain = [.. ca.Chain.Select(c => X509CertificateLoader.LoadCertificate(c.RawData))];
         }
         else
         {
-            chain = Fulcio.Ca.CertificateAuthority.ReadChain(Path.Combine(fulcioDir, CaLoader.DevChainFile));
+            chain = Fulcio.Ca.CertificateAuthority.ReadChain(caChainPath);
         }
 
         string rootsPath = Path.Combine(fulcioDir, "ca-root.pem");
@@ -227,10 +232,17 @@ public sealed class StackHost : IAsyncDisposable
                 b => Configure(b, identityUrl), cancellationToken).ConfigureAwait(false);
             apps.Add(identity);
             apps.Add(await CtLogApp.BuildAsync(
-                new CtLogOptions { DataDirectory = ctDir, RootsPemFile = rootsPath, Key = KeyOptions("ctlog") },
+                new CtLogOptions { DataDirectory = ctDir, RootsPemFile = rootsPath, Key = CurrentKey(RotatableService.CtLog) },
                 b => Configure(b, ctUrl), cancellationToken).ConfigureAwait(false));
             apps.Add(await RekorApp.BuildAsync(
-                new RekorOptions { DataDirectory = rekorDir, Hostname = RekorHostname(rekorDir, options.Host, rekorPort), Key = KeyOptions("rekor") },
+                new RekorOptions
+                {
+                    DataDirectory = rekorDir,
+                    Hostname = RekorHostname(rekorDir, options.Host, rekorPort),
+                    Key = CurrentKey(RotatableService.Rekor),
+                    // The tree outlives key rotations: its id is the one the first key derived, kept in rekor/tree-id.
+                    TreeId = StackKeyRotation.RekorTreeId(rekorDir, rekorSpki),
+                },
                 b => Configure(b, rekorUrl), cancellationToken).ConfigureAwait(false));
             var caOptions = new FulcioOptions
             {
@@ -238,14 +250,14 @@ public sealed class StackHost : IAsyncDisposable
                 CtLog = new CtLogSettings { Url = ctUrl, PublicKeyPath = ctPublicPath },
                 AllowHttpIssuers = options.AllowHttpIssuers,
                 ConfigPath = fulcioConfig,
-                Key = hsm is null ? new SigningKeyOptions { Algorithm = SigningAlgorithm.EcdsaP256Sha256 } : KeyOptions("fulcio-intermediate"),
-                ChainPath = hsm is null ? null : Path.Combine(fulcioDir, CaLoader.DevChainFile),
+                Key = CurrentKey(RotatableService.FulcioIntermediate),
+                ChainPath = caChainPath,
             };
             apps.Add(await FulcioApp.BuildAsync(caOptions, b => Configure(b, fulcioUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
             // Rekor v2 (tiles): its own log and Ed25519 checkpoint key; the origin is the host name, which occurs in its URL
             // on any port (sigstore-js and psig require it).
             var rekorV2 = await RekorV2App.BuildAsync(
-                new RekorV2Options { DataDirectory = rekorV2Dir, Origin = options.Host, Key = hsm is null ? new SigningKeyOptions { Algorithm = SigningAlgorithm.Ed25519 } : KeyOptions("rekor-v2") },
+                new RekorV2Options { DataDirectory = rekorV2Dir, Origin = options.Host, Key = CurrentKey(RotatableService.RekorV2) },
                 b => Configure(b, rekorV2Url), cancellationToken).ConfigureAwait(false);
             apps.Add(rekorV2);
             rekorV2Trust = rekorV2.Services.GetRekorV2TrustInfo();
@@ -253,8 +265,8 @@ public sealed class StackHost : IAsyncDisposable
             var tsa = await TimestampApp.BuildAsync(new TimestampOptions
             {
                 DataDirectory = tsaDir,
-                Key = hsm is null ? new SigningKeyOptions() : hsm.KeyOptions("tsa"),
-                CertificateChainPath = hsm is null ? null : StackKeys.TsaChainPath(data),
+                Key = CurrentKey(RotatableService.Tsa),
+                CertificateChainPath = StackKeyRotation.CurrentChainPath(data, RotatableService.Tsa, hsm is not null),
             }, configure: b => Configure(b, tsaUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
             apps.Add(tsa);
             tsaChain = [.. tsa.Services.GetRequiredService<TimestampAuthority>().Credentials.Chain.Select(c => c.RawData)];
@@ -283,31 +295,61 @@ public sealed class StackHost : IAsyncDisposable
             new StackService("Rekor v2 (tile-based log)", rekorV2Url) { Key = "rekor-v2" },
             new StackService("Timestamp authority (RFC 3161)", tsaUrl) { Key = "tsa" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
-        host.WriteTrustFiles(chain, ctSpki, rekorSpki, rekorV2Trust!, tsaChain);
-        host.WriteServiceRegistry();
+        try
+        {
+            host.WriteTrustFiles(chain, ctSpki, rekorSpki, rekorV2Trust!, tsaChain);
+            host.WriteServiceRegistry();
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return host;
     }
 
     /// <summary>
-    /// Writes trusted_root.json and signing_config.v0.2.json. The validity of each key starts when it first appeared, so
-    /// a restart keeps old bundles verifiable: the files are rewritten only when a key or URL changed.
+    /// Writes trusted_root.json and signing_config.v0.2.json. The trusted root is merged into the one written before
+    /// (<see cref="TrustedRootHistory"/>): a key keeps the start it was first published with, so a restart keeps old
+    /// bundles verifiable and rewrites nothing when nothing changed; a rotated-out key stays with an end (now), and its
+    /// successor starts now.
     /// </summary>
     private void WriteTrustFiles(X509Certificate2[] chain, byte[] ctSpki, byte[] rekorSpki, RekorV2TrustInfo rekorV2, byte[][] tsaChain)
     {
-        var now = DateTimeOffset.UtcNow;
-        DateTimeOffset Since(string path) => File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero).AddMinutes(-1) : now;
-        var trustedRoot = TrustMaterialBuilder.TrustedRoot(
-            [new TrustedAuthority(FulcioUrl, [.. chain.Select(c => c.RawData)], new DateTimeOffset(chain[0].NotBefore.ToUniversalTime(), TimeSpan.Zero))],
+        // Whole seconds: clients compare validity with second-precision times (integrated time, genTime, notBefore).
+        var now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        bool Rotated(RotatableService service) => StackKeyRotation.CurrentGeneration(DataDirectory, service) > 1;
+        // Start of a key seen for the first time: the first key's creation (as before rotations existed), a rotated one's now.
+        DateTimeOffset Since(RotatableService service, string path) =>
+            Rotated(service) ? now : File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero).AddMinutes(-1) : now;
+        var current = TrustMaterialBuilder.TrustedRoot(
+            [new TrustedAuthority(FulcioUrl, [.. chain.Select(c => c.RawData)], Rotated(RotatableService.FulcioIntermediate) ? now : NotBefore(chain[0].RawData))],
             [
-                new TrustedLog(RekorUrl, rekorSpki, Since(KeyFile("rekor", "rekor-key.pem"))),
-                new TrustedLog(RekorV2Url, rekorV2.SubjectPublicKeyInfo, Since(KeyFile("rekor-v2", "checkpoint-key.pem")), CheckpointOrigin: rekorV2.Origin),
+                new TrustedLog(RekorUrl, rekorSpki, Since(RotatableService.Rekor, KeyFile("rekor", "rekor-key.pem"))),
+                new TrustedLog(RekorV2Url, rekorV2.SubjectPublicKeyInfo, Since(RotatableService.RekorV2, KeyFile("rekor-v2", "checkpoint-key.pem")), CheckpointOrigin: rekorV2.Origin),
             ],
-            [new TrustedLog(CtLogUrl, ctSpki, Since(KeyFile("ctlog", "ctlog-key.pem")))],
-            tsaChain.Length == 0 ? [] : [new TrustedAuthority(TsaUrl, tsaChain, NotBefore(tsaChain[0]))]);
-        string json = TrustedRootJson.Serialize(trustedRoot, indented: true);
+            [new TrustedLog(CtLogUrl, ctSpki, Since(RotatableService.CtLog, KeyFile("ctlog", "ctlog-key.pem")))],
+            tsaChain.Length == 0 ? [] : [new TrustedAuthority(TsaUrl, tsaChain, Rotated(RotatableService.Tsa) ? now : NotBefore(tsaChain[0]))]);
+        TrustedRoot? previous = null;
+        if (File.Exists(TrustedRootPath))
+        {
+            try
+            {
+                previous = TrustedRootJson.Parse(File.ReadAllBytes(TrustedRootPath));
+            }
+            catch (Core.WireFormatException e)
+            {
+                // Fail closed: overwriting it would drop rotated-out keys, and with them every bundle they verify.
+                throw new StackStartException($"{TrustedRootPath} is not a trusted root ({e.Message}); restore it from a backup, or move it away to have it written afresh from the current keys (keys rotated out before would no longer be listed)");
+            }
+        }
+
+        string json = TrustedRootJson.Serialize(TrustedRootHistory.Merge(previous, current, now), indented: true);
         if (!File.Exists(TrustedRootPath) || File.ReadAllText(TrustedRootPath) != json)
         {
-            File.WriteAllText(TrustedRootPath, json);
+            File.WriteAllText(TrustedRootPath + ".tmp", json);
+            File.Move(TrustedRootPath + ".tmp", TrustedRootPath, overwrite: true);
         }
 
         string signing = SigningConfigJson.Serialize(TrustMaterialBuilder.SigningConfig(

@@ -30,31 +30,39 @@ internal sealed partial class StackKeys
     /// <summary>Whether SoftHSM2 (module and softhsm2-util) is installed.</summary>
     public static bool SoftHsmAvailable => OperatingSystem.IsLinux() && File.Exists(ModulePath) && FindUtil() is not null;
 
-    /// <summary>Command-line settings that make a service open <paramref name="label"/> from the stack's token.</summary>
-    public SigningKeyOptions KeyOptions(string label) => new()
+    /// <summary>Settings that make a service open <paramref name="label"/> from the stack's token.</summary>
+    public SigningKeyOptions KeyOptions(string label) => KeyOptions(label, label switch
+    {
+        "fulcio-root" => SigningAlgorithm.EcdsaP384Sha384,
+        "rekor-v2" => SigningAlgorithm.Ed25519,
+        _ => SigningAlgorithm.EcdsaP256Sha256,
+    });
+
+    /// <summary>Settings that make a service open the <paramref name="algorithm"/> key <paramref name="label"/> from the stack's token.</summary>
+    public SigningKeyOptions KeyOptions(string label, SigningAlgorithm algorithm) => new()
     {
         Provider = "Pkcs11",
         KeyLabel = label,
-        Algorithm = label switch
-        {
-            "fulcio-root" => SigningAlgorithm.EcdsaP384Sha384,
-            "rekor-v2" => SigningAlgorithm.Ed25519,
-            _ => SigningAlgorithm.EcdsaP256Sha256,
-        },
+        Algorithm = algorithm,
         Pkcs11 = new Pkcs11Options { ModulePath = ModulePath, TokenLabel = TokenLabel, PinFile = _pinPath },
     };
 
-    /// <summary>
-    /// Prepares the token under <paramref name="dataDirectory"/>: configures SoftHSM2 for this process (once per process: the
-    /// module reads its configuration when it is first loaded), initialises the token on first start, creates missing keys
-    /// and the CA chain. Returns the public keys of the CT log and Rekor keys.
-    /// </summary>
-    public static StackKeys Prepare(string dataDirectory, string fulcioDirectory, out byte[] ctSpki, out byte[] rekorSpki)
+    /// <summary>Whether the stack under <paramref name="dataDirectory"/> keeps its keys in its SoftHSM2 token (made at its first start).</summary>
+    public static bool IsHardwareBacked(string dataDirectory) => File.Exists(Path.Combine(dataDirectory, "softhsm", "pin"));
+
+    /// <summary>Opens the stack's existing token (configuring SoftHSM2 for this process), for admin tasks such as a key rotation.</summary>
+    public static Pkcs11Token OpenToken(string dataDirectory)
+    {
+        var (_, pinPath) = Configure(dataDirectory);
+        return Pkcs11Token.Open(new Pkcs11Options { ModulePath = ModulePath, TokenLabel = TokenLabel, PinFile = pinPath });
+    }
+
+    // SoftHSM2 reads its configuration when the module is first loaded: once per process, for one data directory.
+    private static (string Conf, string PinPath) Configure(string dataDirectory)
     {
         string dir = Directory.CreateDirectory(Path.Combine(dataDirectory, "softhsm")).FullName;
         string tokens = Directory.CreateDirectory(Path.Combine(dir, "tokens")).FullName;
         string conf = Path.Combine(dir, "softhsm2.conf");
-        string pinPath = Path.Combine(dir, "pin");
         lock (ConfigGate)
         {
             if (s_configuredFor is not null && s_configuredFor != conf)
@@ -72,13 +80,25 @@ internal sealed partial class StackKeys
             s_configuredFor = conf;
         }
 
+        return (conf, Path.Combine(dir, "pin"));
+    }
+
+    /// <summary>
+    /// Prepares the token under <paramref name="dataDirectory"/>: configures SoftHSM2 for this process (once per process: the
+    /// module reads its configuration when it is first loaded), initialises the token on first start, creates missing keys
+    /// and the CA chain. Returns the public keys of the CT log and Rekor keys in use (<paramref name="ctLabel"/> and
+    /// <paramref name="rekorLabel"/>: after a rotation, the keys of the current generation).
+    /// </summary>
+    public static StackKeys Prepare(string dataDirectory, string fulcioDirectory, string ctLabel, string rekorLabel, out byte[] ctSpki, out byte[] rekorSpki)
+    {
+        var (conf, pinPath) = Configure(dataDirectory);
         if (!File.Exists(pinPath))
         {
             string pin = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             string soPin = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             InitToken(conf, pin, soPin);
             WriteSecret(pinPath, pin);
-            WriteSecret(Path.Combine(dir, "so-pin"), soPin);
+            WriteSecret(Path.Combine(Path.GetDirectoryName(pinPath)!, "so-pin"), soPin);
         }
 
         using var token = Pkcs11Token.Open(new Pkcs11Options { ModulePath = ModulePath, TokenLabel = TokenLabel, PinFile = pinPath });
@@ -90,8 +110,8 @@ internal sealed partial class StackKeys
         Key("identity", SigningAlgorithm.EcdsaP256Sha256).Dispose();
         // Rekor v2's checkpoint key: Ed25519 (CKM_EDDSA), as witnesses expect C2SP Ed25519 note signatures.
         Key("rekor-v2", SigningAlgorithm.Ed25519).Dispose();
-        ctSpki = ct.SubjectPublicKeyInfo;
-        rekorSpki = rekor.SubjectPublicKeyInfo;
+        ctSpki = ctLabel == "ctlog" ? ct.SubjectPublicKeyInfo : PublicKeyOf(token, ctLabel);
+        rekorSpki = rekorLabel == "rekor" ? rekor.SubjectPublicKeyInfo : PublicKeyOf(token, rekorLabel);
 
         string chainPath = Path.Combine(fulcioDirectory, CaLoader.DevChainFile);
         if (!File.Exists(chainPath))
@@ -123,6 +143,12 @@ internal sealed partial class StackKeys
         }
 
         return new StackKeys(pinPath);
+    }
+
+    private static byte[] PublicKeyOf(Pkcs11Token token, string label)
+    {
+        using var key = token.GetKey(label);
+        return key.SubjectPublicKeyInfo;
     }
 
     /// <summary>Where the stack keeps the TSA chain when its keys are in the token.</summary>

@@ -112,6 +112,22 @@ public sealed class CorruptionTests
     }
 
     [Fact]
+    public async Task After_a_key_rotation_the_stored_checkpoint_is_served_signed_by_the_new_key()
+    {
+        var (path, oldSigner) = await BuildLogAsync(10);
+        var newSigner = TestStores.Signer(oldSigner.Name);
+        await using var store = new SqliteLogStore(path);
+        await using var log = await TransparencyLog.OpenAsync(store, Options(), [newSigner], cancellationToken: Ct);
+        var note = SignedNote.Parse(log.LatestCheckpoint.SignedNote);
+        var signature = Assert.Single(note.Signatures);
+        Assert.Equal(newSigner.KeyHash, signature.KeyHash);
+        Assert.NotEqual(oldSigner.KeyHash, signature.KeyHash);
+        // The same checkpoint (origin, size, root), only signed by the current key.
+        Assert.StartsWith($"{Options().Origin}\n10\n", note.Text, StringComparison.Ordinal);
+        Assert.Equal(10UL, log.LatestCheckpoint.Size);
+    }
+
+    [Fact]
     public async Task Changing_the_origin_of_an_existing_log_is_refused()
     {
         var (path, signer) = await BuildLogAsync(10);

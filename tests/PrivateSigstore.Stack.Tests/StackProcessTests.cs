@@ -130,7 +130,7 @@ public sealed class StackProcessTests
     }
 
     /// <summary>The arguments of the printed `dotnet run --project src/PrivateSigstore.Cli -- COMMAND …` line, for <paramref name="artifact"/>.</summary>
-    private static List<string> PrintedPsig(string printed, string command, string artifact)
+    internal static List<string> PrintedPsig(string printed, string command, string artifact)
     {
         const string prefix = "dotnet run --project src/PrivateSigstore.Cli -- ";
         var line = printed.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(prefix + command + " ", StringComparison.Ordinal));
@@ -139,7 +139,7 @@ public sealed class StackProcessTests
             .Select(a => a == "README.md" ? artifact : a == "README.md.sigstore.json" ? artifact + ".sigstore.json" : a)];
     }
 
-    private static async Task<(int Exit, string Output)> PsigAsync(IEnumerable<string> arguments)
+    internal static async Task<(int Exit, string Output)> PsigAsync(IEnumerable<string> arguments)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(StackPath())!, "..", "..", "..", "..", "PrivateSigstore.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "psig.dll"));
@@ -151,11 +151,11 @@ public sealed class StackProcessTests
         return (process.ExitCode, $"psig {string.Join(' ', psi.ArgumentList.Skip(1))}\nexit {process.ExitCode}\n{await stdout}\n{await stderr}");
     }
 
-    private static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<Task<T>> whileRunning) =>
+    internal static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<Task<T>> whileRunning) =>
         RunAsync(data, port, _ => whileRunning());
 
     /// <summary>Runs the stack; <paramref name="whileRunning"/> gets what it printed up to "Press Ctrl-C".</summary>
-    private static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<string, Task<T>> whileRunning)
+    internal static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<string, Task<T>> whileRunning)
     {
         // The other services on free ports too, so that the test never collides with a stack running on the defaults;
         // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
@@ -280,7 +280,7 @@ public sealed class StackProcessTests
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output)> RunOnceAsync(IEnumerable<string> arguments)
+    internal static async Task<(int Exit, string Output)> RunOnceAsync(IEnumerable<string> arguments)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(StackPath());
@@ -332,7 +332,7 @@ public sealed class StackProcessTests
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
