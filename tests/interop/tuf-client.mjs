@@ -35,11 +35,17 @@ function describe(file) {
   return { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), length: bytes.length, text: bytes.toString('utf8') };
 }
 
+function describeText(text) {
+  const bytes = Buffer.from(text, 'utf8');
+  return { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), length: bytes.length, text };
+}
+
 try {
   if (!mirror || !cacheDir) throw new Error('TUF_MIRROR_URL and TUF_CACHE_DIR are required');
   if (client === 'sigstore') {
     const tuf = await initTUF({ mirrorURL: mirror, rootPath: rootPath || undefined, cachePath: cacheDir, retry: false, timeout: 10000 });
-    for (const name of targets) summary.targets[name] = describe(await tuf.getTarget(name));
+    // @sigstore/tuf's getTarget returns the target's contents (read as UTF-8), not a path.
+    for (const name of targets) summary.targets[name] = describeText(await tuf.getTarget(name));
   } else {
     const metadataDir = path.join(cacheDir, 'metadata');
     const targetDir = path.join(cacheDir, 'targets');
@@ -57,7 +63,10 @@ try {
     summary.rootVersion = JSON.parse(fs.readFileSync(path.join(metadataDir, 'root.json'), 'utf8')).signed.version;
   }
   if (client === 'sigstore') {
-    summary.rootVersion = JSON.parse(fs.readFileSync(path.join(cacheDir, 'root.json'), 'utf8')).signed.version;
+    // @sigstore/tuf keeps each mirror's cache under <cachePath>/<encodeURIComponent(host + path)>.
+    const url = new URL(mirror);
+    const repoDir = path.join(cacheDir, encodeURIComponent(url.host + url.pathname.replace(/\/$/, '')));
+    summary.rootVersion = JSON.parse(fs.readFileSync(path.join(repoDir, 'root.json'), 'utf8')).signed.version;
   }
   summary.ok = true;
   finish(0);
