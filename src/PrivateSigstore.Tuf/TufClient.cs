@@ -239,23 +239,7 @@ public sealed class TufClient
 
     private void Persist(string name, byte[] bytes) => WriteAtomic(Path.Combine(_options.CacheDirectory, name), bytes);
 
-    private static void WriteAtomic(string path, byte[] bytes)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
+    private static void WriteAtomic(string path, byte[] bytes) => AtomicFile.Write(path, bytes);
 
     // §5.3: root.
     private async Task UpdateRootAsync(CancellationToken cancellationToken)

@@ -31,21 +31,19 @@ function finish(code) {
 }
 
 function describe(file) {
-  const bytes = fs.readFileSync(file);
-  return { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), length: bytes.length, text: bytes.toString('utf8') };
+  return describeBytes(fs.readFileSync(file));
 }
 
-function describeText(text) {
-  const bytes = Buffer.from(text, 'utf8');
-  return { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), length: bytes.length, text };
+function describeBytes(bytes) {
+  return { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), length: bytes.length, text: bytes.toString('utf8') };
 }
 
 try {
   if (!mirror || !cacheDir) throw new Error('TUF_MIRROR_URL and TUF_CACHE_DIR are required');
   if (client === 'sigstore') {
     const tuf = await initTUF({ mirrorURL: mirror, rootPath: rootPath || undefined, cachePath: cacheDir, retry: false, timeout: 10000 });
-    // @sigstore/tuf's getTarget returns the target's contents (read as UTF-8), not a path.
-    for (const name of targets) summary.targets[name] = describeText(await tuf.getTarget(name));
+    // @sigstore/tuf returns the target's content (verified against the metadata), not a path.
+    for (const name of targets) summary.targets[name] = describeBytes(Buffer.from(await tuf.getTarget(name), 'utf8'));
   } else {
     const metadataDir = path.join(cacheDir, 'metadata');
     const targetDir = path.join(cacheDir, 'targets');
@@ -63,7 +61,7 @@ try {
     summary.rootVersion = JSON.parse(fs.readFileSync(path.join(metadataDir, 'root.json'), 'utf8')).signed.version;
   }
   if (client === 'sigstore') {
-    // @sigstore/tuf keeps each mirror's cache under <cachePath>/<encodeURIComponent(host + path)>.
+    // @sigstore/tuf caches under <cache>/<url-encoded host + path of the mirror>/.
     const url = new URL(mirror);
     const repoDir = path.join(cacheDir, encodeURIComponent(url.host + url.pathname.replace(/\/$/, '')));
     summary.rootVersion = JSON.parse(fs.readFileSync(path.join(repoDir, 'root.json'), 'utf8')).signed.version;
