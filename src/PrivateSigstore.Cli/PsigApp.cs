@@ -21,6 +21,7 @@ public static class PsigApp
             LogCommands.Log(console),
             TrustedRootCommand.Create(console),
             TokenCommand.Create(console),
+            TufCommands.Create(console),
             InitializeCommand.Create(console),
         };
         var parse = root.Parse(args);

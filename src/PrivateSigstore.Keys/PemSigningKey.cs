@@ -59,7 +59,7 @@ public static class PemSigningKey
     /// As <see cref="LoadOrCreate(string, SigningAlgorithm, out bool)"/>, writing an encrypted PKCS#8
     /// file (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC) when <paramref name="password"/> is given.
     /// </summary>
-    internal static ISigningKey LoadOrCreate(string path, SigningAlgorithm algorithm, string? password, out bool created)
+    public static ISigningKey LoadOrCreate(string path, SigningAlgorithm algorithm, string? password, out bool created)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         SigningAlgorithms.Require(algorithm, nameof(algorithm));

@@ -51,7 +51,11 @@ public sealed record TufExpiryPolicy
 public sealed record TufRoleKeys(IReadOnlyList<TufKey> Keys, int Threshold);
 
 /// <summary>One role in <see cref="TufRepository.Status"/>.</summary>
-public sealed record TufRoleStatus(TufRole Role, long Version, DateTimeOffset Expires, bool Staged, int ValidSignatures, int Threshold, IReadOnlyList<string> MissingKeyIds);
+public sealed record TufRoleStatus(TufRole Role, long Version, DateTimeOffset Expires, bool Staged, int ValidSignatures, int Threshold, IReadOnlyList<string> MissingKeyIds)
+{
+    /// <summary>For a staged root rotation: the row that counts the previous root's keys (a new root needs both thresholds).</summary>
+    public long? CheckedAgainstRootVersion { get; init; }
+}
 
 /// <summary>
 /// A TUF repository on disk, for the Sigstore trust files. Layout under <see cref="Directory"/>:
@@ -414,7 +418,7 @@ public sealed class TufRepository
                 var old = published.AsRoot();
                 var validOld = stagedRoot.ValidSigners(old.Roles[TufRole.Root], old.Keys);
                 result.Add(new TufRoleStatus(TufRole.Root, stagedRoot.Version, stagedRoot.Expires, true, validOld.Count, old.Roles[TufRole.Root].Threshold,
-                    [.. old.Roles[TufRole.Root].KeyIds.Except(validOld, StringComparer.Ordinal)]));
+                    [.. old.Roles[TufRole.Root].KeyIds.Except(validOld, StringComparer.Ordinal)]) { CheckedAgainstRootVersion = published.Version });
             }
         }
         if (published is not null) Add(published, false, published.AsRoot());

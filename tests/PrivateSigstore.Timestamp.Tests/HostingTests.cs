@@ -14,15 +14,15 @@ public sealed class HostingTests
     [Fact]
     public async Task Authority_can_be_added_to_another_host_and_mapped_under_a_prefix()
     {
-        var port = TsaHost.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddTimestampAuthority(new TimestampOptions { DataDirectory = TsaHost.TempDirectory("hosted") });
         await using var app = builder.Build();
         app.MapGroup("/tsa").MapTimestampAuthority();
         app.MapHealthChecks("/readyz");
         await app.StartAsync(Ct);
+        var port = TsaHost.BoundPort(app);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

@@ -47,12 +47,10 @@ internal sealed class TsaHost : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    /// <summary>The port Kestrel bound (after start with port 0).</summary>
+    public static int BoundPort(WebApplication app) =>
+        new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First()).Port;
 
     public static string TempDirectory(string what) => Directory.CreateTempSubdirectory($"psig-tsa-{what}-").FullName;
 
@@ -61,10 +59,11 @@ internal sealed class TsaHost : IAsyncDisposable
     {
         options ??= new TimestampOptions();
         if (options.DataDirectory == "data/tsa") options.DataDirectory = TempDirectory("data");
-        var port = FreePort();
-        var app = await TimestampApp.BuildAsync(options, ["--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default", "Warning"], cancellationToken: Ct);
+        // Port 0: the kernel picks a free port at bind time (a port probed free and released first can be taken by
+        // another test process before Kestrel binds it).
+        var app = await TimestampApp.BuildAsync(options, ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], cancellationToken: Ct);
         await app.StartAsync(Ct);
-        return new TsaHost(app, port);
+        return new TsaHost(app, BoundPort(app));
     }
 
     /// <summary>The chain from /api/v1/timestamp/certchain (leaf first).</summary>
