@@ -8,6 +8,12 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, bool IsInterac
 {
     /// <summary>Gets a browser to a sign-in URL (the code flow); the system browser unless replaced (tests drive the page over HTTP).</summary>
     public Func<Uri, CancellationToken, Task> OpenBrowser { get; init; } = SystemBrowser.OpenAsync;
+
+    /// <summary>psig's home directory (its TUF cache); null: $PSIG_HOME, else ~/.sigstore/psig. Tests give each run its own.</summary>
+    public string? Home { get; init; }
+
+    /// <summary>The clock TUF expiry is checked against (tests replace it).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>A one-line progress counter on a terminal, nothing when piped.</summary>

@@ -6,7 +6,7 @@ namespace PrivateSigstore.Cli;
 /// <summary>The psig command tree; <see cref="RunAsync"/> is the whole program, so tests run it in process.</summary>
 public static class PsigApp
 {
-    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (0 ok/verified, 1 not verified/failed, 2 usage).</summary>
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (0 ok/verified, 1 not verified/failed (a refused TUF update too), 2 usage).</summary>
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(console);
@@ -22,6 +22,7 @@ public static class PsigApp
             TrustedRootCommand.Create(console),
             TokenCommand.Create(console),
             TufCommands.Create(console),
+            InitializeCommand.Create(console),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -41,6 +42,11 @@ public static class PsigApp
         {
             await console.Error.WriteLineAsync("psig: " + e.Message).ConfigureAwait(false);
             return ExitCodes.Usage;
+        }
+        catch (TrustException e)
+        {
+            await console.Error.WriteLineAsync("psig: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.NotVerified;
         }
     }
 }

@@ -42,7 +42,7 @@ internal static class ConformanceCommands
         var command = new Command("verify-bundle", "Conformance protocol: verify a bundle") { staging, bundle };
         options.AddTo(command, withRecord: false);
         command.Arguments.Add(target);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(staging) && parse.GetValue(options.TrustedRoot) is null)
             {
@@ -51,7 +51,7 @@ internal static class ConformanceCommands
             var value = parse.GetValue(target)!;
             var artifact = File.Exists(value) ? ArtifactPolicy.FromFile(value)
                 : ArtifactPolicy.TryParseDigest(value) ?? throw new UsageException($"{value}: no such file, and not a sha256:<hex> digest");
-            var verifier = new BundleVerifier(options.Material(parse));
+            var verifier = new BundleVerifier(await options.MaterialAsync(parse, console, ct).ConfigureAwait(false));
             var record = VerifyCommands.VerifyOne(console, verifier, parse.GetValue(bundle)!.FullName, new VerificationPolicy(artifact, options.Policy(parse)), null);
             return record?.IsVerified == true ? ExitCodes.Verified : ExitCodes.NotVerified;
         });

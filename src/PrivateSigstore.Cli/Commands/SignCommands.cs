@@ -67,7 +67,7 @@ internal static class SignCommands
         private readonly Option<string?> _rekor = new("--rekor-url") { Description = "Rekor URL (API version from --rekor-version, default 1)" };
         private readonly Option<uint?> _rekorVersion = new("--rekor-version") { Description = "Rekor API version to write: 1 or 2 (default: the highest the signing config offers)" };
         private readonly Option<string?> _tsa = new("--tsa-url") { Description = "RFC 3161 timestamp authority URL (required with Rekor v2 unless the signing config lists one)" };
-        private readonly Option<FileInfo?> _signingConfig = new("--signing-config") { Description = "signing_config.json (v0.2) naming the CA, Rekor logs and timestamp authorities" };
+        private readonly Option<FileInfo?> _signingConfig = new("--signing-config") { Description = "signing_config.json (v0.2) naming the CA, Rekor logs and timestamp authorities (default: the one from the TUF repository psig initialize trusted, unless --rekor-url is given)" };
 
         /// <summary><c>attest</c> only: how a DSSE envelope is written to a Rekor v2 log.</summary>
         public Option<string> V2DsseEntry { get; } = new("--rekor-v2-entry")
@@ -88,8 +88,12 @@ internal static class SignCommands
 
         public async Task<int> RunAsync(CliConsole console, ParseResult parse, FileInfo input, byte[]? statement, CancellationToken ct)
         {
+            // Without --signing-config or --rekor-url the signing config comes from psig's TUF cache (psig initialize).
+            var tufConfig = parse.GetValue(_signingConfig) is null && parse.GetValue(_rekor) is null
+                ? await PsigTrust.TargetAsync(console, PsigTrust.SigningConfigTarget, optional: true, ct).ConfigureAwait(false)
+                : null;
             var services = SigningServices.Resolve(parse.GetValue(_signingConfig), parse.GetValue(_fulcio), parse.GetValue(_rekor),
-                parse.GetValue(_rekorVersion), parse.GetValue(_tsa)) with
+                parse.GetValue(_rekorVersion), parse.GetValue(_tsa), tufConfig) with
             {
                 DsseMode = statement is not null && parse.GetValue(V2DsseEntry) == "dsse" ? RekorV2DsseMode.DsseRequest : RekorV2DsseMode.HashedRekordOverPae,
             };

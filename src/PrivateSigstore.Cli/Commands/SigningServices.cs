@@ -32,16 +32,30 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
     /// <summary>Reads a signing config (v0.2, or v0.1) and selects its services for <paramref name="rekorVersion"/> (null: 1 or 2).</summary>
     public static SigningServices FromSigningConfig(FileInfo file, uint? rekorVersion = null, DateTimeOffset? now = null)
     {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--signing-config {file.Name}", e);
+        }
+        return FromSigningConfig(bytes, $"--signing-config {file.Name}", file.Name, rekorVersion, now);
+    }
+
+    /// <summary>A signing config's services from its bytes; errors name <paramref name="label"/>.</summary>
+    public static SigningServices FromSigningConfig(byte[] bytes, string label, string name, uint? rekorVersion = null, DateTimeOffset? now = null)
+    {
         var at = now ?? DateTimeOffset.UtcNow;
         SigningServices services;
         try
         {
-            var bytes = File.ReadAllBytes(file.FullName);
             if (SigningConfigMediaType.IsV01(SigningConfigJson.PeekMediaType(bytes)))
             {
                 var v01 = SigningConfigJson.ParseV01(bytes);
                 services = new SigningServices(string.IsNullOrEmpty(v01.CaUrl) ? null : new Uri(v01.CaUrl),
-                    [new RekorService(new Uri(v01.TlogUrls.Count > 0 ? v01.TlogUrls[0] : throw new UsageException($"{file.Name}: no tlogUrls")), rekorVersion ?? 1)],
+                    [new RekorService(new Uri(v01.TlogUrls.Count > 0 ? v01.TlogUrls[0] : throw new UsageException($"{name}: no tlogUrls")), rekorVersion ?? 1)],
                     [.. v01.TsaUrls.Take(1).Select(u => new Uri(u))]);
             }
             else
@@ -49,9 +63,9 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
                 services = Select(SigningConfigJson.Parse(bytes), rekorVersion, at);
             }
         }
-        catch (Exception e) when (e is IOException or WireFormatException or UriFormatException or UnauthorizedAccessException or ServiceSelectionException)
+        catch (Exception e) when (e is WireFormatException or UriFormatException or ServiceSelectionException)
         {
-            throw new UsageException($"--signing-config {file.Name}", e);
+            throw new UsageException(label, e);
         }
         return services.RequireTimestampsForV2();
     }
@@ -103,18 +117,23 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
         return new SigningServices(ca, [.. rekors.Select(s => new RekorService(new Uri(s.Url), s.MajorApiVersion))], [.. tsas.Select(s => new Uri(s.Url))]);
     }
 
-    /// <summary>Flags win over the signing config; Rekor is required; a Rekor v2 log requires a timestamp authority.</summary>
-    public static SigningServices Resolve(FileInfo? signingConfig, string? fulcioUrl, string? rekorUrl, uint? rekorVersion = null, string? tsaUrl = null)
+    /// <summary>
+    /// Flags win over the signing config (<paramref name="signingConfig"/>, else <paramref name="tufSigningConfig"/>, the
+    /// one from psig's TUF cache); Rekor is required; a Rekor v2 log requires a timestamp authority.
+    /// </summary>
+    public static SigningServices Resolve(FileInfo? signingConfig, string? fulcioUrl, string? rekorUrl, uint? rekorVersion = null, string? tsaUrl = null, byte[]? tufSigningConfig = null)
     {
         if (rekorVersion is { } version && version is not (1 or 2))
         {
             throw new UsageException("--rekor-version must be 1 or 2");
         }
-        var fromConfig = signingConfig is null ? null : FromSigningConfig(signingConfig, rekorVersion);
+        var fromConfig = signingConfig is not null ? FromSigningConfig(signingConfig, rekorVersion)
+            : tufSigningConfig is not null ? FromSigningConfig(tufSigningConfig, $"{PsigTrust.SigningConfigTarget} from the TUF repository", PsigTrust.SigningConfigTarget, rekorVersion)
+            : null;
         try
         {
             IReadOnlyList<RekorService> rekors = rekorUrl is not null ? [new RekorService(new Uri(rekorUrl), rekorVersion ?? 1)]
-                : fromConfig?.Rekors ?? throw new UsageException("give --rekor-url or --signing-config");
+                : fromConfig?.Rekors ?? throw new UsageException("give --rekor-url or --signing-config (or psig initialize a TUF repository that publishes signing_config.v0.2.json)");
             var fulcio = fulcioUrl ?? fromConfig?.FulcioUrl?.AbsoluteUri;
             IReadOnlyList<Uri> tsas = tsaUrl is not null ? [new Uri(tsaUrl)] : fromConfig?.TimestampAuthorities ?? [];
             return new SigningServices(fulcio is null ? null : new Uri(fulcio), rekors, tsas).RequireTimestampsForV2();

@@ -17,7 +17,7 @@ internal sealed class VerificationOptions
 
     public Option<FileInfo?> Key { get; } = new("--key") { Description = "PEM public key the bundle must be signed with (instead of a certificate identity)" };
 
-    public Option<FileInfo?> TrustedRoot { get; } = new("--trusted-root") { Description = "trusted_root.json (default: the public-good production root)" };
+    public Option<FileInfo?> TrustedRoot { get; } = new("--trusted-root") { Description = "trusted_root.json (default: the one from the TUF repository psig initialize trusted, else the embedded public-good production root)" };
 
     public Option<FileInfo?> Record { get; } = new("--record") { Description = "Write the JSON verification record (audit) to this file" };
 
@@ -74,24 +74,41 @@ internal sealed class VerificationOptions
         }
     }
 
-    public TrustedMaterial Material(ParseResult parse) => LoadMaterial(parse.GetValue(TrustedRoot));
+    public Task<TrustedMaterial> MaterialAsync(ParseResult parse, CliConsole console, CancellationToken cancellationToken) =>
+        LoadMaterialAsync(parse.GetValue(TrustedRoot), console, cancellationToken);
 
-    /// <summary>The trust material from a file, or the embedded production root.</summary>
-    public static TrustedMaterial LoadMaterial(FileInfo? file)
+    /// <summary>
+    /// The trust material: <c>--trusted-root</c> when given; else trusted_root.json from psig's TUF cache (refreshed
+    /// when its timestamp has expired); else the embedded public-good production root, with a note on stderr.
+    /// </summary>
+    public static async Task<TrustedMaterial> LoadMaterialAsync(FileInfo? file, CliConsole console, CancellationToken cancellationToken)
     {
-        try
+        ArgumentNullException.ThrowIfNull(console);
+        if (file is not null)
         {
-            if (file is not null)
+            try
             {
                 return TrustedMaterial.Load(file.FullName);
             }
-            using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("production.trusted_root.json")!;
-            return new TrustedMaterial(TrustedRootJson.Parse(stream));
+            catch (Exception e) when (e is IOException or WireFormatException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--trusted-root {file.Name}", e);
+            }
         }
-        catch (Exception e) when (e is IOException or WireFormatException or UnauthorizedAccessException)
+        if (await PsigTrust.TargetAsync(console, PsigTrust.TrustedRootTarget, optional: false, cancellationToken).ConfigureAwait(false) is { } bytes)
         {
-            throw new UsageException($"--trusted-root {file?.Name}", e);
+            try
+            {
+                return new TrustedMaterial(TrustedRootJson.Parse(bytes));
+            }
+            catch (WireFormatException e)
+            {
+                throw new TrustException($"trusted_root.json from the TUF repository does not parse: {e.Message}");
+            }
         }
+        await console.Error.WriteLineAsync($"psig: no TUF trust in {PsigTrust.Home(console)} (psig initialize --mirror URL --root FILE); using the embedded public-good production trusted root").ConfigureAwait(false);
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("production.trusted_root.json")!;
+        return new TrustedMaterial(TrustedRootJson.Parse(stream));
     }
 
     /// <summary>Writes the record when --record was given.</summary>
