@@ -29,7 +29,8 @@ public sealed partial class TufRefresher(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                RefreshOnce();
+                // On the thread pool, never inline on the thread that fired the timer: a pass blocks (file lock, HSM).
+                await Task.Run(RefreshOnce, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
