@@ -17,18 +17,19 @@ internal static class StackCommand
         var identityPort = PortOption("--identity-port", "The identity provider's port", 5556);
         var tsaPort = PortOption("--tsa-port", "The timestamp authority's port", 3004);
         var rekorV2Port = PortOption("--rekor-v2-port", "Rekor v2's port", 3001);
+        var tufPort = PortOption("--tuf-port", "The TUF repository's port", 8081);
         var freePorts = new Option<bool>("--free-ports") { Description = "Every service takes a free loopback port (see data/services.json for where)" };
         var fulcioConfig = new Option<string?>("--fulcio-config") { Description = "An issuer configuration for the CA (upstream format) instead of the local identity provider" };
         var pemKeys = new Option<bool>("--pem-keys") { Description = "Development PEM keys even when SoftHSM2 is installed (decided at first start; keys are not migrated)" };
         var logLevel = new Option<string>("--log-level") { Description = "Minimum level of the services' own messages", DefaultValueFactory = _ => "Information" };
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
         var root = new RootCommand("""
-            PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log, Rekor (v1 and v2) and the
-            timestamp authority in one process on loopback, on their embedded defaults. Writes trusted_root.json, signing_config.v0.2.json and services.json
-            (service name -> base URL) into the data directory.
+            PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log, Rekor (v1 and v2), the
+            timestamp authority and the TUF repository in one process on loopback, on their embedded defaults. Writes trusted_root.json,
+            signing_config.v0.2.json (also published through TUF, data/tuf) and services.json (service name -> base URL) into the data directory.
             """)
         {
-            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, freePorts, fulcioConfig, pemKeys, logLevel,
+            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, freePorts, fulcioConfig, pemKeys, logLevel,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -42,6 +43,7 @@ internal static class StackCommand
                 IdentityPort = free ? 0 : parse.GetValue(identityPort),
                 TsaPort = free ? 0 : parse.GetValue(tsaPort),
                 RekorV2Port = free ? 0 : parse.GetValue(rekorV2Port),
+                TufPort = free ? 0 : parse.GetValue(tufPort),
                 FulcioConfigPath = parse.GetValue(fulcioConfig),
                 UseSoftHsm = !parse.GetValue(pemKeys),
                 LogLevel = parse.GetValue(logLevel)!,
@@ -178,6 +180,7 @@ internal static class StackCommand
               {stack.TrustedRootPath}
               {stack.SigningConfigPath}
             Service registry (name -> URL): {stack.ServiceRegistryPath}
+            {stack.TufClientInstructions}
 
             Try it:
               curl -s {stack.RekorUrl}/api/v1/log

@@ -46,7 +46,7 @@ public sealed record StackService(string Name, string Url)
 /// start it creates the keys and the CA, and writes <c>trusted_root.json</c> and <c>signing_config.v0.2.json</c>; later
 /// starts reuse them.
 /// </summary>
-public sealed class StackHost : IAsyncDisposable
+public sealed partial class StackHost : IAsyncDisposable
 {
     /// <summary>File name of the trusted root clients are given.</summary>
     public const string TrustedRootFile = "trusted_root.json";
@@ -168,6 +168,7 @@ public sealed class StackHost : IAsyncDisposable
         string rekorV2Url = $"http://{options.Host}:{rekorV2Port}";
         string tsaUrl = $"http://{options.Host}:{tsaPort}";
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
+        string tufUrl = $"http://{options.Host}:{Port(options.TufPort)}";
         void Configure(WebApplicationBuilder b, string url)
         {
             b.WebHost.UseUrls(url);
@@ -294,10 +295,13 @@ public sealed class StackHost : IAsyncDisposable
             new StackService("Rekor (transparency log, Rekor v1 API)", rekorUrl) { Key = "rekor" },
             new StackService("Rekor v2 (tile-based log)", rekorV2Url) { Key = "rekor-v2" },
             new StackService("Timestamp authority (RFC 3161)", tsaUrl) { Key = "tsa" },
+            new StackService("TUF repository (trust root for clients)", tufUrl) { Key = "tuf" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
         try
         {
             host.WriteTrustFiles(chain, ctSpki, rekorSpki, rekorV2Trust!, tsaChain);
+            // The TUF service last: it publishes the trust files just written (StackTuf.cs).
+            await host.StartTufAsync(hsm is null ? null : hsm.KeyOptions, b => Configure(b, tufUrl), cancellationToken).ConfigureAwait(false);
             host.WriteServiceRegistry();
         }
         catch

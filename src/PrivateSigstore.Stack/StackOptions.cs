@@ -27,6 +27,9 @@ public sealed class StackOptions
     /// <summary>The timestamp authority's port (0: a free one).</summary>
     public int TsaPort { get; set; } = 3004;
 
+    /// <summary>The TUF repository service's port (0: a free one).</summary>
+    public int TufPort { get; set; } = 8081;
+
     /// <summary>An issuer configuration for the CA instead of the local identity provider (tests, sites with their own IdP).</summary>
     public string? FulcioConfigPath { get; set; }
 

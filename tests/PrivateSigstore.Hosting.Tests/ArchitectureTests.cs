@@ -5,13 +5,13 @@ namespace PrivateSigstore.Hosting.Tests;
 /// <summary>The layering rules of issue 13, checked on the built assemblies (their IL references, not their project files).</summary>
 public sealed class ArchitectureTests
 {
-    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity", "PrivateSigstore.Timestamp"];
+    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity", "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf.Server"];
 
     private static readonly string[] Everything =
     [
         "PrivateSigstore.Core", "PrivateSigstore.Keys", "PrivateSigstore.Keys.Pkcs11", "PrivateSigstore.Log", "PrivateSigstore.Log.Storage", "PrivateSigstore.Hosting",
         "PrivateSigstore.Rekor", "PrivateSigstore.Rekor.Entries", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity",
-        "PrivateSigstore.Timestamp", "PrivateSigstore.Client", "PrivateSigstore.Stack",
+        "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf", "PrivateSigstore.Tuf.Server", "PrivateSigstore.Client", "PrivateSigstore.Stack",
     ];
 
     private static List<string> References(string assembly) =>
@@ -49,6 +49,13 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void The_tuf_library_knows_no_http_so_psig_can_use_it()
+    {
+        Assert.DoesNotContain(References("PrivateSigstore.Tuf"), n => n.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
+            || n.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal) || n == "PrivateSigstore.Hosting");
+    }
+
+    [Fact]
     public void The_log_engine_knows_no_http_and_no_ef()
     {
         Assert.DoesNotContain(References("PrivateSigstore.Log"), n => n.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
@@ -66,6 +73,7 @@ public sealed class ArchitectureTests
             ("PrivateSigstore.Identity.IdentityApp, PrivateSigstore.Identity", "PrivateSigstore.Identity.IdentityProviderOptions, PrivateSigstore.Identity"),
             ("PrivateSigstore.Rekor.V2.RekorV2App, PrivateSigstore.Rekor", "PrivateSigstore.Rekor.V2.RekorV2Options, PrivateSigstore.Rekor"),
             ("PrivateSigstore.Timestamp.TimestampApp, PrivateSigstore.Timestamp", "PrivateSigstore.Timestamp.TimestampOptions, PrivateSigstore.Timestamp"),
+            ("PrivateSigstore.Tuf.Server.TufApp, PrivateSigstore.Tuf.Server", "PrivateSigstore.Tuf.Server.TufOptions, PrivateSigstore.Tuf.Server"),
         ];
         foreach (var (app, options) in entries)
         {

@@ -30,52 +30,140 @@ public sealed class KeylessFlowTests
         idp.Publish(idpKey);
         var dir = Directory.CreateTempSubdirectory("psig-keyless-").FullName;
 
-        await using var stack = await StartStackAsync(dir, idp);
-
-        // A trusted root that names another CA (same logs): the bundle's certificate must not verify with it.
-        var ours = TrustedRootJson.Parse(File.ReadAllText(stack.TrustedRootPath));
-        using var otherRootKey = InMemorySigningKey.Generate(SigningAlgorithm.EcdsaP256Sha256);
-        var now = DateTimeOffset.UtcNow;
-        using var otherRoot = CaCertificates.CreateRoot(otherRootKey, "Other Root", "Other Org", now.AddDays(-1), now.AddYears(1));
-        var other = ours with
+        // The TUF port stays across the restart below (a client's mirror URL); every other service moves.
+        var tufPort = FreePort();
+        var stack = await StartStackAsync(dir, idp, tufPort);
+        var tufCache = Directory.CreateTempSubdirectory("psig-keyless-tuf-").FullName;
+        try
         {
-            CertificateAuthorities = TrustMaterialBuilder.TrustedRoot([new TrustedAuthority(stack.FulcioUrl, [otherRoot.RawData], now.AddDays(-1))], [], []).CertificateAuthorities,
-        };
-        var otherPath = Path.Combine(dir, "other_root.json");
-        File.WriteAllText(otherPath, TrustedRootJson.Serialize(other));
+            // A trusted root that names another CA (same logs): the bundle's certificate must not verify with it.
+            var ours = TrustedRootJson.Parse(File.ReadAllText(stack.TrustedRootPath));
+            using var otherRootKey = InMemorySigningKey.Generate(SigningAlgorithm.EcdsaP256Sha256);
+            var now = DateTimeOffset.UtcNow;
+            using var otherRoot = CaCertificates.CreateRoot(otherRootKey, "Other Root", "Other Org", now.AddDays(-1), now.AddYears(1));
+            var other = ours with
+            {
+                CertificateAuthorities = TrustMaterialBuilder.TrustedRoot([new TrustedAuthority(stack.FulcioUrl, [otherRoot.RawData], now.AddDays(-1))], [], []).CertificateAuthorities,
+            };
+            var otherPath = Path.Combine(dir, "other_root.json");
+            File.WriteAllText(otherPath, TrustedRootJson.Serialize(other));
 
+            var token = TestOidcIssuer.Mint(idpKey, new Dictionary<string, object>
+            {
+                ["iss"] = idp.BaseUrl,
+                ["aud"] = "sigstore",
+                ["sub"] = "user-7",
+                ["email"] = "dave@example.com",
+                ["email_verified"] = true,
+                ["iat"] = now.ToUnixTimeSeconds(),
+                ["nbf"] = now.ToUnixTimeSeconds(),
+                ["exp"] = now.AddMinutes(5).ToUnixTimeSeconds(),
+            });
+            var outDir = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
+            var run = await NodeScript.RunAsync("keyless-interop.mjs", new Dictionary<string, string>
+            {
+                ["FULCIO_URL"] = stack.FulcioUrl,
+                ["REKOR_URL"] = stack.RekorUrl,
+                ["TRUSTED_ROOT"] = stack.TrustedRootPath,
+                ["OTHER_TRUSTED_ROOT"] = otherPath,
+                ["ID_TOKEN"] = token,
+                ["EXPECTED_SAN"] = "dave@example.com",
+                ["EXPECTED_ISSUER"] = idp.BaseUrl,
+                ["OUT_DIR"] = outDir,
+            }, Ct);
+            Assert.True(run.ExitCode == 0 && run.Summary?["ok"]?.GetValue<bool>() == true, run.Report());
+            Assert.Equal("hashedrekord", run.Summary!["blob"]!["tlogKind"]!["kind"]!.GetValue<string>());
+            Assert.Equal("dsse", run.Summary["attestation"]!["tlogKind"]!["kind"]!.GetValue<string>());
+            foreach (var negative in new[] { "otherIdentity", "otherIssuer", "tamperedArtifact", "otherCa" })
+            {
+                Assert.False(run.Summary["negatives"]![negative]!["ok"]!.GetValue<bool>(), negative);
+            }
+
+            await CheckSctAndCtLogAsync(stack, outDir);
+            await CheckTufAsync(stack, idp, idpKey, tufCache);
+        }
+        finally
+        {
+            await stack.DisposeAsync();
+        }
+
+        // A restart on other ports changes the trust files (their URLs): the stack publishes targets v2 with its development
+        // targets key, and the client's refresh from its cache (same mirror) gets the new files.
+        var before = await File.ReadAllBytesAsync(Path.Combine(dir, "data", StackHost.TrustedRootFile), Ct);
+        await using var restarted = await StartStackAsync(dir, idp, tufPort);
+        Assert.NotEqual(before, await File.ReadAllBytesAsync(restarted.TrustedRootPath, Ct));
+        Assert.Equal(2, Tuf.TufRepository.Open(restarted.TufDirectory).PublishedTargets!.Version);
+        var refreshed = await RunTufClientAsync(restarted, tufCache);
+        AssertTargetsAreTheStacksFiles(restarted, refreshed);
+    }
+
+    /// <summary>
+    /// The stack's TUF repository with the unchanged clients: @sigstore/tuf bootstraps from data/tuf/root.json and the
+    /// stack's mirror and gets both trust files byte for byte; sigstore-js signs with the signing config it got through
+    /// TUF and verifies with tufMirrorURL + tufRootPath.
+    /// </summary>
+    private static async Task CheckTufAsync(StackHost stack, TestOidcIssuer idp, Microsoft.IdentityModel.Tokens.SecurityKey idpKey, string cache)
+    {
+        Assert.True(File.Exists(stack.TufRootPath), "the first root is left at data/tuf/root.json");
+        var registry = JsonNode.Parse(await File.ReadAllTextAsync(stack.ServiceRegistryPath, Ct))!;
+        Assert.Equal(stack.TufUrl, registry["tuf"]!.GetValue<string>());
+        AssertTargetsAreTheStacksFiles(stack, await RunTufClientAsync(stack, cache));
+
+        var now = DateTimeOffset.UtcNow;
         var token = TestOidcIssuer.Mint(idpKey, new Dictionary<string, object>
         {
             ["iss"] = idp.BaseUrl,
             ["aud"] = "sigstore",
-            ["sub"] = "user-7",
-            ["email"] = "dave@example.com",
+            ["sub"] = "user-9",
+            ["email"] = "frank@example.com",
             ["email_verified"] = true,
             ["iat"] = now.ToUnixTimeSeconds(),
             ["nbf"] = now.ToUnixTimeSeconds(),
             ["exp"] = now.AddMinutes(5).ToUnixTimeSeconds(),
         });
-        var outDir = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
-        var run = await NodeScript.RunAsync("keyless-interop.mjs", new Dictionary<string, string>
+        var run = await NodeScript.RunAsync("tuf-keyless.mjs", new Dictionary<string, string>
         {
-            ["FULCIO_URL"] = stack.FulcioUrl,
-            ["REKOR_URL"] = stack.RekorUrl,
-            ["TRUSTED_ROOT"] = stack.TrustedRootPath,
-            ["OTHER_TRUSTED_ROOT"] = otherPath,
+            ["TUF_MIRROR_URL"] = stack.TufUrl,
+            ["TUF_ROOT_PATH"] = stack.TufRootPath,
+            ["TUF_CACHE_DIR"] = Directory.CreateTempSubdirectory("psig-tuf-keyless-").FullName,
             ["ID_TOKEN"] = token,
-            ["EXPECTED_SAN"] = "dave@example.com",
+            ["EXPECTED_SAN"] = "frank@example.com",
             ["EXPECTED_ISSUER"] = idp.BaseUrl,
-            ["OUT_DIR"] = outDir,
         }, Ct);
         Assert.True(run.ExitCode == 0 && run.Summary?["ok"]?.GetValue<bool>() == true, run.Report());
-        Assert.Equal("hashedrekord", run.Summary!["blob"]!["tlogKind"]!["kind"]!.GetValue<string>());
-        Assert.Equal("dsse", run.Summary["attestation"]!["tlogKind"]!["kind"]!.GetValue<string>());
-        foreach (var negative in new[] { "otherIdentity", "otherIssuer", "tamperedArtifact", "otherCa" })
-        {
-            Assert.False(run.Summary["negatives"]![negative]!["ok"]!.GetValue<bool>(), negative);
-        }
+        Assert.Equal(stack.FulcioUrl, run.Summary!["signingConfig"]!["fulcioURL"]!.GetValue<string>());
+        Assert.Equal(stack.RekorUrl, run.Summary["signingConfig"]!["rekorURL"]!.GetValue<string>());
+    }
 
-        await CheckSctAndCtLogAsync(stack, outDir);
+    private static async Task<JsonNode> RunTufClientAsync(StackHost stack, string cache)
+    {
+        var run = await NodeScript.RunAsync("tuf-client.mjs", new Dictionary<string, string>
+        {
+            ["TUF_CLIENT"] = "sigstore",
+            ["TUF_MIRROR_URL"] = stack.TufUrl,
+            ["TUF_ROOT_PATH"] = stack.TufRootPath,
+            ["TUF_CACHE_DIR"] = cache,
+            ["TUF_TARGETS"] = $"{StackHost.TrustedRootFile},{StackHost.SigningConfigFile}",
+        }, Ct);
+        Assert.True(run.ExitCode == 0 && run.Summary?["ok"]?.GetValue<bool>() == true, run.Report());
+        return run.Summary!;
+    }
+
+    private static void AssertTargetsAreTheStacksFiles(StackHost stack, JsonNode summary)
+    {
+        foreach (var (name, path) in new[] { (StackHost.TrustedRootFile, stack.TrustedRootPath), (StackHost.SigningConfigFile, stack.SigningConfigPath) })
+        {
+            var bytes = File.ReadAllBytes(path);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), summary["targets"]![name]!["sha256"]!.GetValue<string>());
+            Assert.Equal(bytes.Length, summary["targets"]![name]!["length"]!.GetValue<int>());
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 
     /// <summary>
@@ -134,7 +222,7 @@ public sealed class KeylessFlowTests
     }
 
     /// <summary>The stack on free ports, its CA trusting only the test issuer (type email), development keys.</summary>
-    private static Task<StackHost> StartStackAsync(string dir, TestOidcIssuer idp)
+    private static Task<StackHost> StartStackAsync(string dir, TestOidcIssuer idp, int tufPort = 0)
     {
         var config = Path.Combine(dir, "fulcio-config.json");
         File.WriteAllText(config, new JsonObject
@@ -150,6 +238,7 @@ public sealed class KeylessFlowTests
             IdentityPort = 0,
             TsaPort = 0,
             RekorV2Port = 0,
+            TufPort = tufPort,
             FulcioConfigPath = config,
             LogLevel = "Warning",
             UseSoftHsm = false, // SoftHSM2 is configured once per process; the child-process test covers it

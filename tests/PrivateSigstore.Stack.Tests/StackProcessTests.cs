@@ -53,12 +53,17 @@ public sealed class StackProcessTests
         Assert.True(File.Exists(Path.Combine(data, "trusted_root.json")), "the trusted root is written for clients");
         Assert.True(File.Exists(Path.Combine(data, "signing_config.v0.2.json")), "the signing config is written for clients");
         Assert.Contains("stopped.", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(data, "tuf", "root.json")), "the TUF repository's first root is left for clients");
+        Assert.Contains("ITS ROOT AND TARGETS KEYS ARE DEVELOPMENT PEM FILES", output, StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows() && File.Exists("/usr/lib/softhsm/libsofthsm2.so"))
         {
             // SoftHSM2 is installed (CI installs it): every key is in the stack's own token, none on disk.
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "softhsm", "pin")));
             Assert.False(File.Exists(Path.Combine(data, "rekor", "rekor-key.pem")), "no PEM key when the keys are in SoftHSM2");
             Assert.False(File.Exists(Path.Combine(data, "fulcio", "ca-intermediate-key.pem")), "no PEM CA key when the keys are in SoftHSM2");
+            // TUF: the online snapshot and timestamp keys in the token; root and targets are the development PEM files.
+            Assert.False(File.Exists(Path.Combine(data, "tuf", "keys", "snapshot-key.pem")), "the TUF snapshot key is in SoftHSM2");
+            Assert.True(File.Exists(Path.Combine(data, "tuf", "keys", "root-key.pem")), "the development TUF root key");
         }
         else
         {
@@ -66,10 +71,13 @@ public sealed class StackProcessTests
         }
 
         // Second start reuses everything: same log key, and the entry is still there.
-        var ((again, logInfo), _) = await RunAsync(data, port, async () =>
+        var ((again, logInfo), secondOutput) = await RunAsync(data, port, async () =>
             (await http.GetStringAsync("/api/v1/log/publicKey", Ct), await http.GetStringAsync("/api/v1/log", Ct)));
         Assert.Equal(body, again);
         Assert.Equal(1, JsonNode.Parse(logInfo)!["treeSize"]!.GetValue<long>());
+        // Same ports, same trust files: no targets update.
+        Assert.DoesNotContain("The trust files changed", secondOutput, StringComparison.Ordinal);
+        Assert.Equal(1, Tuf.TufRepository.Open(Path.Combine(data, "tuf")).PublishedTargets!.Version);
     }
 
     [Fact]
@@ -159,9 +167,9 @@ public sealed class StackProcessTests
     {
         // The other services on free ports too, so that the test never collides with a stack running on the defaults;
         // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
-        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
+        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
         var args = new List<string> { "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port" }.Zip(ports))
+        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port" }.Zip(ports))
         {
             args.Add(name);
             args.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -183,10 +191,10 @@ public sealed class StackProcessTests
             }
             return json;
         });
-        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa"], registry.Select(p => p.Key));
+        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf"], registry.Select(p => p.Key));
         var urls = registry.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         Assert.All(urls.Values, u => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", u));
-        Assert.Equal(6, urls.Values.Distinct().Count());
+        Assert.Equal(7, urls.Values.Distinct().Count());
         Assert.DoesNotContain(":3000", urls["rekor"], StringComparison.Ordinal);
         // The trust files and the printed table name the same URLs.
         var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "trusted_root.json"), Ct))!;
@@ -207,6 +215,12 @@ public sealed class StackProcessTests
         Assert.Equal(urls["tsa"], root["timestampAuthorities"]![0]!["uri"]!.GetValue<string>());
         Assert.Equal(urls["tsa"] + "/api/v1/timestamp", signing["tsaUrls"]![0]!["url"]!.GetValue<string>());
         foreach (var (name, url) in urls) Assert.Contains(url, output, StringComparison.Ordinal);
+        // How to point clients at the TUF repository, printed with the services.
+        var tufRoot = Path.Combine(data, "tuf", "root.json");
+        Assert.True(File.Exists(tufRoot), "data/tuf/root.json");
+        Assert.Contains($"psig initialize --mirror {urls["tuf"]} --root {tufRoot}", output, StringComparison.Ordinal);
+        Assert.Contains($"cosign initialize --mirror {urls["tuf"]} --root {tufRoot}", output, StringComparison.Ordinal);
+        Assert.Contains($"tufMirrorURL: '{urls["tuf"]}', tufRootPath: '{tufRoot}'", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -227,7 +241,7 @@ public sealed class StackProcessTests
         busy.Start();
         var port = ((IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0"]);
+        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0"]);
         Assert.Equal(2, exit);
         Assert.Contains("port is already in use", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -237,7 +251,7 @@ public sealed class StackProcessTests
     public async Task A_restart_on_another_rekor_port_keeps_the_log()
     {
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0"];
+        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0"];
         var first = FreePort();
         var (key, _) = await RunStackAsync(Args(first), async _ =>
         {
@@ -261,7 +275,7 @@ public sealed class StackProcessTests
     {
         var (exit, output) = await RunOnceAsync(["--help"]);
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--fulcio-config", "--pem-keys", "--log-level" })
+        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--fulcio-config", "--pem-keys", "--log-level" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
