@@ -32,11 +32,20 @@ public sealed class KeyRotationTests
         var after = await Artifact(work, "after");
         string trustedRoot = Path.Combine(data, StackHost.TrustedRootFile);
         string oldRoot = Path.Combine(work, "old_trusted_root.json");
+        string tufRoot = Path.Combine(data, "tuf", "root.json");
+        string tufCache = Path.Combine(work, "sigstore-js-tuf-cache");
+        var psigHome = new Dictionary<string, string> { ["PSIG_HOME"] = Path.Combine(work, "psig-home") };
 
         // 1. First start: sign twice (v2 + TSA as the signing config says, and v1), and a rotation is refused while it runs.
         var (verifyArgs, _) = await RunAsync(data, port, async printed =>
         {
             await SignBothAsync(printed, before);
+
+            // Clients take their trust from the stack's TUF repository: psig and the real @sigstore/tuf.
+            var (init, initOutput) = await PsigAsync(["initialize", "--mirror", await TufUrlAsync(data), "--root", tufRoot], psigHome);
+            Assert.True(init == 0, initOutput);
+            Assert.Equal(await File.ReadAllTextAsync(trustedRoot, Ct), await TufTrustedRootAsync(data, tufCache));
+
             var (exit, output) = await RunOnceAsync(["rotate-key", "rekor", "--data", data]);
             Assert.True(exit == 2, output);
             Assert.Contains("stop it", output, StringComparison.Ordinal);
@@ -77,6 +86,19 @@ public sealed class KeyRotationTests
             {
                 var (exit, output) = await PsigAsync(Verify(verifyArgs, artifact, bundle, oldRoot));
                 Assert.True(exit == 1, output);
+            }
+
+            // The stack published the new trusted root as a TUF targets update: @sigstore/tuf refreshes from its cache
+            // and gets it; psig, initialized again, verifies all four bundles with no --trusted-root, from TUF.
+            Assert.Equal(await File.ReadAllTextAsync(trustedRoot, Ct), await TufTrustedRootAsync(data, tufCache));
+            var (init, initOutput) = await PsigAsync(["initialize", "--mirror", await TufUrlAsync(data), "--root", tufRoot], psigHome);
+            Assert.True(init == 0, initOutput);
+            foreach (var (artifact, bundle) in new[] { before.V2, before.V1, after.V2, after.V1 })
+            {
+                var args = Verify(verifyArgs, artifact, bundle, oldRoot);
+                args.RemoveRange(args.IndexOf("--trusted-root"), 2);
+                var (exit, output) = await PsigAsync(args, psigHome);
+                Assert.True(exit == 0, output);
             }
 
             return 0;
@@ -195,6 +217,24 @@ public sealed class KeyRotationTests
     }
 
     private sealed record Signed(string Artifact, (string Artifact, string Bundle) V2, (string Artifact, string Bundle) V1);
+
+    private static async Task<string> TufUrlAsync(string data) =>
+        JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, StackHost.ServiceRegistryFile), Ct))!["tuf"]!.GetValue<string>();
+
+    /// <summary>trusted_root.json as the real @sigstore/tuf client gets it from the stack's TUF repository (refreshing <paramref name="cache"/>).</summary>
+    private static async Task<string> TufTrustedRootAsync(string data, string cache)
+    {
+        var run = await NodeScript.RunAsync("tuf-client.mjs", new Dictionary<string, string>
+        {
+            ["TUF_CLIENT"] = "sigstore",
+            ["TUF_MIRROR_URL"] = await TufUrlAsync(data),
+            ["TUF_ROOT_PATH"] = Path.Combine(data, "tuf", "root.json"),
+            ["TUF_CACHE_DIR"] = cache,
+            ["TUF_TARGETS"] = "trusted_root.json,signing_config.v0.2.json",
+        }, Ct);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        return run.Summary!["targets"]!["trusted_root.json"]!["text"]!.GetValue<string>();
+    }
 
     private static async Task<Signed> Artifact(string work, string name)
     {

@@ -147,9 +147,10 @@ public sealed class StackProcessTests
             .Select(a => a == "README.md" ? artifact : a == "README.md.sigstore.json" ? artifact + ".sigstore.json" : a)];
     }
 
-    internal static async Task<(int Exit, string Output)> PsigAsync(IEnumerable<string> arguments)
+    internal static async Task<(int Exit, string Output)> PsigAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         psi.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(StackPath())!, "..", "..", "..", "..", "PrivateSigstore.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "psig.dll"));
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
