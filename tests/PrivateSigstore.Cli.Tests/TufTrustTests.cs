@@ -167,6 +167,49 @@ public sealed class TufTrustTests(RekorFixture rekor) : IClassFixture<RekorFixtu
     }
 
     [Fact]
+    public async Task Psig_refuses_a_rolled_back_or_frozen_timestamp_and_a_tampered_target_and_keeps_its_trust()
+    {
+        var start = DateTimeOffset.UtcNow;
+        var repo = Publish(Encoding.UTF8.GetBytes(rekor.TrustedRootJson), start);
+        using var server = new StaticServer(repo.Repository.PublishedDirectory);
+        var home = Path.Combine(_dir, "home-attacks");
+        var artifact = rekor.NewFile("attacks.txt", "attacks\n");
+        Assert.Equal(0, (await RunAsync(home, null, "initialize", "--mirror", server.Url, "--root", repo.RootPath)).ExitCode);
+        Assert.Equal(0, (await RunAsync(home, null, "sign-blob", artifact, "--key", rekor.KeyPath)).ExitCode);
+        Task<Psig.Result> VerifyAt(DateTimeOffset t) => RunAsync(home, new FakeTimeProvider(t), "verify-blob", artifact, "--key", rekor.PublicKeyPath);
+        var timestampPath = Path.Combine(repo.Repository.PublishedDirectory, "timestamp.json");
+        var first = File.ReadAllBytes(timestampPath);
+
+        // psig refreshes (its cached timestamp expired) and sees timestamp v2; then the mirror serves v1 again: rollback.
+        Assert.Equal(["timestamp v2"], repo.Repository.RefreshOnline([repo.Snapshot], [repo.Timestamp], start.AddHours(13)));
+        var refreshed = await VerifyAt(start.AddHours(25));
+        Assert.True(refreshed.ExitCode == 0, refreshed.Error);
+        File.WriteAllBytes(timestampPath, first);
+        var rollback = await VerifyAt(start.AddHours(40));
+        Assert.Equal(1, rollback.ExitCode);
+        Assert.Contains("timestamp.json: version 1 is older than the trusted version 2 (rollback)", rollback.Error, StringComparison.Ordinal);
+
+        // Freeze: the newest timestamp the mirror has is expired.
+        var freeze = await VerifyAt(start.AddDays(5));
+        Assert.Equal(1, freeze.ExitCode);
+        Assert.Contains("(rollback)", freeze.Error, StringComparison.Ordinal);
+        var frozen = await RunAsync(Path.Combine(_dir, "home-freeze"), new FakeTimeProvider(start.AddDays(5)), "initialize", "--mirror", server.Url, "--root", repo.RootPath);
+        Assert.Equal(1, frozen.ExitCode);
+        Assert.Contains("(freeze)", frozen.Error, StringComparison.Ordinal);
+
+        // A target whose bytes differ from the targets metadata.
+        var target = Directory.GetFiles(Path.Combine(repo.Repository.PublishedDirectory, "targets"), "*.trusted_root.json").Single();
+        var bytes = File.ReadAllBytes(target);
+        bytes[^2] ^= 0x01;
+        File.WriteAllBytes(target, bytes);
+        var tampered = await RunAsync(Path.Combine(_dir, "home-tampered"), null, "initialize", "--mirror", server.Url, "--root", repo.RootPath);
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains("trusted_root.json", tampered.Error, StringComparison.Ordinal);
+        Assert.Contains("hash", tampered.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "home-tampered", "tuf")));
+    }
+
+    [Fact]
     public async Task Initialize_refuses_an_unreadable_or_unsigned_root_a_wrong_checksum_and_an_unreachable_mirror()
     {
         var repo = Publish(Encoding.UTF8.GetBytes(rekor.TrustedRootJson), DateTimeOffset.UtcNow);
