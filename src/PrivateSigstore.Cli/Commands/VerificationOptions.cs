@@ -21,6 +21,29 @@ internal sealed class VerificationOptions
 
     public Option<FileInfo?> Record { get; } = new("--record") { Description = "Write the JSON verification record (audit) to this file" };
 
+    public Option<FileInfo?> WitnessPolicy { get; } = new("--witness-policy") { Description = "Require witness cosignatures on each log checkpoint, as this policy file says (witness/group/quorum lines; default: none)" };
+
+    /// <summary>The verifier settings: the witness policy when <c>--witness-policy</c> is given.</summary>
+    public VerifierOptions VerifierSettings(ParseResult parse)
+    {
+        if (parse.GetValue(WitnessPolicy) is not { } file)
+        {
+            return new VerifierOptions();
+        }
+        try
+        {
+            return new VerifierOptions { WitnessPolicy = Client.Verification.WitnessPolicy.Parse(File.ReadAllText(file.FullName), file.Name) };
+        }
+        catch (WireFormatException e)
+        {
+            throw new UsageException("--witness-policy " + e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--witness-policy {file.Name}", e);
+        }
+    }
+
     public void AddTo(Command command, bool withRecord = true)
     {
         command.Options.Add(Identity);
@@ -28,6 +51,7 @@ internal sealed class VerificationOptions
         command.Options.Add(Issuer);
         command.Options.Add(Key);
         command.Options.Add(TrustedRoot);
+        command.Options.Add(WitnessPolicy);
         if (withRecord)
         {
             command.Options.Add(Record);

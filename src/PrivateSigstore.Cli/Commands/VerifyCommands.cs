@@ -23,7 +23,7 @@ internal static class VerifyCommands
             {
                 throw new UsageException("--bundle names one bundle; with several files each uses FILE.sigstore.json");
             }
-            var verifier = new BundleVerifier(await options.MaterialAsync(parse, console, ct).ConfigureAwait(false));
+            var verifier = new BundleVerifier(await options.MaterialAsync(parse, console, ct).ConfigureAwait(false), options.VerifierSettings(parse));
             var identity = options.Policy(parse);
             var progress = new Progress(console, "verified", artifacts.Length);
             var failures = 0;
@@ -52,7 +52,7 @@ internal static class VerifyCommands
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var verifier = new BundleVerifier(await options.MaterialAsync(parse, console, ct).ConfigureAwait(false));
+            var verifier = new BundleVerifier(await options.MaterialAsync(parse, console, ct).ConfigureAwait(false), options.VerifierSettings(parse));
             var artifact = parse.GetValue(file) is { } f ? ArtifactPolicy.FromFile(f.FullName, ByteProgress.For(console, "hashing " + f.Name, f.FullName)) : null;
             var record = VerifyOne(console, verifier, parse.GetValue(bundle)!.FullName, new VerificationPolicy(artifact, options.Policy(parse)), null, requireDsse: true);
             if (record is not null)

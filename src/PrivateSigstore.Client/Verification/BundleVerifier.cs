@@ -99,6 +99,8 @@ public sealed class BundleVerifier
         private readonly List<LogEntryRecord> _entries = [];
 
         public Bundle Bundle => bundle;
+
+        public VerifierOptions Options => options;
         private readonly List<DateTimeOffset> _timestamps = [];
         private readonly List<DateTimeOffset> _signedTimes = [];
 
@@ -264,6 +266,17 @@ public sealed class BundleVerifier
                     checkpoint = rekorV2
                         ? TransparencyLogChecks.VerifyInclusionV2(entry, proof, log)
                         : TransparencyLogChecks.VerifyInclusion(entry, proof, log);
+                }
+                if (run.Options.WitnessPolicy is { } witnesses)
+                {
+                    if (checkpoint is null)
+                    {
+                        throw new VerificationException(VerificationStep.Checkpoint, "the witness policy needs a cosigned checkpoint, and the entry has no inclusion proof");
+                    }
+                    if (witnesses.Check(Core.Notes.SignedNote.Parse(entry.InclusionProof!.Checkpoint!.Envelope), run.Options.TimeProvider.GetUtcNow()) is { } missing)
+                    {
+                        throw new VerificationException(VerificationStep.Checkpoint, missing);
+                    }
                 }
                 TransparencyLogChecks.CompareBody(run.Bundle, entry, LogEntryBody.Parse(entry.CanonicalizedBody), run._leaf, run._key!, run._signature);
                 // The integrated time must fall in the certificate's validity.

@@ -16,6 +16,12 @@ public sealed record VerifierOptions
     /// <summary>Verified observer timestamps (integrated times with a signed entry timestamp) a bundle needs.</summary>
     public int ObserverTimestampThreshold { get; init; } = 1;
 
+    /// <summary>
+    /// When set, every log entry's checkpoint must carry witness cosignatures meeting this policy (default: none, as
+    /// the upstream clients). An entry without an inclusion proof then fails.
+    /// </summary>
+    public WitnessPolicy? WitnessPolicy { get; init; }
+
     /// <summary>The clock used for the record's verification time.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
