@@ -24,6 +24,11 @@ public static class PsigApp
             TufCommands.Create(console),
             InitializeCommand.Create(console),
         };
+        if (args.Length == 0)
+        {
+            // Bare psig: the command list, as cosign prints it, rather than "Required command was not provided".
+            args = ["--help"];
+        }
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -50,6 +50,9 @@ public sealed class LogCommandTests(RekorFixture rekor) : IClassFixture<RekorFix
         Assert.Equal("hashedrekord", entry.RootElement.GetProperty("body").GetProperty("kind").GetString());
         Assert.Equal(0, byUuid.ExitCode);
         Assert.Contains("Kind: hashedrekord 0.0.1", byUuid.Out, StringComparison.Ordinal);
+        // Base64 and PEM print as they are: no "\u002B" for '+' (or "\u003C" and the like).
+        Assert.DoesNotContain("\\u00", get.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", byUuid.Out, StringComparison.Ordinal);
         Assert.True(proof.ExitCode == 0, proof.Out + proof.Error);
         Assert.Contains("Inclusion: verified", proof.Out, StringComparison.Ordinal);
         Assert.Contains("Checkpoint: signed by the log", proof.Out, StringComparison.Ordinal);

@@ -74,6 +74,10 @@ public sealed partial class OidcTokenTests(IdentityFixture fixture) : IClassFixt
         Assert.Equal("127.0.0.1", callback!.Host);
         Assert.Equal("/auth/callback", callback.AbsolutePath);
         Assert.Contains("Opening your browser", error, StringComparison.Ordinal);
+        // The printed URL is fully percent-encoded: it can be pasted into a browser as is (no literal space in scope=).
+        var printed = error.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("http", StringComparison.Ordinal));
+        Assert.DoesNotContain(' ', printed);
+        Assert.Contains("scope=openid%20email", printed, StringComparison.Ordinal);
         var token = await ValidateAsync(fixture.Server, output.Trim());
         Assert.Equal("alice@example.com", token.GetPayloadValue<string>("email"));
         Assert.Equal("alice", token.Subject);

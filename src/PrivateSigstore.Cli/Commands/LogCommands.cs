@@ -17,7 +17,8 @@ namespace PrivateSigstore.Cli.Commands;
 /// </summary>
 internal static class LogCommands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping: base64 and PEM print as they are ("+" not "\u002B"); the output is for people and jq, not for HTML.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The log-wide flags.</summary>
     private sealed class LogFlags

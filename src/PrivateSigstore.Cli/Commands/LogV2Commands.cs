@@ -18,7 +18,8 @@ namespace PrivateSigstore.Cli.Commands;
 /// </summary>
 internal static class LogV2Commands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping: base64 and PEM print as they are ("+" not "\u002B"); the output is for people and jq, not for HTML.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A checkpoint and whether the trusted root's key verified it (null: no trusted root given, not checked).</summary>
     internal sealed record CurrentCheckpoint(string Note, Checkpoint Checkpoint, bool? Verified, string? Problem);

@@ -77,17 +77,17 @@ internal sealed class TokenFlags
 
     private static async Task ShowAsync(CliConsole console, DeviceUserCode code)
     {
-        await console.Error.WriteLineAsync($"To sign in, open {code.VerificationUri} and enter the code {code.UserCode}").ConfigureAwait(false);
+        await console.Error.WriteLineAsync($"To sign in, open {code.VerificationUri.AbsoluteUri} and enter the code {code.UserCode}").ConfigureAwait(false);
         if (code.VerificationUriComplete is { } complete)
         {
-            await console.Error.WriteLineAsync($"or open {complete}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"or open {complete.AbsoluteUri}").ConfigureAwait(false);
         }
         await console.Error.WriteLineAsync($"Waiting for approval (the code expires in {code.ExpiresIn.TotalMinutes:0.#} min)...").ConfigureAwait(false);
     }
 
     private static async Task OpenAsync(CliConsole console, Uri url, CancellationToken ct)
     {
-        await console.Error.WriteLineAsync($"Opening your browser to sign in. If it does not open, visit:\n{url}").ConfigureAwait(false);
+        await console.Error.WriteLineAsync($"Opening your browser to sign in. If it does not open, visit:\n{url.AbsoluteUri}").ConfigureAwait(false); // AbsoluteUri keeps the percent-encoding; Uri.ToString() unescapes (a literal space in scope=)
         await console.OpenBrowser(url, ct).ConfigureAwait(false);
     }
 }
