@@ -110,20 +110,30 @@ internal sealed class VerificationOptions
         ArgumentNullException.ThrowIfNull(console);
         if (file is not null)
         {
+            TrustedRoot root;
             try
             {
-                return TrustedMaterial.Load(file.FullName);
+                using var input = File.OpenRead(file.FullName);
+                root = TrustedRootJson.Parse(input);
             }
             catch (Exception e) when (e is IOException or WireFormatException or UnauthorizedAccessException)
             {
                 throw new UsageException($"--trusted-root {file.Name}", e);
             }
+            // An empty {} or a signing config parses as an empty root; refuse it by its media type instead of failing later.
+            if (!root.MediaType.StartsWith("application/vnd.dev.sigstore.trustedroot", StringComparison.Ordinal))
+            {
+                throw new UsageException(root.MediaType.Length == 0
+                    ? $"--trusted-root {file.Name} is not a trusted root: it has no mediaType (expected {TrustedRootMediaType.V0_1})"
+                    : $"--trusted-root {file.Name} is not a trusted root: its mediaType is \"{root.MediaType}\" (expected {TrustedRootMediaType.V0_1})");
+            }
+            return new TrustedMaterial(root) { Source = $"--trusted-root {file.FullName}" };
         }
         if (await PsigTrust.TargetAsync(console, PsigTrust.TrustedRootTarget, optional: false, cancellationToken).ConfigureAwait(false) is { } bytes)
         {
             try
             {
-                return new TrustedMaterial(TrustedRootJson.Parse(bytes));
+                return new TrustedMaterial(TrustedRootJson.Parse(bytes)) { Source = $"trusted_root.json from the TUF repository psig initialize trusted (cache {PsigTrust.Home(console)})" };
             }
             catch (WireFormatException e)
             {
@@ -132,7 +142,7 @@ internal sealed class VerificationOptions
         }
         await console.Error.WriteLineAsync($"psig: no TUF trust in {PsigTrust.Home(console)} (psig initialize --mirror URL --root FILE); using the embedded public-good production trusted root").ConfigureAwait(false);
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("production.trusted_root.json")!;
-        return new TrustedMaterial(TrustedRootJson.Parse(stream));
+        return new TrustedMaterial(TrustedRootJson.Parse(stream)) { Source = "the embedded public-good production root", IsPublicGoodDefault = true };
     }
 
     /// <summary>Writes the record when --record was given.</summary>

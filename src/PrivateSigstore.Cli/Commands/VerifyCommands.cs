@@ -94,6 +94,15 @@ internal static class VerifyCommands
             else
             {
                 console.Error.WriteLine($"{prefix}Error: verification failed: {record.FailedStep}: {record.Reason}");
+                if (verifier.Material.Source is { } source)
+                {
+                    console.Error.WriteLine($"{prefix}(trusted root: {source})");
+                }
+                if (verifier.Material.IsPublicGoodDefault && record.FailedStep is not null && !record.FailedStep.Contains("artifact", StringComparison.Ordinal)
+                    && !record.FailedStep.Contains("identity", StringComparison.Ordinal))
+                {
+                    console.Error.WriteLine($"{prefix}Did you mean --trusted-root <your stack's trusted_root.json> (or psig initialize with its TUF repository)?");
+                }
             }
             return record;
         }

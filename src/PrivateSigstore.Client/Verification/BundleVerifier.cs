@@ -24,6 +24,9 @@ public sealed class BundleVerifier
     private readonly VerifierOptions _options;
 
     /// <summary>Creates a verifier; throws <see cref="ArgumentOutOfRangeException"/> for a threshold below 1.</summary>
+    /// <summary>The trust material this verifier checks against.</summary>
+    public TrustedMaterial Material => _material;
+
     public BundleVerifier(TrustedMaterial material, VerifierOptions? options = null)
     {
         _material = material ?? throw new ArgumentNullException(nameof(material));
@@ -196,6 +199,7 @@ public sealed class BundleVerifier
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var verifiedLogs = new HashSet<string>(StringComparer.Ordinal);
             var timestampedLogs = new HashSet<string>(StringComparer.Ordinal);
+            var unknownLogs = new List<string>();
             foreach (var entry in entries)
             {
                 var logIdHex = Convert.ToHexStringLower(entry.LogId!.KeyId);
@@ -211,6 +215,7 @@ public sealed class BundleVerifier
                 if (material.FindTransparencyLog(entry.LogId.KeyId) is not { } log)
                 {
                     // sigstore-go skips entries from logs it does not trust; the threshold decides.
+                    unknownLogs.Add(logIdHex);
                     continue;
                 }
                 new LogEntryCheck(entry, log, logIdHex).Verify(this);
@@ -222,8 +227,15 @@ public sealed class BundleVerifier
             }
             if (verifiedLogs.Count < options.TransparencyLogThreshold)
             {
+                // Say what did not match: the wrong trusted root is the usual cause.
+                var listed = material.TransparencyLogs.Count == 0
+                    ? "it lists no transparency log"
+                    : "it lists " + string.Join(", ", material.TransparencyLogs.Select(l => $"{Convert.ToHexStringLower(l.LogId)[..16]}… ({l.BaseUrl})"));
+                var why = unknownLogs.Count == 0 ? "" : unknownLogs.Count == 1
+                    ? $"; the bundle's log ID {unknownLogs[0][..16]}… is not in this trusted root ({listed})"
+                    : $"; the bundle's log IDs {string.Join(", ", unknownLogs.Select(l => l[..16] + "…"))} are not in this trusted root ({listed})";
                 throw new VerificationException(VerificationStep.TransparencyLog,
-                    $"not enough verified log entries from trusted transparency logs: {verifiedLogs.Count} < {options.TransparencyLogThreshold}");
+                    $"not enough verified log entries from trusted transparency logs: {verifiedLogs.Count} < {options.TransparencyLogThreshold}{why}");
             }
         }
 

@@ -70,6 +70,12 @@ public sealed class TrustedMaterial
 
     /// <summary>Builds the material from a parsed trusted root.</summary>
     /// <exception cref="WireFormatException">A certificate or key in it does not parse.</exception>
+    /// <summary>Where this trust came from, for messages (a file, a TUF repository, the embedded root); null when not said.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>True for the embedded public-good root (messages then suggest the stack's own trusted root).</summary>
+    public bool IsPublicGoodDefault { get; init; }
+
     public TrustedMaterial(TrustedRoot root)
     {
         ArgumentNullException.ThrowIfNull(root);
