@@ -51,6 +51,7 @@ public static class WitnessApp
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WitnessMetrics>();
         services.AddStartupResource((sp, _) => Task.FromResult(Open(options, sp)));

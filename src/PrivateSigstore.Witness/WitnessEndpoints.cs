@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using PrivateSigstore.Hosting;
 
 namespace PrivateSigstore.Witness;
@@ -27,7 +28,7 @@ public static class WitnessEndpoints
         return endpoints;
     }
 
-    private static async Task AddCheckpointAsync(HttpContext context, CheckpointWitness witness, WitnessOptions options, WitnessMetrics metrics)
+    private static async Task AddCheckpointAsync(HttpContext context, [FromServices] CheckpointWitness witness, [FromServices] WitnessOptions options, [FromServices] WitnessMetrics metrics)
     {
         var body = await ReadBodyAsync(context, options.MaxRequestBytes).ConfigureAwait(false);
         AddCheckpointResult result;
@@ -54,12 +55,12 @@ public static class WitnessEndpoints
         await context.Response.WriteAsync(result.Body, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static IResult GetCheckpoint(string originHash, CheckpointWitness witness) =>
+    private static IResult GetCheckpoint(string originHash, [FromServices] CheckpointWitness witness) =>
         witness.LatestByOriginHash(originHash) is { } latest
             ? Results.Text(latest.Serialize(), "text/plain; charset=utf-8")
             : Results.Text("this witness has not cosigned a checkpoint for that origin\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
 
-    private static IResult GetStatus(CheckpointWitness witness)
+    private static IResult GetStatus([FromServices] CheckpointWitness witness)
     {
         var logs = witness.KnownOrigins.Order(StringComparer.Ordinal).Select(origin =>
         {
