@@ -146,6 +146,10 @@ public sealed class AddCheckpointTests
         await using (var host = await WitnessHost.StartAsync(options))
         {
             Assert.Equal(HttpStatusCode.OK, (await host.AddAsync(log.Request(0))).Status);
+
+            // A second process on the same state directory is refused while the first runs.
+            var busy = await Assert.ThrowsAsync<IOException>(() => WitnessHost.StartAsync(options));
+            Assert.Contains("in use by another witness process", busy.Message, StringComparison.Ordinal);
         }
 
         await using (var again = await WitnessHost.StartAsync(options))
