@@ -1,0 +1,16 @@
+namespace PrivateSigstore.Witness;
+
+/// <summary>
+/// The executable: the C2SP tlog-witness. With no configuration: a development key under data/witness (loud warning),
+/// no known logs, listening on http://127.0.0.1:8083. An explicit class rather than top-level statements, so hosts that
+/// reference this assembly (the Stack) get no second <c>Program</c> type.
+/// </summary>
+internal static class WitnessProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var app = await WitnessApp.BuildAsync(args).ConfigureAwait(false);
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+}
