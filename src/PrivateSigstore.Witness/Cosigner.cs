@@ -16,7 +16,7 @@ namespace PrivateSigstore.Witness;
 public sealed class Cosigner
 {
     /// <summary>The signed-note signature type of timestamped Ed25519 cosignatures.</summary>
-    public const byte SignatureType = 0x04;
+    public const byte SignatureType = Cosignature.SignatureType;
 
     private readonly ISigningKey _key;
     private readonly byte[] _publicKey;
@@ -30,7 +30,7 @@ public sealed class Cosigner
         Name = name;
         _key = key;
         _publicKey = Ed25519.PublicKeyFromSubjectPublicKeyInfo(key.SubjectPublicKeyInfo);
-        KeyHash = BinaryPrimitives.ReadUInt32BigEndian(KeyId(name, _publicKey));
+        KeyHash = Cosignature.KeyHash(name, _publicKey);
     }
 
     /// <summary>The key name in the cosignature lines.</summary>
@@ -46,26 +46,11 @@ public sealed class Cosigner
     public string KeyDescription => _key.Description;
 
     /// <summary>The witness's verifier key, <c>name+hex8+base64(0x04 || public key)</c>, to give to clients and policies.</summary>
-    public string VerifierKey =>
-        string.Create(CultureInfo.InvariantCulture, $"{Name}+{KeyHash:x8}+{Convert.ToBase64String([SignatureType, .. _publicKey])}");
+    public string VerifierKey => Cosignature.VerifierKey(Name, _publicKey);
 
-    /// <summary>SHA-256(name || 0x0A || 0x04 || public key).</summary>
-    public static byte[] KeyId(string name, ReadOnlySpan<byte> publicKey)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes(name));
-        sha.AppendData([0x0A, SignatureType]);
-        sha.AppendData(publicKey);
-        return sha.GetHashAndReset();
-    }
-
-    /// <summary>The signed message: <c>cosignature/v1\ntime &lt;t&gt;\n</c> followed by the checkpoint note text.</summary>
-    public static byte[] SignedMessage(ulong timestamp, ReadOnlySpan<byte> checkpointText)
-    {
-        var header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"cosignature/v1\ntime {timestamp}\n"));
-        return [.. header, .. checkpointText];
-    }
+    /// <summary>The signed message: <c>cosignature/v1\ntime &lt;t&gt;\n</c> followed by the checkpoint note text (Core's <see cref="Cosignature"/>).</summary>
+    public static byte[] SignedMessage(ulong timestamp, ReadOnlySpan<byte> checkpointText) =>
+        Cosignature.Message(Encoding.UTF8.GetString(checkpointText), timestamp);
 
     /// <summary>Cosigns the checkpoint note text at <paramref name="timestamp"/> (POSIX seconds, 1..2^63-1).</summary>
     public NoteSignature Cosign(ReadOnlySpan<byte> checkpointText, ulong timestamp)
