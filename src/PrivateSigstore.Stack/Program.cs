@@ -18,6 +18,7 @@ internal static class StackCommand
         var tsaPort = PortOption("--tsa-port", "The timestamp authority's port", 3004);
         var rekorV2Port = PortOption("--rekor-v2-port", "Rekor v2's port", 3001);
         var tufPort = PortOption("--tuf-port", "The TUF repository's port", 8081);
+        var witnessPort = PortOption("--witness-port", "The witness's port", 8083);
         var freePorts = new Option<bool>("--free-ports") { Description = "Every service takes a free loopback port (see data/services.json for where)" };
         var fulcioConfig = new Option<string?>("--fulcio-config") { Description = "An issuer configuration for the CA (upstream format) instead of the local identity provider" };
         var pemKeys = new Option<bool>("--pem-keys") { Description = "Development PEM keys even when SoftHSM2 is installed (decided at first start; keys are not migrated)" };
@@ -29,7 +30,7 @@ internal static class StackCommand
             signing_config.v0.2.json (also published through TUF, data/tuf) and services.json (service name -> base URL) into the data directory.
             """)
         {
-            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, freePorts, fulcioConfig, pemKeys, logLevel,
+            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, freePorts, fulcioConfig, pemKeys, logLevel,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -44,6 +45,7 @@ internal static class StackCommand
                 TsaPort = free ? 0 : parse.GetValue(tsaPort),
                 RekorV2Port = free ? 0 : parse.GetValue(rekorV2Port),
                 TufPort = free ? 0 : parse.GetValue(tufPort),
+                WitnessPort = free ? 0 : parse.GetValue(witnessPort),
                 FulcioConfigPath = parse.GetValue(fulcioConfig),
                 UseSoftHsm = !parse.GetValue(pemKeys),
                 LogLevel = parse.GetValue(logLevel)!,

@@ -19,7 +19,9 @@ using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Rekor;
 using PrivateSigstore.Rekor.V2;
+using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Timestamp;
+using PrivateSigstore.Witness;
 
 namespace PrivateSigstore.Stack;
 
@@ -154,6 +156,7 @@ public sealed partial class StackHost : IAsyncDisposable
         string identityDir = Directory.CreateDirectory(Path.Combine(data, "identity")).FullName;
         string tsaDir = Directory.CreateDirectory(Path.Combine(data, "tsa")).FullName;
         string rekorV2Dir = Directory.CreateDirectory(Path.Combine(data, "rekor-v2")).FullName;
+        string witnessDir = Directory.CreateDirectory(Path.Combine(data, "witness")).FullName;
 
         int ctPort = Port(options.CtLogPort);
         int rekorPort = Port(options.RekorPort);
@@ -169,6 +172,7 @@ public sealed partial class StackHost : IAsyncDisposable
         string tsaUrl = $"http://{options.Host}:{tsaPort}";
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
         string tufUrl = $"http://{options.Host}:{Port(options.TufPort)}";
+        string witnessUrl = $"http://{options.Host}:{Port(options.WitnessPort)}";
         void Configure(WebApplicationBuilder b, string url)
         {
             b.WebHost.UseUrls(url);
@@ -271,6 +275,15 @@ public sealed partial class StackHost : IAsyncDisposable
             }, configure: b => Configure(b, tsaUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
             apps.Add(tsa);
             tsaChain = [.. tsa.Services.GetRequiredService<TimestampAuthority>().Credentials.Chain.Select(c => c.RawData)];
+            // The witness (C2SP tlog-witness): knows the Rekor v2 log; its Ed25519 cosigning key in the token when HSM-backed.
+            var witnessKey = hsm?.KeyOptions("witness", SigningAlgorithm.Ed25519) ?? new SigningKeyOptions { Algorithm = SigningAlgorithm.Ed25519 };
+            witnessKey.GenerateIfMissing = hsm is not null;
+            apps.Add(await WitnessApp.BuildAsync(new WitnessOptions
+            {
+                DataDirectory = witnessDir,
+                Key = witnessKey,
+                Logs = [new WitnessLogOptions { Origin = rekorV2Trust.Origin, VerifierKey = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(rekorV2Trust.Origin, rekorV2Trust.SubjectPublicKeyInfo).VerifierKey }],
+            }, configure: b => Configure(b, witnessUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
             foreach (var app in apps)
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -296,6 +309,7 @@ public sealed partial class StackHost : IAsyncDisposable
             new StackService("Rekor v2 (tile-based log)", rekorV2Url) { Key = "rekor-v2" },
             new StackService("Timestamp authority (RFC 3161)", tsaUrl) { Key = "tsa" },
             new StackService("TUF repository (trust root for clients)", tufUrl) { Key = "tuf" },
+            new StackService("Witness (C2SP tlog-witness, cosigns checkpoints)", witnessUrl) { Key = "witness" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
         try
         {

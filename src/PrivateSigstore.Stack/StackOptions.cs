@@ -30,6 +30,9 @@ public sealed class StackOptions
     /// <summary>The TUF repository service's port (0: a free one).</summary>
     public int TufPort { get; set; } = 8081;
 
+    /// <summary>The witness's port (0: a free one).</summary>
+    public int WitnessPort { get; set; } = 8083;
+
     /// <summary>An issuer configuration for the CA instead of the local identity provider (tests, sites with their own IdP).</summary>
     public string? FulcioConfigPath { get; set; }
 

@@ -168,9 +168,9 @@ public sealed class StackProcessTests
     {
         // The other services on free ports too, so that the test never collides with a stack running on the defaults;
         // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
-        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
+        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
         var args = new List<string> { "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port" }.Zip(ports))
+        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port" }.Zip(ports))
         {
             args.Add(name);
             args.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -190,12 +190,23 @@ public sealed class StackProcessTests
             {
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri($"{url}/readyz"), Ct)).StatusCode);
             }
+            // The witness knows the stack's Rekor v2 log: it cosigns its checkpoint (C2SP tlog-witness, old size 0), and the
+            // cosignature verifies with the verifier key it publishes.
+            var witness = json["witness"]!.GetValue<string>();
+            var checkpoint = await http.GetStringAsync(new Uri(json["rekor-v2"]!.GetValue<string>() + "/api/v2/checkpoint"), Ct);
+            using var add = await http.PostAsync(new Uri(witness + "/add-checkpoint"), new StringContent("old 0\n\n" + checkpoint), Ct);
+            var cosignature = await add.Content.ReadAsStringAsync(Ct);
+            Assert.True(add.StatusCode == HttpStatusCode.OK, cosignature);
+            var vkey = JsonNode.Parse(await http.GetStringAsync(new Uri(witness + "/api/v1/witness"), Ct))!["verifierKey"]!.GetValue<string>();
+            var (witnessName, witnessKey) = Core.Notes.Cosignature.ParseVerifierKey(vkey);
+            var cosigned = Core.Notes.SignedNote.Parse(checkpoint.TrimEnd('\n') + "\n" + cosignature.TrimEnd('\n') + "\n");
+            Assert.Contains(cosigned.Signatures, sig => Core.Notes.Cosignature.Verify(sig, witnessName, witnessKey, cosigned.Text, out ulong _));
             return json;
         });
-        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf"], registry.Select(p => p.Key));
+        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf", "witness"], registry.Select(p => p.Key));
         var urls = registry.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         Assert.All(urls.Values, u => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", u));
-        Assert.Equal(7, urls.Values.Distinct().Count());
+        Assert.Equal(8, urls.Values.Distinct().Count());
         Assert.DoesNotContain(":3000", urls["rekor"], StringComparison.Ordinal);
         // The trust files and the printed table name the same URLs.
         var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "trusted_root.json"), Ct))!;
@@ -242,7 +253,7 @@ public sealed class StackProcessTests
         busy.Start();
         var port = ((IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0"]);
+        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0"]);
         Assert.Equal(2, exit);
         Assert.Contains("port is already in use", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -252,7 +263,7 @@ public sealed class StackProcessTests
     public async Task A_restart_on_another_rekor_port_keeps_the_log()
     {
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0"];
+        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0"];
         var first = FreePort();
         var (key, _) = await RunStackAsync(Args(first), async _ =>
         {
@@ -276,7 +287,7 @@ public sealed class StackProcessTests
     {
         var (exit, output) = await RunOnceAsync(["--help"]);
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--fulcio-config", "--pem-keys", "--log-level" })
+        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--fulcio-config", "--pem-keys", "--log-level" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
