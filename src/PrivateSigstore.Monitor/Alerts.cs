@@ -153,7 +153,7 @@ public sealed class AlertStore : IDisposable
     }
 
     /// <summary>Alerts with an id above <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
-    public IReadOnlyList<MonitorAlert> List(long since = 0, int limit = 1000)
+    public List<MonitorAlert> List(long since = 0, int limit = 1000)
     {
         lock (_gate)
         {

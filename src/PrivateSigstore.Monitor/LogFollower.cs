@@ -109,14 +109,14 @@ internal sealed partial class LogFollower(
             var root = Convert.FromHexString(state.RootHash);
             if (head.Size < state.Size)
             {
-                Problem(AlertKinds.LogShrunk, $"the log went backwards: size {head.Size} after a verified {state.Size}", Evidence(head.Evidence));
+                Problem(AlertKinds.LogShrunk, $"the log went backwards: size {head.Size} after a verified {state.Size}", Evidence(head.Evidence), HeadIdentity(head));
                 return;
             }
             if (head.Size == state.Size)
             {
                 if (!CryptographicOperations.FixedTimeEquals(head.RootHash, root))
                 {
-                    Problem(AlertKinds.RootChanged, $"the root at size {head.Size} changed: a fork", Evidence(head.Evidence));
+                    Problem(AlertKinds.RootChanged, $"the root at size {head.Size} changed: a fork", Evidence(head.Evidence), HeadIdentity(head));
                     return;
                 }
                 CheckStall(state, head, now);
@@ -132,12 +132,12 @@ internal sealed partial class LogFollower(
                     }
                     catch (MalformedLogResponseException e)
                     {
-                        Problem(AlertKinds.ConsistencyFailed, $"no consistency proof from {state.Size} to {head.Size}: {e.Message}", Evidence(head.Evidence));
+                        Problem(AlertKinds.ConsistencyFailed, $"no consistency proof from {state.Size} to {head.Size}: {e.Message}", Evidence(head.Evidence), HeadIdentity(head));
                         return;
                     }
                     if (!ProofVerifier.TryVerifyConsistency((ulong)state.Size, (ulong)head.Size, proof, root, head.RootHash, out var error))
                     {
-                        Problem(AlertKinds.ConsistencyFailed, $"the consistency proof from {state.Size} to {head.Size} does not verify: {error}", Evidence(head.Evidence));
+                        Problem(AlertKinds.ConsistencyFailed, $"the consistency proof from {state.Size} to {head.Size} does not verify: {error}", Evidence(head.Evidence), HeadIdentity(head));
                         return;
                     }
                 }
@@ -163,7 +163,7 @@ internal sealed partial class LogFollower(
         var age = now - stamp;
         if (age > TimeSpan.FromSeconds(options.MaxMergeDelaySeconds))
         {
-            Problem(AlertKinds.Stalled, $"the newest signed tree head is {age.TotalSeconds:F0} s old, beyond the maximum merge delay of {options.MaxMergeDelaySeconds} s", Evidence(head.Evidence));
+            Problem(AlertKinds.Stalled, $"the newest signed tree head is {age.TotalSeconds:F0} s old, beyond the maximum merge delay of {options.MaxMergeDelaySeconds} s", Evidence(head.Evidence), HeadIdentity(head));
         }
         else if (state.LastProblem?.StartsWith(AlertKinds.Stalled, StringComparison.Ordinal) == true)
         {
@@ -243,7 +243,7 @@ internal sealed partial class LogFollower(
                 var computed = range.GetRootHash();
                 if (!CryptographicOperations.FixedTimeEquals(computed, Convert.FromHexString(state.RootHash)))
                 {
-                    Problem(AlertKinds.AuditMismatch, $"the root recomputed from entries 0..{state.Size - 1} is {Convert.ToHexStringLower(computed)}, the checkpoint says {state.RootHash}", Evidence(head.Evidence));
+                    Problem(AlertKinds.AuditMismatch, $"the root recomputed from entries 0..{state.Size - 1} is {Convert.ToHexStringLower(computed)}, the checkpoint says {state.RootHash}", Evidence(head.Evidence), HeadIdentity(head));
                 }
             }
         }
@@ -256,9 +256,14 @@ internal sealed partial class LogFollower(
         ["current"] = current,
     };
 
-    private void Problem(string kind, string message, Dictionary<string, string> evidence)
+    /// <summary>
+    /// Alerts <paramref name="kind"/> unless the same problem (<paramref name="identity"/>: the offending tree head's
+    /// size and root, or the message; not the note's bytes, whose ECDSA signature may differ on every answer) was the
+    /// last one alerted for this log.
+    /// </summary>
+    private void Problem(string kind, string message, Dictionary<string, string> evidence, string? identity = null)
     {
-        var key = kind + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(evidence.GetValueOrDefault("current") ?? message)));
+        var key = kind + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity ?? message)));
         if ((_state?.LastProblem ?? _lastProblemWithoutState) == key) return;
         _lastProblemWithoutState = key;
         var alert = alerts.Add(new MonitorAlert { Kind = kind, Log = source.Name, LogKind = source.Kind.ToString(), Message = message, Evidence = evidence });
@@ -269,6 +274,9 @@ internal sealed partial class LogFollower(
             Save(_state);
         }
     }
+
+    private static string HeadIdentity(LogHead head) =>
+        head.Size.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Convert.ToHexStringLower(head.RootHash);
 
     private void Save(LogState state) => states.Save(state);
 
