@@ -35,11 +35,9 @@ public static class MonitorApp
         BuildAsync(args ?? [], options ?? throw new ArgumentNullException(nameof(options)), configure, cancellationToken);
 
     private static Task<WebApplication> BuildAsync(string[] args, MonitorOptions? typed, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken) =>
-        ServiceApp.BuildAsync(Service, args, typed, configure, _ => 64 * 1024, (b, o) => b.Services.AddMonitor(o), (app, options) =>
+        ServiceApp.BuildAsync(Service, args, typed, configure, _ => 64 * 1024, (b, o) => b.Services.AddMonitor(o), (app, _) =>
         {
-            // Resolve the logs and the identity configuration now, so a bad configuration fails here.
-            _ = app.Services.GetServices<IHostedService>().Count();
-            _ = options;
+            // The logs, their keys and the identity configuration were read by AddMonitor: a bad one has failed already.
             app.MapGet("/api/v1/alerts", (AlertStore store, long? since, int? limit) =>
                 Results.Json(store.List(since ?? 0, Math.Clamp(limit ?? 1000, 1, 10_000)), MonitorJson.Default.ListMonitorAlert))
                 .WithRateLimit("alerts");

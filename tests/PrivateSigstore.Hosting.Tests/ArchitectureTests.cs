@@ -5,13 +5,14 @@ namespace PrivateSigstore.Hosting.Tests;
 /// <summary>The layering rules of issue 13, checked on the built assemblies (their IL references, not their project files).</summary>
 public sealed class ArchitectureTests
 {
-    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity", "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf.Server"];
+    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity", "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf.Server", "PrivateSigstore.Monitor"];
 
     private static readonly string[] Everything =
     [
         "PrivateSigstore.Core", "PrivateSigstore.Keys", "PrivateSigstore.Keys.Pkcs11", "PrivateSigstore.Log", "PrivateSigstore.Log.Storage", "PrivateSigstore.Hosting",
         "PrivateSigstore.Rekor", "PrivateSigstore.Rekor.Entries", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity",
         "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf", "PrivateSigstore.Tuf.Server", "PrivateSigstore.Client", "PrivateSigstore.Stack",
+        "PrivateSigstore.Monitor",
     ];
 
     private static List<string> References(string assembly) =>
@@ -74,6 +75,7 @@ public sealed class ArchitectureTests
             ("PrivateSigstore.Rekor.V2.RekorV2App, PrivateSigstore.Rekor", "PrivateSigstore.Rekor.V2.RekorV2Options, PrivateSigstore.Rekor"),
             ("PrivateSigstore.Timestamp.TimestampApp, PrivateSigstore.Timestamp", "PrivateSigstore.Timestamp.TimestampOptions, PrivateSigstore.Timestamp"),
             ("PrivateSigstore.Tuf.Server.TufApp, PrivateSigstore.Tuf.Server", "PrivateSigstore.Tuf.Server.TufOptions, PrivateSigstore.Tuf.Server"),
+            ("PrivateSigstore.Monitor.MonitorApp, PrivateSigstore.Monitor", "PrivateSigstore.Monitor.MonitorOptions, PrivateSigstore.Monitor"),
         ];
         foreach (var (app, options) in entries)
         {

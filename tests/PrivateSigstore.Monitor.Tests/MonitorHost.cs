@@ -100,6 +100,11 @@ internal static class Certs
     public static byte[] Fulcio(string email, string issuer, string? buildSignerUri = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return Fulcio(key, email, issuer, buildSignerUri);
+    }
+
+    public static byte[] Fulcio(ECDsa key, string email, string issuer, string? buildSignerUri = null)
+    {
         var request = new CertificateRequest("", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddEmailAddress(email);
