@@ -7,6 +7,7 @@ using PrivateSigstore.Client;
 using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Crypto;
+using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Core.Notes;
 
@@ -159,10 +160,31 @@ internal sealed class RekorV2Source(HttpClient http, Uri url, byte[] publicKey, 
     public async Task<IReadOnlyList<byte[]>> GetConsistencyProofAsync(long size1, LogHead head, CancellationToken cancellationToken) =>
         await RekorV1Source.Wrap(() => Reader(head).ConsistencyProofAsync((ulong)size1, (ulong)head.Size, cancellationToken)).ConfigureAwait(false);
 
+    /// <summary>The entries of <paramref name="start"/>'s entry bundle from <paramref name="start"/> on (one request per bundle).</summary>
     public async Task<IReadOnlyList<LogEntryRead>> GetEntriesAsync(long start, long end, LogHead head, CancellationToken cancellationToken)
     {
-        var leaf = await RekorV1Source.Wrap(() => Reader(head).GetEntryAsync((ulong)start, cancellationToken)).ConfigureAwait(false);
-        return [new LogEntryRead(start, leaf, null, null, EntryMaterial.FromJsonBody(leaf))];
+        var size = (ulong)head.Size;
+        var bundle = (ulong)start / TileLayout.TileWidth;
+        var width = TileLayout.WidthAt(0, bundle, size);
+        var entries = await RekorV1Source.Wrap(async () =>
+        {
+            try
+            {
+                return await _client.GetEntryBundleAsync(bundle, width, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ServiceClientException e) when (e.StatusCode == 404 && width < TileLayout.TileWidth)
+            {
+                // The partial bundle may be gone once the full one exists.
+                return [.. (await _client.GetEntryBundleAsync(bundle, TileLayout.TileWidth, cancellationToken).ConfigureAwait(false)).Take(width)];
+            }
+        }).ConfigureAwait(false);
+        var first = (int)((ulong)start % TileLayout.TileWidth);
+        var list = new List<LogEntryRead>();
+        for (var i = first; i < entries.Count && start + (i - first) < end; i++)
+        {
+            list.Add(new LogEntryRead(start + (i - first), entries[i], null, null, EntryMaterial.FromJsonBody(entries[i])));
+        }
+        return list.Count > 0 ? list : throw new MalformedLogResponseException($"entry bundle {bundle} has no entry {start}");
     }
 }
 
