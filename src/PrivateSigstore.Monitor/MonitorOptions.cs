@@ -1,0 +1,132 @@
+using PrivateSigstore.Hosting;
+
+namespace PrivateSigstore.Monitor;
+
+/// <summary>What kind of log a <see cref="MonitoredLogOptions"/> names.</summary>
+public enum MonitoredLogKind
+{
+    /// <summary>A Rekor v1 REST API (<c>/api/v1/log</c>, <c>/api/v1/log/proof</c>, entries by index).</summary>
+    RekorV1,
+
+    /// <summary>A Rekor v2 tiled log (<c>/api/v2/checkpoint</c>, tiles, entry bundles).</summary>
+    RekorV2,
+
+    /// <summary>An RFC 6962 certificate transparency log (<c>/ct/v1/get-sth</c>, …).</summary>
+    Ct,
+}
+
+/// <summary>One log to follow, named explicitly (section <c>Monitor:Logs:N</c>).</summary>
+public sealed class MonitoredLogOptions
+{
+    /// <summary>The API kind.</summary>
+    public MonitoredLogKind Kind { get; set; } = MonitoredLogKind.RekorV1;
+
+    /// <summary>The log's base URL (Rekor: the host root; CT: the prefix before <c>/ct/v1/</c>).</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>The log's public key: PEM (<c>-----BEGIN PUBLIC KEY-----</c>) or base64 DER SubjectPublicKeyInfo.</summary>
+    public string? PublicKey { get; set; }
+
+    /// <summary>A file holding the log's PEM public key (instead of <see cref="PublicKey"/>).</summary>
+    public string? PublicKeyPath { get; set; }
+
+    /// <summary>
+    /// Rekor v2 only: the checkpoint origin (and note key name) to expect; defaults to the host of <see cref="Url"/>
+    /// (what sigstore-go expects).
+    /// </summary>
+    public string? Origin { get; set; }
+}
+
+/// <summary>A webhook that receives every alert as a JSON POST (section <c>Monitor:Webhooks:N</c>).</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>The receiver's URL.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>A file whose content (trimmed) is the HMAC-SHA256 secret.</summary>
+    public string? SecretFile { get; set; }
+
+    /// <summary>The name of an environment variable holding the HMAC-SHA256 secret (instead of <see cref="SecretFile"/>).</summary>
+    public string? SecretEnvironmentVariable { get; set; }
+
+    /// <summary>Delivery attempts per alert (exponential backoff between them, from 200 ms, capped at 30 s).</summary>
+    public int MaxAttempts { get; set; } = 6;
+}
+
+/// <summary>Settings of the monitor (configuration section "Monitor").</summary>
+public sealed class MonitorOptions : IServiceOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Monitor";
+
+    /// <summary>Where the verified state of each log and the alert feed are kept.</summary>
+    public string DataDirectory { get; set; } = "data/monitor";
+
+    /// <summary>
+    /// A trusted_root.json: each <c>tlogs</c> entry becomes a Rekor log (an Ed25519 key means Rekor v2, any other key
+    /// Rekor v1) and each <c>ctlogs</c> entry a CT log, at its <c>baseUrl</c> with its key. An entry of
+    /// <see cref="Logs"/> with the same URL takes precedence.
+    /// </summary>
+    public string? TrustedRootPath { get; set; }
+
+    /// <summary>Logs named explicitly.</summary>
+    public List<MonitoredLogOptions> Logs { get; set; } = [];
+
+    /// <summary>Time between two polls of a log.</summary>
+    public int PollIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// The logs' maximum merge delay: a CT log whose newest signed tree head is older than this is reported as stalled.
+    /// 0 turns the check off.
+    /// </summary>
+    public int MaxMergeDelaySeconds { get; set; } = 86_400;
+
+    /// <summary>Read every new entry and recompute the tree root, alerting on a mismatch.</summary>
+    public bool FullAudit { get; set; }
+
+    /// <summary>A rekor-monitor YAML configuration (<c>monitoredValues</c>) of identities to watch for in new entries.</summary>
+    public string? IdentityConfigPath { get; set; }
+
+    /// <summary>Receivers of every alert.</summary>
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    /// <summary>At most this many entries are read per log per poll (the rest on the next polls).</summary>
+    public int MaxEntriesPerPoll { get; set; } = 1000;
+
+    /// <summary>Timeout of one HTTP request to a log or a webhook.</summary>
+    public int HttpTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Checks the settings; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("Monitor:DataDirectory must not be empty");
+        if (TrustedRootPath is not null && !File.Exists(TrustedRootPath)) throw new ArgumentException($"Monitor:TrustedRootPath {TrustedRootPath} does not exist");
+        if (TrustedRootPath is null && (Logs is null || Logs.Count == 0)) throw new ArgumentException("Monitor:TrustedRootPath or Monitor:Logs must name at least one log");
+        for (var i = 0; i < (Logs?.Count ?? 0); i++)
+        {
+            var log = Logs![i];
+            var name = $"Monitor:Logs:{i}";
+            if (log is null) throw new ArgumentException($"{name} must not be empty");
+            if (!Uri.TryCreate(log.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")) throw new ArgumentException($"{name}:Url '{log.Url}' is not an http(s) URL");
+            if (!Enum.IsDefined(log.Kind)) throw new ArgumentException($"{name}:Kind must be RekorV1, RekorV2 or Ct");
+            if (string.IsNullOrWhiteSpace(log.PublicKey) == string.IsNullOrWhiteSpace(log.PublicKeyPath)) throw new ArgumentException($"{name}: exactly one of PublicKey and PublicKeyPath must be set");
+            if (log.PublicKeyPath is not null && !File.Exists(log.PublicKeyPath)) throw new ArgumentException($"{name}:PublicKeyPath {log.PublicKeyPath} does not exist");
+        }
+        if (PollIntervalMilliseconds is < 10 or > 86_400_000) throw new ArgumentException("Monitor:PollIntervalMilliseconds must be in 10..86400000");
+        if (MaxMergeDelaySeconds is < 0) throw new ArgumentException("Monitor:MaxMergeDelaySeconds must not be negative");
+        if (IdentityConfigPath is not null && !File.Exists(IdentityConfigPath)) throw new ArgumentException($"Monitor:IdentityConfigPath {IdentityConfigPath} does not exist");
+        if (MaxEntriesPerPoll is < 1 or > 1_000_000) throw new ArgumentException("Monitor:MaxEntriesPerPoll must be in 1..1000000");
+        if (HttpTimeoutSeconds is < 1 or > 600) throw new ArgumentException("Monitor:HttpTimeoutSeconds must be in 1..600");
+        for (var i = 0; i < (Webhooks?.Count ?? 0); i++)
+        {
+            var hook = Webhooks![i];
+            var name = $"Monitor:Webhooks:{i}";
+            if (hook is null) throw new ArgumentException($"{name} must not be empty");
+            if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")) throw new ArgumentException($"{name}:Url '{hook.Url}' is not an http(s) URL");
+            if (string.IsNullOrWhiteSpace(hook.SecretFile) == string.IsNullOrWhiteSpace(hook.SecretEnvironmentVariable)) throw new ArgumentException($"{name}: exactly one of SecretFile and SecretEnvironmentVariable must be set");
+            if (hook.SecretFile is not null && !File.Exists(hook.SecretFile)) throw new ArgumentException($"{name}:SecretFile {hook.SecretFile} does not exist");
+            if (hook.SecretEnvironmentVariable is not null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(hook.SecretEnvironmentVariable))) throw new ArgumentException($"{name}:SecretEnvironmentVariable: {hook.SecretEnvironmentVariable} is not set");
+            if (hook.MaxAttempts is < 1 or > 20) throw new ArgumentException($"{name}:MaxAttempts must be in 1..20");
+        }
+    }
+}
