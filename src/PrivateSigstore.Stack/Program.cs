@@ -19,6 +19,8 @@ internal static class StackCommand
         var rekorV2Port = PortOption("--rekor-v2-port", "Rekor v2's port", 3001);
         var tufPort = PortOption("--tuf-port", "The TUF repository's port", 8081);
         var witnessPort = PortOption("--witness-port", "The witness's port", 8083);
+        var monitorPort = PortOption("--monitor-port", "The log monitor's port", 8082);
+        var monitorConfig = new Option<string?>("--monitor-config") { Description = "Identities to watch in the logs, in rekor-monitor's YAML (monitoredValues: certIdentities, subjects, fingerprints, oidMatchers)" };
         var freePorts = new Option<bool>("--free-ports") { Description = "Every service takes a free loopback port (see data/services.json for where)" };
         var fulcioConfig = new Option<string?>("--fulcio-config") { Description = "An issuer configuration for the CA (upstream format) instead of the local identity provider" };
         var pemKeys = new Option<bool>("--pem-keys") { Description = "Development PEM keys even when SoftHSM2 is installed (decided at first start; keys are not migrated)" };
@@ -26,11 +28,11 @@ internal static class StackCommand
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
         var root = new RootCommand("""
             PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log, Rekor (v1 and v2), the
-            timestamp authority and the TUF repository in one process on loopback, on their embedded defaults. Writes trusted_root.json,
+            timestamp authority, the TUF repository, the witness and the log monitor in one process on loopback, on their embedded defaults. Writes trusted_root.json,
             signing_config.v0.2.json (also published through TUF, data/tuf) and services.json (service name -> base URL) into the data directory.
             """)
         {
-            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, freePorts, fulcioConfig, pemKeys, logLevel,
+            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, monitorPort, monitorConfig, freePorts, fulcioConfig, pemKeys, logLevel,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -46,6 +48,8 @@ internal static class StackCommand
                 RekorV2Port = free ? 0 : parse.GetValue(rekorV2Port),
                 TufPort = free ? 0 : parse.GetValue(tufPort),
                 WitnessPort = free ? 0 : parse.GetValue(witnessPort),
+                MonitorPort = free ? 0 : parse.GetValue(monitorPort),
+                MonitorConfigPath = parse.GetValue(monitorConfig) is { } m ? Path.GetFullPath(m) : null,
                 FulcioConfigPath = parse.GetValue(fulcioConfig),
                 UseSoftHsm = !parse.GetValue(pemKeys),
                 LogLevel = parse.GetValue(logLevel)!,

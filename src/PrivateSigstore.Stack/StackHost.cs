@@ -21,6 +21,7 @@ using PrivateSigstore.Rekor;
 using PrivateSigstore.Rekor.V2;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Timestamp;
+using PrivateSigstore.Monitor;
 using PrivateSigstore.Witness;
 
 namespace PrivateSigstore.Stack;
@@ -173,6 +174,7 @@ public sealed partial class StackHost : IAsyncDisposable
         string fulcioUrl = $"http://{options.Host}:{fulcioPort}";
         string tufUrl = $"http://{options.Host}:{Port(options.TufPort)}";
         string witnessUrl = $"http://{options.Host}:{Port(options.WitnessPort)}";
+        string monitorUrl = $"http://{options.Host}:{Port(options.MonitorPort)}";
         void Configure(WebApplicationBuilder b, string url)
         {
             b.WebHost.UseUrls(url);
@@ -310,12 +312,22 @@ public sealed partial class StackHost : IAsyncDisposable
             new StackService("Timestamp authority (RFC 3161)", tsaUrl) { Key = "tsa" },
             new StackService("TUF repository (trust root for clients)", tufUrl) { Key = "tuf" },
             new StackService("Witness (C2SP tlog-witness, cosigns checkpoints)", witnessUrl) { Key = "witness" },
+            new StackService("Log monitor (consistency, identity alerts)", monitorUrl) { Key = "monitor" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
         try
         {
             host.WriteTrustFiles(chain, ctSpki, rekorSpki, rekorV2Trust!, tsaChain);
             // The TUF service last: it publishes the trust files just written (StackTuf.cs).
             await host.StartTufAsync(hsm is null ? null : hsm.KeyOptions, b => Configure(b, tufUrl), cancellationToken).ConfigureAwait(false);
+            // The monitor follows every log in the trusted root just written (Rekor v1 and v2, the CT log).
+            var monitor = await MonitorApp.BuildAsync(new MonitorOptions
+            {
+                DataDirectory = Directory.CreateDirectory(Path.Combine(data, "monitor")).FullName,
+                TrustedRootPath = host.TrustedRootPath,
+                IdentityConfigPath = options.MonitorConfigPath,
+            }, configure: b => Configure(b, monitorUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
+            host._apps.Add(monitor);
+            await monitor.StartAsync(cancellationToken).ConfigureAwait(false);
             host.WriteServiceRegistry();
         }
         catch

@@ -33,6 +33,12 @@ public sealed class StackOptions
     /// <summary>The witness's port (0: a free one).</summary>
     public int WitnessPort { get; set; } = 8083;
 
+    /// <summary>The log monitor's port (0: a free one).</summary>
+    public int MonitorPort { get; set; } = 8082;
+
+    /// <summary>Identities the monitor watches for, in rekor-monitor's YAML; null: it checks the logs' consistency only.</summary>
+    public string? MonitorConfigPath { get; set; }
+
     /// <summary>An issuer configuration for the CA instead of the local identity provider (tests, sites with their own IdP).</summary>
     public string? FulcioConfigPath { get; set; }
 

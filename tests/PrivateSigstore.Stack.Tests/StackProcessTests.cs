@@ -91,6 +91,10 @@ public sealed class StackProcessTests
         var bundle = artifact + ".sigstore.json";
         var port = FreePort();
 
+        // The monitor watches the demo workload's identity (rekor-monitor's YAML, as --monitor-config).
+        var watch = Path.Combine(work, "monitor.yaml");
+        await File.WriteAllTextAsync(watch, "monitoredValues:\n  certIdentities:\n    - certSubject: demo-workload@privatesigstore\\.local\n      issuers:\n        - .*\n", Ct);
+
         // First start: run the printed sign and verify commands (psig from this build instead of `dotnet run`, our file instead of README.md).
         var (verify, _) = await RunAsync(data, port, async printed =>
         {
@@ -99,10 +103,25 @@ public sealed class StackProcessTests
             var (signExit, signOut) = await PsigAsync(sign);
             Assert.True(signExit == 0, signOut);
             Assert.True(File.Exists(bundle), signOut);
+            var signedAt = DateTimeOffset.UtcNow;
             var (verifyExit, verifyOut) = await PsigAsync(verifyArgs);
             Assert.True(verifyExit == 0, verifyOut);
+
+            // The signing raised an identity alert in the monitor's feed (bounded wait; the monitor polls every second).
+            var monitor = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "services.json"), Ct))!["monitor"]!.GetValue<string>();
+            using var http = new HttpClient();
+            JsonNode? alert = null;
+            for (var i = 0; i < 100 && alert is null; i++)
+            {
+                var feed = JsonNode.Parse(await http.GetStringAsync(new Uri(monitor + "/api/v1/alerts"), Ct))!.AsArray();
+                alert = feed.FirstOrDefault(a => a!["kind"]!.GetValue<string>() == "identity-match");
+                if (alert is null) await Task.Delay(100, Ct);
+            }
+            Assert.True(alert is not null, "no identity-match alert in the monitor's feed within 10 s");
+            Assert.Contains("demo-workload@privatesigstore.local", alert!.ToJsonString(), StringComparison.Ordinal);
+            Assert.True(DateTimeOffset.UtcNow - signedAt < TimeSpan.FromSeconds(10));
             return verifyArgs;
-        });
+        }, "--monitor-config", watch);
 
         // The same bundle with the unchanged sigstore-js verifier and our trusted root (default thresholds).
         var demo = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(data, "identity", "demo-credentials.json"))).RootElement;
@@ -164,17 +183,18 @@ public sealed class StackProcessTests
         RunAsync(data, port, _ => whileRunning());
 
     /// <summary>Runs the stack; <paramref name="whileRunning"/> gets what it printed up to "Press Ctrl-C".</summary>
-    internal static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<string, Task<T>> whileRunning)
+    internal static Task<(T Result, string Output)> RunAsync<T>(string data, int port, Func<string, Task<T>> whileRunning, params string[] extra)
     {
         // The other services on free ports too, so that the test never collides with a stack running on the defaults;
         // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
-        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
+        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
         var args = new List<string> { "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port" }.Zip(ports))
+        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--monitor-port" }.Zip(ports))
         {
             args.Add(name);
             args.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
+        args.AddRange(extra);
         return RunStackAsync(args, whileRunning);
     }
 
@@ -203,10 +223,10 @@ public sealed class StackProcessTests
             Assert.Contains(cosigned.Signatures, sig => Core.Notes.Cosignature.Verify(sig, witnessName, witnessKey, cosigned.Text, out ulong _));
             return json;
         });
-        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf", "witness"], registry.Select(p => p.Key));
+        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf", "witness", "monitor"], registry.Select(p => p.Key));
         var urls = registry.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         Assert.All(urls.Values, u => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", u));
-        Assert.Equal(8, urls.Values.Distinct().Count());
+        Assert.Equal(9, urls.Values.Distinct().Count());
         Assert.DoesNotContain(":3000", urls["rekor"], StringComparison.Ordinal);
         // The trust files and the printed table name the same URLs.
         var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "trusted_root.json"), Ct))!;
@@ -253,7 +273,7 @@ public sealed class StackProcessTests
         busy.Start();
         var port = ((IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0"]);
+        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0", "--monitor-port", "0"]);
         Assert.Equal(2, exit);
         Assert.Contains("port is already in use", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -263,7 +283,7 @@ public sealed class StackProcessTests
     public async Task A_restart_on_another_rekor_port_keeps_the_log()
     {
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0"];
+        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0", "--monitor-port", "0"];
         var first = FreePort();
         var (key, _) = await RunStackAsync(Args(first), async _ =>
         {
@@ -287,7 +307,7 @@ public sealed class StackProcessTests
     {
         var (exit, output) = await RunOnceAsync(["--help"]);
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--fulcio-config", "--pem-keys", "--log-level" })
+        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--monitor-port", "--monitor-config", "--fulcio-config", "--pem-keys", "--log-level" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
