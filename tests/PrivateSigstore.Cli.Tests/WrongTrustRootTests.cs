@@ -63,6 +63,13 @@ public sealed class WrongTrustRootTests(RekorFixture rekor) : IClassFixture<Reko
         Assert.Contains("(trusted root: the embedded public-good production root)", forgotten.Error, StringComparison.Ordinal);
         Assert.Contains("Did you mean --trusted-root <your stack's trusted_root.json>", forgotten.Error, StringComparison.Ordinal);
 
+        // The wrong --key: says the key does not match (not "entry-body-mismatch").
+        var wrongKey = rekor.NewFile("wrong.pub.pem", Core.Pem.GoPem.EncodePublicKey(otherKey.SubjectPublicKeyInfo));
+        var wrong = await RunAsync(home, "verify-blob", artifact, "--key", wrongKey, "--trusted-root", rekor.TrustedRootPath);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("the key given does not match the key the bundle was signed with", wrong.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("entry-body-mismatch", wrong.Error, StringComparison.Ordinal);
+
         // The right root still verifies.
         Assert.Equal(0, (await RunAsync(home, Verify(rekor.TrustedRootPath))).ExitCode);
     }

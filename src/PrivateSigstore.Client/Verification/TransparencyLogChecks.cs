@@ -124,6 +124,12 @@ internal static class TransparencyLogChecks
         };
         if (!sameKey)
         {
+            if (leaf is null && body.Verifier.Type == GoPem.PublicKeyType)
+            {
+                // A key-signed bundle checked with another key (the usual wrong --key): say so, not "entry body mismatch".
+                throw new VerificationException(VerificationStep.Signature,
+                    $"the key given does not match the key the bundle was signed with (log entry key SHA-256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body.Verifier.Bytes))[..16]}…, given key {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(key.SubjectPublicKeyInfo))[..16]}…)");
+            }
             throw Mismatch("transparency log certificate or key does not match the bundle's");
         }
         if (bundle.MessageSignature is { } message)
