@@ -91,6 +91,17 @@ public sealed class BundleVerifierTests
     }
 
     [Fact]
+    public void An_issuer_that_differs_only_by_a_trailing_slash_gets_the_exact_value_suggested()
+    {
+        var policy = HappyPolicy with { Identity = IdentityPolicy.Certificate(ConformanceCase.DefaultIdentity, ConformanceCase.DefaultIssuer + "/") };
+
+        var e = Assert.Throws<VerificationException>(() => new BundleVerifier(TestFiles.Production()).Verify(TestFiles.Bundle(TestFiles.Json(TestFiles.HappyV03)), policy));
+
+        Assert.Equal(VerificationStep.Identity, e.Step);
+        Assert.Contains($"(they differ only by a trailing slash: use --certificate-oidc-issuer {ConformanceCase.DefaultIssuer})", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Certificate_expired_at_the_integrated_time_is_rejected()
     {
         // Without the SET the integrated time is unauthenticated, so move it past the certificate's 10 minutes and

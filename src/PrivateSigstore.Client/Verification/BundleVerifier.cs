@@ -445,7 +445,11 @@ public sealed class BundleVerifier
             _san = names.FirstOrDefault();
             if (identity.Issuer is not null && !string.Equals(identity.Issuer, _issuer, StringComparison.Ordinal))
             {
-                throw new VerificationException(VerificationStep.Identity, $"certificate issuer \"{_issuer}\" is not \"{identity.Issuer}\"");
+                // The usual slip is a trailing slash (http://host:5556/ vs http://host:5556): suggest the exact value.
+                var hint = _issuer is not null && string.Equals(_issuer.TrimEnd('/'), identity.Issuer.TrimEnd('/'), StringComparison.Ordinal)
+                    ? $" (they differ only by a trailing slash: use --certificate-oidc-issuer {_issuer})"
+                    : "";
+                throw new VerificationException(VerificationStep.Identity, $"certificate issuer \"{_issuer}\" is not \"{identity.Issuer}\"{hint}");
             }
             if (!names.Any(identity.Matches))
             {
