@@ -188,6 +188,12 @@ internal sealed partial class TokenPruning(IServiceScopeFactory scopes, TimeProv
                 var authorizations = await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, stoppingToken).ConfigureAwait(false);
                 LogPruned(logger, tokens, authorizations);
             }
+            catch (ObjectDisposedException)
+            {
+                // The host was disposed without being stopped (e.g. the stack failed to start another service): not a
+                // pruning failure, and no stack trace on the console.
+                return;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogPruneFailed(logger, ex);
