@@ -11,6 +11,8 @@ using Microsoft.Extensions.Logging;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Keys.Pkcs11;
 using PrivateSigstore.Log;
+using PrivateSigstore.Monitor;
+using PrivateSigstore.Rekor;
 using PrivateSigstore.Rekor.V2;
 using PrivateSigstore.Witness;
 
@@ -193,5 +195,87 @@ public sealed class WitnessedLogTests(RekorV2Fixture v2) : IClassFixture<RekorV2
             Witnessing = new CheckpointWitnessOptions { Threshold = 2, Witnesses = [new WitnessTarget { Url = "http://127.0.0.1:1", VerifierKey = Cosignature.VerifierKey("w", new byte[32]) }] },
         }.Validate());
         Assert.Contains("Threshold must be in 0..1", threshold.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_monitor_shown_a_fork_feeds_it_to_the_witness_and_alerts_split_view_when_the_witness_refuses()
+    {
+        using var http = new HttpClient();
+        await using var witness = await StartWitnessAsync("witness-d");
+        var witnessUrl = Address(witness);
+        var vkey = await VerifierKeyAsync(http, witnessUrl);
+        // The honest view, cosigned by the witness through the log's own witnessing; the fork: same key and origin, another tree of the same size.
+        await using var honest = await StartLogAsync("honest-log", new CheckpointWitnessOptions { Witnesses = [new WitnessTarget { Url = witnessUrl, VerifierKey = vkey }] });
+        await using var fork = await StartLogAsync("forked-log", new CheckpointWitnessOptions());
+        using (var a = await AppendAsync(http, Address(honest))) Assert.Equal(HttpStatusCode.Created, a.StatusCode);
+        using (var b = await AppendAsync(http, Address(fork))) Assert.Equal(HttpStatusCode.Created, b.StatusCode);
+        var honestHead = await http.GetStringAsync(new Uri(Address(honest) + "/api/v2/checkpoint"), Ct);
+
+        // A monitor that only ever sees the fork (a client the log singled out) shows it to the witness.
+        var keyPath = v2.NewFile("fork-log.pub.pem", Core.Pem.GoPem.EncodePublicKey(v2.Trust.SubjectPublicKeyInfo));
+        await using var monitor = await MonitorApp.BuildAsync(new MonitorOptions
+        {
+            DataDirectory = Directory.CreateDirectory(Path.Combine(v2.Directory, "monitor-d")).FullName,
+            PollIntervalMilliseconds = 100,
+            Logs = [new MonitoredLogOptions { Kind = MonitoredLogKind.RekorV2, Url = Address(fork), PublicKeyPath = keyPath, Origin = v2.Trust.Origin }],
+            Witnesses = [witnessUrl],
+        }, configure: Loopback, cancellationToken: Ct);
+        await monitor.StartAsync(Ct);
+        var monitorUrl = Address(monitor);
+        JsonNode? alert = null;
+        for (var i = 0; i < 100 && alert is null; i++)
+        {
+            alert = JsonNode.Parse(await http.GetStringAsync(new Uri(monitorUrl + "/api/v1/alerts"), Ct))!.AsArray().FirstOrDefault(x => x!["kind"]!.GetValue<string>() == "split-view");
+            if (alert is null) await Task.Delay(100, Ct);
+        }
+        Assert.True(alert is not null, "the monitor raised no split-view alert");
+        Assert.Contains("HTTP 422", alert!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var evidence = alert["evidence"]!;
+        Assert.Equal(await http.GetStringAsync(new Uri(Address(fork) + "/api/v2/checkpoint"), Ct), evidence["current"]!.GetValue<string>());
+        // The witness's own view is the honest checkpoint, with its cosignature.
+        Assert.StartsWith(SignedNote.Parse(honestHead).Text, evidence["witnessCheckpoint"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(CosignedBy(evidence["witnessCheckpoint"]!.GetValue<string>(), vkey));
+    }
+
+    [Fact]
+    public async Task Rekor_v1_gets_its_ecdsa_checkpoints_cosigned_and_serves_them_in_entries_and_log_info()
+    {
+        using var http = new HttpClient();
+        // The log's key is known up front, so the witness can be told the log (origin "<host> - <tree ID>", ECDSA note key).
+        var dir = Directory.CreateDirectory(Path.Combine(v2.Directory, "rekor-v1-witnessed")).FullName;
+        using var logKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var keyPath = Path.Combine(dir, "log-key.pem");
+        await File.WriteAllTextAsync(keyPath, logKey.ExportPkcs8PrivateKeyPem(), Ct);
+        var spki = logKey.ExportSubjectPublicKeyInfo();
+        var origin = $"127.0.0.1 - {RekorApp.DeriveTreeId(spki)}";
+        await using var witness = await WitnessApp.BuildAsync(new WitnessOptions
+        {
+            DataDirectory = Directory.CreateDirectory(Path.Combine(v2.Directory, "witness-v1")).FullName,
+            Logs = [new WitnessLogOptions { Origin = origin, VerifierKey = NoteVerifierKeys.FormatEcdsa("127.0.0.1", spki) }],
+        }, configure: Loopback, cancellationToken: Ct);
+        await witness.StartAsync(Ct);
+        var witnessUrl = Address(witness);
+        var vkey = await VerifierKeyAsync(http, witnessUrl);
+        await using var log = await RekorApp.BuildAsync(new RekorOptions
+        {
+            DataDirectory = dir,
+            Hostname = "127.0.0.1",
+            Key = new SigningKeyOptions { Provider = "PemFile", KeyPath = keyPath, Algorithm = Core.Crypto.SigningAlgorithm.EcdsaP256Sha256 },
+            Witnessing = new CheckpointWitnessOptions { Witnesses = [new WitnessTarget { Url = witnessUrl, VerifierKey = vkey }] },
+        }, Loopback, Ct);
+        await log.StartAsync(Ct);
+        var logUrl = Address(log);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var artifact = v2.NewFile($"v1-witnessed-{i}.txt", $"v1 witnessed {i}\n");
+            var sign = await Psig.RunAsync("sign-blob", artifact, "--key", v2.KeyPath, "--rekor-url", logUrl, "--rekor-version", "1");
+            Assert.True(sign.ExitCode == 0, sign.Error);
+            var entry = JsonNode.Parse(await File.ReadAllTextAsync(artifact + ".sigstore.json", Ct))!["verificationMaterial"]!["tlogEntries"]![0]!;
+            Assert.True(CosignedBy(entry["inclusionProof"]!["checkpoint"]!["envelope"]!.GetValue<string>(), vkey), "the v1 entry's checkpoint lacks the witness's cosignature");
+        }
+        var head = JsonNode.Parse(await http.GetStringAsync(new Uri(logUrl + "/api/v1/log"), Ct))!["signedTreeHead"]!.GetValue<string>();
+        Assert.True(CosignedBy(head, vkey), head);
+        Assert.StartsWith(origin + "\n2\n", head, StringComparison.Ordinal);
     }
 }
