@@ -24,6 +24,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                        pre-signed before the timed phase; counts the checkpoints that covered the 201s
                        --url http://127.0.0.1:3001 (loopback only)  --concurrency 256  --duration 60
                        --count 10000000  --presign 200000  --warmup 0  --timeout 30  --json <file>
+          monitor-follow  the monitor following a Rekor v2 log from its tiles: fills a log in-process to --count entries
+                       (kept in --dir across runs), serves it with the real Rekor v2 service on loopback, and times the real
+                       monitor reading every entry (full audit + identity watch)
+                       --count 1000000  --dir <dir>  --audit true|false  --timeout 600  --json <file>
           rekor-read   GET reads against a Rekor v1 service, latency per kind
                        --url http://127.0.0.1:3000 (loopback only)  --concurrency 64  --duration 30
                        --mix entries=40,uuid=30,proofs=20,log=10  (entries = ?logIndex=, uuid = /entries/{uuid},
@@ -55,6 +59,7 @@ try
         "log-append" => await LogAppendScenario.RunAsync(options),
         "rekor-append" => await RekorAppendScenario.RunAsync(options),
         "rekor2-append" => await Rekor2AppendScenario.RunAsync(options),
+        "monitor-follow" => await MonitorFollowScenario.RunAsync(options),
         "rekor-read" => await RekorReadScenario.RunAsync(options),
         "fulcio-setup" => LoadIdentity.Setup(options),
         "fulcio-issue" => await FulcioIssueScenario.RunAsync(options),

@@ -28,6 +28,9 @@ public static class AlertKinds
     /// <summary>Full audit: the root recomputed from the entries differs from the checkpoint's.</summary>
     public const string AuditMismatch = "audit-mismatch";
 
+    /// <summary>A witness refused the log's checkpoint: it does not extend what the witness cosigned (another view of the log).</summary>
+    public const string SplitView = "split-view";
+
     /// <summary>A new entry matches a watched identity.</summary>
     public const string IdentityMatch = "identity-match";
 }

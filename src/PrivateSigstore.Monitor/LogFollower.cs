@@ -24,6 +24,9 @@ internal sealed partial class LogFollower(
     private LogState? _state;
     private string? _lastProblemWithoutState;
 
+    /// <summary>Witnesses shown each newly verified checkpoint (note-format logs only), or null.</summary>
+    internal WitnessFeed? Witnesses { get; init; }
+
     /// <summary>The last verified state (tests, health).</summary>
     internal LogState? State => _state;
 
@@ -103,6 +106,8 @@ internal sealed partial class LogFollower(
             Save(state);
             metrics.CheckpointVerified(source.Name, head.Size);
             LogFirstCheckpoint(logger, source.Name, head.Size);
+            _state = state;
+            await FeedWitnessesAsync(head, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -149,6 +154,8 @@ internal sealed partial class LogFollower(
                 Save(state);
                 metrics.CheckpointVerified(source.Name, head.Size);
                 LogVerified(logger, source.Name, head.Size);
+                _state = state;
+                await FeedWitnessesAsync(head, cancellationToken).ConfigureAwait(false);
             }
         }
         _state = state;
@@ -250,6 +257,28 @@ internal sealed partial class LogFollower(
         Save(state);
     }
 
+    /// <summary>Shows the verified checkpoint to the witnesses; a refusal is another view of the log: a split-view alert.</summary>
+    private async Task FeedWitnessesAsync(LogHead head, CancellationToken cancellationToken)
+    {
+        if (Witnesses is null) return;
+        var refusals = await Witnesses.SubmitAsync(head.Evidence, (ulong)head.Size,
+            async (old, ct) => await source.GetConsistencyProofAsync((long)old, head, ct).ConfigureAwait(false),
+            (witness, reason) => LogWitnessProblem(logger, witness, source.Name, reason), cancellationToken).ConfigureAwait(false);
+        foreach (var refusal in refusals)
+        {
+            Problem(AlertKinds.SplitView,
+                $"witness {refusal.Witness} refused the checkpoint at size {head.Size} (HTTP {refusal.Status}: {refusal.Reason}): it has cosigned another view of this log",
+                new Dictionary<string, string>
+                {
+                    ["current"] = head.Evidence,
+                    ["witness"] = refusal.Witness.ToString(),
+                    ["witnessCheckpoint"] = refusal.WitnessCheckpoint ?? "",
+                    ["witnessReason"] = refusal.Reason,
+                },
+                "witness:" + refusal.Witness + ":" + HeadIdentity(head));
+        }
+    }
+
     private Dictionary<string, string> Evidence(string current) => new()
     {
         ["previous"] = _state?.Checkpoint ?? "",
@@ -285,6 +314,9 @@ internal sealed partial class LogFollower(
 
     [LoggerMessage(EventId = 8202, Level = LogLevel.Warning, Message = "Monitor: {Log} is unreachable: {Reason}")]
     private static partial void LogUnreachable(ILogger logger, string log, string reason);
+
+    [LoggerMessage(EventId = 8205, Level = LogLevel.Warning, Message = "Monitor: witness {Witness} did not cosign the checkpoint of {Log}: {Reason}")]
+    private static partial void LogWitnessProblem(ILogger logger, Uri witness, string log, string reason);
 
     [LoggerMessage(EventId = 8203, Level = LogLevel.Information, Message = "Monitor: first verified checkpoint of {Log} at size {Size} (trusted on first use)")]
     private static partial void LogFirstCheckpoint(ILogger logger, string log, long size);

@@ -58,12 +58,16 @@ public static class MonitorApp
         services.AddSingleton(new LogStateStore(options.DataDirectory));
         var identities = options.IdentityConfigPath is { } path ? IdentityWatch.Load(path) : null;
         var targets = ResolveLogs(options);
+        var witnesses = (options.Witnesses ?? []).Select(w => new Uri(w.EndsWith('/') ? w : w + "/")).ToList();
         foreach (var target in targets)
         {
             services.AddSingleton(sp => new LogFollower(
                 CreateSource(target, sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName)),
                 sp.GetRequiredService<LogStateStore>(), sp.GetRequiredService<AlertStore>(), identities, options,
-                sp.GetRequiredService<MonitorMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LogFollower>>()));
+                sp.GetRequiredService<MonitorMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LogFollower>>())
+            {
+                Witnesses = target.Kind == MonitoredLogKind.Ct || witnesses.Count == 0 ? null : new WitnessFeed(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName), witnesses),
+            });
         }
         services.AddSingleton<IHostedService>(sp => new FollowerHost(sp.GetServices<LogFollower>()));
         services.AddHostedService<WebhookDispatcher>();

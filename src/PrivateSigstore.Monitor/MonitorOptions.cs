@@ -96,6 +96,12 @@ public sealed class MonitorOptions : IServiceOptions
     /// <summary>Timeout of one HTTP request to a log or a webhook.</summary>
     public int HttpTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Witnesses (base URLs; c2sp.org/tlog-witness) the monitor shows every verified Rekor checkpoint to. A witness that
+    /// refuses it as inconsistent with what it cosigned (422) or badly signed (403) raises a split-view alert.
+    /// </summary>
+    public List<string> Witnesses { get; set; } = [];
+
     /// <summary>Checks the settings; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
     public void Validate()
     {
@@ -117,6 +123,13 @@ public sealed class MonitorOptions : IServiceOptions
         if (IdentityConfigPath is not null && !File.Exists(IdentityConfigPath)) throw new ArgumentException($"Monitor:IdentityConfigPath {IdentityConfigPath} does not exist");
         if (MaxEntriesPerPoll is < 1 or > 1_000_000) throw new ArgumentException("Monitor:MaxEntriesPerPoll must be in 1..1000000");
         if (HttpTimeoutSeconds is < 1 or > 600) throw new ArgumentException("Monitor:HttpTimeoutSeconds must be in 1..600");
+        for (var i = 0; i < (Witnesses?.Count ?? 0); i++)
+        {
+            if (!Uri.TryCreate(Witnesses![i], UriKind.Absolute, out var w) || (w.Scheme != Uri.UriSchemeHttp && w.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new ArgumentException($"Monitor:Witnesses:{i} must be an absolute http(s) URL, got \"{Witnesses[i]}\"");
+            }
+        }
         for (var i = 0; i < (Webhooks?.Count ?? 0); i++)
         {
             var hook = Webhooks![i];

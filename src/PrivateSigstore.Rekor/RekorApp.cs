@@ -45,7 +45,17 @@ public static class RekorApp
     public static IServiceCollection AddRekor(this IServiceCollection services, RekorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddStartupResource((sp, ct) => OpenShardsAsync(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor"), ct));
+        services.AddHttpClient(WitnessClient, c => c.Timeout = options.Witnessing.Timeout + TimeSpan.FromSeconds(1));
+        services.AddStartupResource(async (sp, ct) =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor");
+            var rekor = await OpenShardsAsync(options, logger, ct).ConfigureAwait(false);
+            if (options.Witnessing.Enabled)
+            {
+                rekor.Witnessing = new CheckpointWitnessing(options.Witnessing, sp.GetRequiredService<IHttpClientFactory>().CreateClient(WitnessClient), logger);
+            }
+            return rekor;
+        });
         services.AddStartupResource((sp, ct) => LogStorage.OpenRekorSearchIndexAsync(options.ToStorageOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor"), ct));
         services.AddHealthChecks().AddCachedReadinessCheck<RekorReadiness>("log");
         if (options.Storage == StorageProvider.Postgres)
@@ -66,6 +76,8 @@ public static class RekorApp
         var id = BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(spki)) & long.MaxValue;
         return id == 0 ? 1 : id;
     }
+
+    private const string WitnessClient = "rekor-witnesses";
 
     private static async Task<RekorLog> OpenShardsAsync(RekorOptions options, ILogger logger, CancellationToken ct)
     {

@@ -31,7 +31,26 @@ public static class RekorEndpoints
         return app;
     }
 
-    private static IResult GetLogInfo(RekorLog rekor) => Json(rekor.WriteLogInfo);
+    private static async Task<IResult> GetLogInfo(RekorLog rekor, CancellationToken ct)
+    {
+        if (rekor.Witnessing is not null)
+        {
+            try
+            {
+                // Have the newest checkpoint witnessed (coalesced with appends) before it is shown.
+                await rekor.PublishedAsync(rekor.Shards.Active, rekor.Shards.Active.Log.Size, ct).ConfigureAwait(false);
+            }
+            catch (LogPushbackException) when (rekor.Witnessing.Latest is not null)
+            {
+                // Failing closed: LogInfo shows the last checkpoint that met the policy.
+            }
+            catch (LogPushbackException ex)
+            {
+                return RekorError.Of(503, ex.Message);
+            }
+        }
+        return Json(rekor.WriteLogInfo);
+    }
 
     private static IResult GetPublicKey(RekorLog rekor, string? treeID)
     {

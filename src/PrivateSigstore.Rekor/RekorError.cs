@@ -53,7 +53,7 @@ internal sealed class RekorErrorFilter : IEndpointFilter
         catch (LogPushbackException ex)
         {
             http.Response.SetRetryAfter(ex.RetryAfter);
-            return RekorError.Of(503, "the log is busy; retry later");
+            return RekorError.Of(503, ex.Message.Contains("witness", StringComparison.Ordinal) ? ex.Message : "the log is busy; retry later");
         }
         catch (LogFrozenException)
         {

@@ -37,6 +37,31 @@ internal sealed class RekorLog : IAsyncDisposable
 
     public ISigningKey Key => _key;
 
+    /// <summary>The active shard's witness policy, or null when no witness is configured.</summary>
+    public CheckpointWitnessing? Witnessing { get; set; }
+
+    /// <summary>
+    /// The checkpoint to publish for <paramref name="shard"/> covering at least <paramref name="minSize"/> entries: the
+    /// log's own, or for the active shard with witnesses the newest one that meets the policy, with the cosignatures.
+    /// </summary>
+    /// <exception cref="LogPushbackException">Failing closed and no published checkpoint covers <paramref name="minSize"/>.</exception>
+    public async Task<LogCheckpoint> PublishedAsync(RekorShard shard, ulong minSize, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        var own = shard.Log.LatestCheckpoint;
+        if (Witnessing is null || !ReferenceEquals(shard, Shards.Active)) return own;
+        WitnessedCheckpoint witnessed;
+        try
+        {
+            witnessed = await Witnessing.WitnessAsync(shard.Log, minSize, ct).ConfigureAwait(false);
+        }
+        catch (LogPushbackException) when (Witnessing.Latest is { } latest && latest.Size >= minSize)
+        {
+            witnessed = latest;
+        }
+        return new LogCheckpoint(witnessed.Size, witnessed.RootHash, witnessed.SignedNote, own.TimestampMs);
+    }
+
     /// <summary>The checkpoint origin of a tree: "&lt;hostname&gt; - &lt;treeID&gt;" (rekor pkg/util/checkpoint.go).</summary>
     public static string Origin(string hostname, long treeId) => string.Create(CultureInfo.InvariantCulture, $"{hostname} - {treeId}");
 
@@ -68,7 +93,7 @@ internal sealed class RekorLog : IAsyncDisposable
 
     private async Task<RekorEntryResponse> BuildResponseAsync(RekorShard shard, ulong localIndex, string entryId, ReadOnlyMemory<byte> leaf, long timestampMs, CancellationToken ct)
     {
-        var cp = shard.Log.LatestCheckpoint;
+        var cp = await PublishedAsync(shard, localIndex + 1, ct).ConfigureAwait(false);
         var proof = await shard.Log.GetInclusionProofAsync(localIndex, cp.Size, ct).ConfigureAwait(false);
         var body = Convert.ToBase64String(leaf.Span);
         var integratedTime = timestampMs / 1000;
@@ -134,9 +159,12 @@ internal sealed class RekorLog : IAsyncDisposable
         w.WriteEndObject();
     }
 
-    private static void WriteTreeInfo(Utf8JsonWriter w, RekorShard s)
+    private void WriteTreeInfo(Utf8JsonWriter w, RekorShard s)
     {
-        var cp = s.Log.LatestCheckpoint;
+        // The active shard's published (witnessed) checkpoint when there is one; GetLogInfo refreshes it first.
+        var cp = ReferenceEquals(s, Shards.Active) && Witnessing?.Latest is { } w2
+            ? new LogCheckpoint(w2.Size, w2.RootHash, w2.SignedNote, 0)
+            : s.Log.LatestCheckpoint;
         w.WriteString("rootHash", Convert.ToHexStringLower(cp.RootHash));
         w.WriteNumber("treeSize", (long)cp.Size);
         w.WriteString("signedTreeHead", cp.SignedNote);
@@ -148,6 +176,7 @@ internal sealed class RekorLog : IAsyncDisposable
     {
         foreach (var s in Shards.All) await s.Log.DisposeAsync().ConfigureAwait(false);
         foreach (var s in _stores) await s.DisposeAsync().ConfigureAwait(false);
+        Witnessing?.Dispose();
         _key.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using PrivateSigstore.Log;
 using PrivateSigstore.Hosting;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Log.Storage;
@@ -44,6 +45,13 @@ public sealed class RekorOptions : IServiceOptions
     public List<RekorShardOptions> InactiveShards { get; set; } = [];
 
     /// <summary>Where the shards and the search index are kept.</summary>
+    /// <summary>
+    /// The witnesses asked to cosign each new checkpoint of the active shard (ECDSA note signatures, key type 0x02) and how
+    /// many cosignatures it needs before it is published (N of M, fail open or closed). Off when no witness is listed.
+    /// </summary>
+    public CheckpointWitnessOptions Witnessing { get; set; } = new();
+
+    /// <summary>Where the log is kept.</summary>
     public StorageOptions ToStorageOptions() => new() { Provider = Storage, DataDirectory = DataDirectory, PostgresConnectionString = PostgresConnectionString };
 
     /// <summary>Checks the settings; throws naming the first bad one.</summary>
@@ -53,6 +61,7 @@ public sealed class RekorOptions : IServiceOptions
         if (TreeId < 0) throw new ArgumentException("Rekor:TreeId must not be negative");
         if (MaxRequestBytes is < 1024 or > 64 * 1024 * 1024) throw new ArgumentException("Rekor:MaxRequestBytes must be in 1 KiB..64 MiB");
         ToStorageOptions().Validate(Section);
+        (Witnessing ?? throw new ArgumentException("Rekor:Witnessing must not be null")).Validate(Section);
         foreach (var s in InactiveShards)
         {
             if (s.TreeId <= 0) throw new ArgumentException("Rekor:InactiveShards[].TreeId must be positive");

@@ -21,6 +21,8 @@ internal static class StackCommand
         var witnessPort = PortOption("--witness-port", "The witness's port", 8083);
         var monitorPort = PortOption("--monitor-port", "The log monitor's port", 8082);
         var monitorConfig = new Option<string?>("--monitor-config") { Description = "Identities to watch in the logs, in rekor-monitor's YAML (monitoredValues: certIdentities, subjects, fingerprints, oidMatchers)" };
+        var monitorWebhook = new Option<string?>("--monitor-webhook") { Description = "A URL that receives every monitor alert as a JSON POST (retried; signed with HMAC-SHA256 when --monitor-webhook-secret is given)" };
+        var monitorWebhookSecret = new Option<string?>("--monitor-webhook-secret") { Description = "A file holding the webhook's HMAC-SHA256 secret (header X-PrivateSigstore-Signature: sha256=<hex>)" };
         var freePorts = new Option<bool>("--free-ports") { Description = "Every service takes a free loopback port (see data/services.json for where)" };
         var fulcioConfig = new Option<string?>("--fulcio-config") { Description = "An issuer configuration for the CA (upstream format) instead of the local identity provider" };
         var pemKeys = new Option<bool>("--pem-keys") { Description = "Development PEM keys even when SoftHSM2 is installed (decided at first start; keys are not migrated)" };
@@ -32,7 +34,7 @@ internal static class StackCommand
             signing_config.v0.2.json (also published through TUF, data/tuf) and services.json (service name -> base URL) into the data directory.
             """)
         {
-            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, monitorPort, monitorConfig, freePorts, fulcioConfig, pemKeys, logLevel,
+            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, monitorPort, monitorConfig, monitorWebhook, monitorWebhookSecret, freePorts, fulcioConfig, pemKeys, logLevel,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -50,6 +52,8 @@ internal static class StackCommand
                 WitnessPort = free ? 0 : parse.GetValue(witnessPort),
                 MonitorPort = free ? 0 : parse.GetValue(monitorPort),
                 MonitorConfigPath = parse.GetValue(monitorConfig) is { } m ? Path.GetFullPath(m) : null,
+                MonitorWebhookUrl = parse.GetValue(monitorWebhook),
+                MonitorWebhookSecretPath = parse.GetValue(monitorWebhookSecret) is { } w ? Path.GetFullPath(w) : null,
                 FulcioConfigPath = parse.GetValue(fulcioConfig),
                 UseSoftHsm = !parse.GetValue(pemKeys),
                 LogLevel = parse.GetValue(logLevel)!,

@@ -22,6 +22,7 @@ using PrivateSigstore.Rekor.V2;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Timestamp;
 using PrivateSigstore.Monitor;
+using PrivateSigstore.Log;
 using PrivateSigstore.Witness;
 
 namespace PrivateSigstore.Stack;
@@ -263,8 +264,21 @@ public sealed partial class StackHost : IAsyncDisposable
             apps.Add(await FulcioApp.BuildAsync(caOptions, b => Configure(b, fulcioUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
             // Rekor v2 (tiles): its own log and Ed25519 checkpoint key; the origin is the host name, which occurs in its URL
             // on any port (sigstore-js and psig require it).
+            // The witness's key first: the v2 log asks the witness to cosign each checkpoint (1 of 1) and fails open, so a
+            // witness that disagrees (a data directory restored from an older backup) shows up as warnings and monitor alerts,
+            // not as a stack that refuses every signing.
+            var witnessKey = hsm?.KeyOptions("witness", SigningAlgorithm.Ed25519) ?? new SigningKeyOptions { Algorithm = SigningAlgorithm.Ed25519 };
+            witnessKey.GenerateIfMissing = hsm is not null;
+            var witnessOptions = new WitnessOptions { DataDirectory = witnessDir, Key = witnessKey };
+            var witnessVerifierKey = WitnessApp.VerifierKey(witnessOptions);
             var rekorV2 = await RekorV2App.BuildAsync(
-                new RekorV2Options { DataDirectory = rekorV2Dir, Origin = options.Host, Key = CurrentKey(RotatableService.RekorV2) },
+                new RekorV2Options
+                {
+                    DataDirectory = rekorV2Dir,
+                    Origin = options.Host,
+                    Key = CurrentKey(RotatableService.RekorV2),
+                    Witnessing = new CheckpointWitnessOptions { Witnesses = [new WitnessTarget { Url = witnessUrl, VerifierKey = witnessVerifierKey }], FailOpen = true },
+                },
                 b => Configure(b, rekorV2Url), cancellationToken).ConfigureAwait(false);
             apps.Add(rekorV2);
             rekorV2Trust = rekorV2.Services.GetRekorV2TrustInfo();
@@ -278,14 +292,8 @@ public sealed partial class StackHost : IAsyncDisposable
             apps.Add(tsa);
             tsaChain = [.. tsa.Services.GetRequiredService<TimestampAuthority>().Credentials.Chain.Select(c => c.RawData)];
             // The witness (C2SP tlog-witness): knows the Rekor v2 log; its Ed25519 cosigning key in the token when HSM-backed.
-            var witnessKey = hsm?.KeyOptions("witness", SigningAlgorithm.Ed25519) ?? new SigningKeyOptions { Algorithm = SigningAlgorithm.Ed25519 };
-            witnessKey.GenerateIfMissing = hsm is not null;
-            apps.Add(await WitnessApp.BuildAsync(new WitnessOptions
-            {
-                DataDirectory = witnessDir,
-                Key = witnessKey,
-                Logs = [new WitnessLogOptions { Origin = rekorV2Trust.Origin, VerifierKey = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(rekorV2Trust.Origin, rekorV2Trust.SubjectPublicKeyInfo).VerifierKey }],
-            }, configure: b => Configure(b, witnessUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
+            witnessOptions.Logs = [new WitnessLogOptions { Origin = rekorV2Trust.Origin, VerifierKey = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(rekorV2Trust.Origin, rekorV2Trust.SubjectPublicKeyInfo).VerifierKey }];
+            apps.Add(await WitnessApp.BuildAsync(witnessOptions, configure: b => Configure(b, witnessUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
             foreach (var app in apps)
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -325,6 +333,9 @@ public sealed partial class StackHost : IAsyncDisposable
                 DataDirectory = Directory.CreateDirectory(Path.Combine(data, "monitor")).FullName,
                 TrustedRootPath = host.TrustedRootPath,
                 IdentityConfigPath = options.MonitorConfigPath,
+                // Every verified Rekor checkpoint is shown to the stack's witness: a refusal is a split-view alert.
+                Witnesses = [witnessUrl],
+                Webhooks = options.MonitorWebhookUrl is { } hook ? [new WebhookOptions { Url = hook, SecretFile = options.MonitorWebhookSecretPath }] : [],
             }, configure: b => Configure(b, monitorUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
             host._apps.Add(monitor);
             await monitor.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,12 @@ public sealed class StackOptions
     /// <summary>Identities the monitor watches for, in rekor-monitor's YAML; null: it checks the logs' consistency only.</summary>
     public string? MonitorConfigPath { get; set; }
 
+    /// <summary>A URL that receives every monitor alert as a JSON POST; null: the feed only.</summary>
+    public string? MonitorWebhookUrl { get; set; }
+
+    /// <summary>A file holding the webhook's HMAC-SHA256 secret; null: unsigned.</summary>
+    public string? MonitorWebhookSecretPath { get; set; }
+
     /// <summary>An issuer configuration for the CA instead of the local identity provider (tests, sites with their own IdP).</summary>
     public string? FulcioConfigPath { get; set; }
 

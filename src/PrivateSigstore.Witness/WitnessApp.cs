@@ -59,6 +59,17 @@ public static class WitnessApp
         return services;
     }
 
+    /// <summary>
+    /// The verifier key (<c>name+hex8+base64(0x04 ‖ key)</c>) the witness with these options cosigns under, for logs to be
+    /// configured with before the witness runs (opens the key once; creates the development key file if missing).
+    /// </summary>
+    public static string VerifierKey(WitnessOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "witness-key.pem"), logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        return new Cosigner(options.Name, key).VerifierKey;
+    }
+
     private static CheckpointWitness Open(WitnessOptions options, IServiceProvider sp)
     {
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Witness");

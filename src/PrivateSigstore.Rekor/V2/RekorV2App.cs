@@ -42,7 +42,15 @@ public static class RekorV2App
     public static IServiceCollection AddRekorV2(this IServiceCollection services, RekorV2Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddStartupResource((sp, ct) => OpenLogAsync(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor.V2"), ct));
+        services.AddHttpClient(WitnessClient, c => c.Timeout = options.Witnessing.Timeout + TimeSpan.FromSeconds(1));
+        services.AddStartupResource((sp, ct) =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor.V2");
+            var witnessing = options.Witnessing.Enabled
+                ? new CheckpointWitnessing(options.Witnessing, sp.GetRequiredService<IHttpClientFactory>().CreateClient(WitnessClient), logger)
+                : null;
+            return OpenLogAsync(options, logger, ct, witnessing);
+        });
         services.AddHealthChecks().AddCachedReadinessCheck<RekorV2Readiness>("log-v2");
         if (options.Storage == StorageProvider.Postgres)
         {
@@ -62,8 +70,10 @@ public static class RekorV2App
         return services.GetRequiredService<RekorV2Log>().Trust;
     }
 
+    private const string WitnessClient = "rekor-v2-witnesses";
+
     /// <summary>Opens the log with its checkpoint key (HSM, PEM file, or the development key in the data directory).</summary>
-    internal static async Task<RekorV2Log> OpenLogAsync(RekorV2Options options, ILogger logger, CancellationToken ct)
+    internal static async Task<RekorV2Log> OpenLogAsync(RekorV2Options options, ILogger logger, CancellationToken ct, CheckpointWitnessing? witnessing = null)
     {
         var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "checkpoint-key.pem"), logger);
         ILogStore? store = null;
@@ -73,10 +83,11 @@ public static class RekorV2App
             var signer = new SigningKeyNoteSigner(options.Origin, key);
             store = LogStorage.OpenLogStore(options.ToStorageOptions(), options.LogId);
             var log = await TransparencyLog.OpenAsync(store, options.ToLogOptions(), [signer], logger: logger, cancellationToken: ct).ConfigureAwait(false);
-            return new RekorV2Log(log, key, store, trust);
+            return new RekorV2Log(log, key, store, trust, witnessing);
         }
         catch
         {
+            witnessing?.Dispose();
             if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
             key.Dispose();
             throw;

@@ -77,10 +77,12 @@ public static class RekorV2Endpoints
 
     private static readonly RekorV2EntryPolicy NoDsse = new() { AcceptDsse = false };
 
-    private static IResult GetCheckpoint(HttpContext http, RekorV2Log log)
+    private static async Task<IResult> GetCheckpoint(HttpContext http, RekorV2Log log, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = CheckpointCache;
-        return Results.Text(log.Log.LatestCheckpoint.SignedNote, "text/plain; charset=utf-8");
+        if (await log.PublishedCheckpointAsync(ct).ConfigureAwait(false) is { } note) return Results.Text(note, "text/plain; charset=utf-8");
+        http.Response.Headers.RetryAfter = "2";
+        return Results.Text($"no checkpoint has the witness cosignatures the log's policy needs yet ({log.Witnessing!.PolicyText})\n", "text/plain; charset=utf-8", statusCode: 503);
     }
 
     private static async Task<IResult> GetTile(HttpContext http, RekorV2Log log, string path, CancellationToken ct)

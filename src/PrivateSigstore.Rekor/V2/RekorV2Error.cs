@@ -83,7 +83,8 @@ internal sealed class RekorV2ErrorFilter : IEndpointFilter
         catch (LogPushbackException ex)
         {
             http.Response.SetRetryAfter(ex.RetryAfter);
-            return RekorV2Error.Of(503, RekorV2Error.Unavailable, "reached max pushback; retry");
+            // Upstream's words for a full queue; a witness policy that is not met says why (the cause is not load).
+            return RekorV2Error.Of(503, RekorV2Error.Unavailable, ex.Message.Contains("witness", StringComparison.Ordinal) ? ex.Message : "reached max pushback; retry");
         }
         catch (LogFrozenException)
         {

@@ -59,12 +59,34 @@ internal sealed class RekorV2Log : IAsyncDisposable
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ILogStore _store;
 
-    public RekorV2Log(TransparencyLog log, ISigningKey key, ILogStore store, RekorV2TrustInfo trust)
+    public RekorV2Log(TransparencyLog log, ISigningKey key, ILogStore store, RekorV2TrustInfo trust, CheckpointWitnessing? witnessing = null)
     {
         Log = log;
         Key = key;
         _store = store;
         Trust = trust;
+        Witnessing = witnessing;
+    }
+
+    /// <summary>The log's witness policy, or null when no witness is configured.</summary>
+    public CheckpointWitnessing? Witnessing { get; }
+
+    /// <summary>
+    /// The checkpoint to publish: the log's own when witnessing is off; else the newest one that meets the witness policy,
+    /// with the cosignatures (asking the witnesses when the log has grown). Null when failing closed and nothing has been
+    /// published yet.
+    /// </summary>
+    public async Task<string?> PublishedCheckpointAsync(CancellationToken ct)
+    {
+        if (Witnessing is null) return Log.LatestCheckpoint.SignedNote;
+        try
+        {
+            return (await Witnessing.WitnessAsync(Log, Log.Size, ct).ConfigureAwait(false)).SignedNote;
+        }
+        catch (LogPushbackException)
+        {
+            return Witnessing.Latest?.SignedNote;
+        }
     }
 
     public TransparencyLog Log { get; }
@@ -84,6 +106,12 @@ internal sealed class RekorV2Log : IAsyncDisposable
         var result = await Log.AddAsync(entry.Body, ct).ConfigureAwait(false);
         if (result.Duplicate) throw new RekorV2DuplicateException(result.Index);
         var checkpoint = Log.LatestCheckpoint;
+        if (Witnessing is not null)
+        {
+            // The entry's proof is against a checkpoint the witness policy lets us publish (cosignatures included).
+            var witnessed = await Witnessing.WitnessAsync(Log, result.Index + 1, ct).ConfigureAwait(false);
+            checkpoint = new LogCheckpoint(witnessed.Size, witnessed.RootHash, witnessed.SignedNote, checkpoint.TimestampMs);
+        }
         var proof = await Log.GetInclusionProofAsync(result.Index, checkpoint.Size, ct).ConfigureAwait(false);
         return WriteEntry(result.Index, entry, checkpoint, proof);
     }
@@ -126,6 +154,7 @@ internal sealed class RekorV2Log : IAsyncDisposable
     {
         await Log.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
+        Witnessing?.Dispose();
         Key.Dispose();
     }
 }

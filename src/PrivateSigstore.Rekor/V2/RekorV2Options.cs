@@ -72,6 +72,12 @@ public sealed class RekorV2Options : IServiceOptions
     /// <summary>Entries waiting to be sequenced before appends are pushed back (503 + Retry-After).</summary>
     public int MaxOutstanding { get; set; } = LogOptions.DefaultMaxOutstanding;
 
+    /// <summary>
+    /// The witnesses asked to cosign each new checkpoint and how many cosignatures it needs before it is published (N of
+    /// M, fail open or closed). Off when no witness is listed.
+    /// </summary>
+    public CheckpointWitnessOptions Witnessing { get; set; } = new();
+
     /// <summary>Where the log is kept.</summary>
     public StorageOptions ToStorageOptions() => new() { Provider = Storage, DataDirectory = DataDirectory, PostgresConnectionString = PostgresConnectionString };
 
@@ -99,6 +105,7 @@ public sealed class RekorV2Options : IServiceOptions
         if (Key is null) throw new ArgumentException("RekorV2:Key is required");
         if (Key.Algorithm is not (SigningAlgorithm.Ed25519 or SigningAlgorithm.EcdsaP256Sha256)) throw new ArgumentException("RekorV2:Key:Algorithm must be Ed25519 (default) or EcdsaP256Sha256");
         ToStorageOptions().Validate(Section);
+        (Witnessing ?? throw new ArgumentException("RekorV2:Witnessing must not be null")).Validate(Section);
         try
         {
             ToLogOptions().Validate();
