@@ -67,6 +67,26 @@ internal sealed class CertificateLog : IAsyncDisposable
         return new SignedCertificateTimestamp(SignedCertificateTimestamp.V1, LogId, timestamp, [], SignedCertificateTimestamp.HashSha256, SignedCertificateTimestamp.SignatureEcdsa, Key.Sign(signed));
     }
 
+    /// <summary>The log's witness policy for its note checkpoints, or null when no witness is configured.</summary>
+    public CheckpointWitnessing? Witnessing { get; set; }
+
+    /// <summary>
+    /// The note checkpoint to publish at <c>GET /checkpoint</c>: the log's own, or with witnesses the newest one that meets
+    /// the policy (null when failing closed and none has yet).
+    /// </summary>
+    public async Task<string?> PublishedCheckpointAsync(CancellationToken ct)
+    {
+        if (Witnessing is null) return Log.LatestCheckpoint.SignedNote;
+        try
+        {
+            return (await Witnessing.WitnessAsync(Log, Log.Size, ct).ConfigureAwait(false)).SignedNote;
+        }
+        catch (LogPushbackException)
+        {
+            return Witnessing.Latest?.SignedNote;
+        }
+    }
+
     /// <summary>The signed tree head of the latest checkpoint (signed once per checkpoint, then cached).</summary>
     public SignedTreeHead LatestTreeHead()
     {
@@ -98,6 +118,7 @@ internal sealed class CertificateLog : IAsyncDisposable
     {
         await Log.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
+        Witnessing?.Dispose();
         await _entries.DisposeAsync().ConfigureAwait(false);
         Key.Dispose();
     }

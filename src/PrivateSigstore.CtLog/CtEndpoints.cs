@@ -23,7 +23,18 @@ public static class CtEndpoints
         ArgumentNullException.ThrowIfNull(app);
         MapGroup(app.MapGroup("/ct/v1"));
         if (!string.IsNullOrEmpty(prefix)) MapGroup(app.MapGroup($"/{prefix}/ct/v1"));
+        // The same tree as a C2SP checkpoint (static-ct-api's /checkpoint), with witness cosignatures when configured.
+        app.MapGet("/checkpoint", GetCheckpointAsync).WithRateLimit("read");
+        if (!string.IsNullOrEmpty(prefix)) app.MapGet($"/{prefix}/checkpoint", GetCheckpointAsync).WithRateLimit("read");
         return app;
+    }
+
+    private static async Task<IResult> GetCheckpointAsync(HttpContext http, CertificateLog log, CancellationToken ct)
+    {
+        http.Response.Headers.CacheControl = "no-cache";
+        if (await log.PublishedCheckpointAsync(ct).ConfigureAwait(false) is { } note) return Results.Text(note, "text/plain; charset=utf-8");
+        http.Response.Headers.RetryAfter = "2";
+        return Results.Text($"no checkpoint has the witness cosignatures the log's policy needs yet ({log.Witnessing!.PolicyText})\n", "text/plain; charset=utf-8", statusCode: 503);
     }
 
     private static void MapGroup(RouteGroupBuilder api)

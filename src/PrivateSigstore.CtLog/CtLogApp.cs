@@ -40,7 +40,17 @@ public static partial class CtLogApp
     public static IServiceCollection AddCtLog(this IServiceCollection services, CtLogOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddStartupResource((sp, ct) => OpenAsync(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.CtLog"), ct));
+        services.AddHttpClient("ctlog-witnesses", c => c.Timeout = options.Witnessing.Timeout + TimeSpan.FromSeconds(1));
+        services.AddStartupResource(async (sp, ct) =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.CtLog");
+            var log = await OpenAsync(options, logger, ct).ConfigureAwait(false);
+            if (options.Witnessing.Enabled)
+            {
+                log.Witnessing = new CheckpointWitnessing(options.Witnessing, sp.GetRequiredService<IHttpClientFactory>().CreateClient("ctlog-witnesses"), logger);
+            }
+            return log;
+        });
         services.AddSingleton<CtLogMetrics>();
         services.AddHealthChecks().AddCachedReadinessCheck<CtLogReadiness>("log");
         return services;

@@ -50,6 +50,13 @@ public sealed class CtLogOptions : IServiceOptions
     /// <summary>PEM bundle of the roots submissions must chain to (ctfe --roots_pem_file).</summary>
     public string? RootsPemFile { get; set; }
 
+    /// <summary>
+    /// Witnesses asked to cosign the log's checkpoints (a C2SP signed note over the same tree as the STH, ECDSA key type
+    /// 0x02, origin <see cref="Origin"/>), served at <c>GET /checkpoint</c> as static-ct-api logs do. RFC 6962 STHs
+    /// cannot carry cosignatures. Off when no witness is listed.
+    /// </summary>
+    public PrivateSigstore.Log.CheckpointWitnessOptions Witnessing { get; set; } = new();
+
     /// <summary>Further trusted roots as PEM text, for hosts that pass them in process (the Stack) and for tests.</summary>
     public string? RootsPem { get; set; }
 
@@ -110,6 +117,7 @@ public sealed class CtLogOptions : IServiceOptions
             throw new ArgumentException("CtLog:Prefix must be 1..64 characters of [A-Za-z0-9._-] (and not \"ct\")");
         }
         if (string.IsNullOrWhiteSpace(Origin) || Origin.Contains('\n', StringComparison.Ordinal)) throw new ArgumentException("CtLog:Origin must be a non-empty single line");
+        (Witnessing ?? throw new ArgumentException("CtLog:Witnessing must not be null")).Validate("CtLog");
         if (string.IsNullOrWhiteSpace(LogId) || LogId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))) throw new ArgumentException("CtLog:LogId must be non-empty [A-Za-z0-9_-]");
         ToStorageOptions().Validate(Section);
         if (RootsPemFile is not null && !File.Exists(RootsPemFile)) throw new ArgumentException($"CtLog:RootsPemFile {RootsPemFile} does not exist");
