@@ -23,6 +23,7 @@ internal sealed record WitnessRefusal(Uri Witness, int Status, string Reason, st
 internal sealed class WitnessFeed(HttpClient http, IReadOnlyList<Uri> witnesses)
 {
     private readonly ConcurrentDictionary<string, ulong> _known = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _warned = new(StringComparer.Ordinal);
 
     public bool IsEmpty => witnesses.Count == 0;
 
@@ -61,7 +62,7 @@ internal sealed class WitnessFeed(HttpClient http, IReadOnlyList<Uri> witnesses)
                 }
                 catch (HttpRequestException e)
                 {
-                    warn(witness, "unreachable: " + e.Message);
+                    WarnOnce(key + "\nunreachable", witness, "unreachable: " + e.Message, warn);
                     break;
                 }
                 if (status == HttpStatusCode.OK)
@@ -81,12 +82,17 @@ internal sealed class WitnessFeed(HttpClient http, IReadOnlyList<Uri> witnesses)
                 }
                 else
                 {
-                    warn(witness, $"HTTP {(int)status}: {(text.Length > 300 ? text[..300] : text)}");
+                    WarnOnce(key + "\n" + (int)status, witness, $"HTTP {(int)status}: {(text.Length > 300 ? text[..300] : text)} (said once per witness, log and status)", warn);
                 }
                 break;
             }
         }
         return refusals;
+    }
+
+    private void WarnOnce(string key, Uri witness, string reason, Action<Uri, string> warn)
+    {
+        if (_warned.TryAdd(key, true)) warn(witness, reason);
     }
 
     private async Task<string?> WitnessCheckpointAsync(Uri witness, string origin, CancellationToken cancellationToken)

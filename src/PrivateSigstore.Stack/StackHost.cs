@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -242,14 +243,16 @@ public sealed partial class StackHost : IAsyncDisposable
             apps.Add(await CtLogApp.BuildAsync(
                 new CtLogOptions { DataDirectory = ctDir, RootsPemFile = rootsPath, Key = CurrentKey(RotatableService.CtLog) },
                 b => Configure(b, ctUrl), cancellationToken).ConfigureAwait(false));
+            var rekorHostname = RekorHostname(rekorDir, options.Host, rekorPort);
+            var rekorTreeId = StackKeyRotation.RekorTreeId(rekorDir, rekorSpki);
             apps.Add(await RekorApp.BuildAsync(
                 new RekorOptions
                 {
                     DataDirectory = rekorDir,
-                    Hostname = RekorHostname(rekorDir, options.Host, rekorPort),
+                    Hostname = rekorHostname,
                     Key = CurrentKey(RotatableService.Rekor),
                     // The tree outlives key rotations: its id is the one the first key derived, kept in rekor/tree-id.
-                    TreeId = StackKeyRotation.RekorTreeId(rekorDir, rekorSpki),
+                    TreeId = rekorTreeId,
                 },
                 b => Configure(b, rekorUrl), cancellationToken).ConfigureAwait(false));
             var caOptions = new FulcioOptions
@@ -292,7 +295,16 @@ public sealed partial class StackHost : IAsyncDisposable
             apps.Add(tsa);
             tsaChain = [.. tsa.Services.GetRequiredService<TimestampAuthority>().Credentials.Chain.Select(c => c.RawData)];
             // The witness (C2SP tlog-witness): knows the Rekor v2 log; its Ed25519 cosigning key in the token when HSM-backed.
-            witnessOptions.Logs = [new WitnessLogOptions { Origin = rekorV2Trust.Origin, VerifierKey = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(rekorV2Trust.Origin, rekorV2Trust.SubjectPublicKeyInfo).VerifierKey }];
+            // It knows Rekor v2 (which asks it to cosign) and Rekor v1 (whose checkpoints the monitor shows it).
+            witnessOptions.Logs =
+            [
+                new WitnessLogOptions { Origin = rekorV2Trust.Origin, VerifierKey = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(rekorV2Trust.Origin, rekorV2Trust.SubjectPublicKeyInfo).VerifierKey },
+                new WitnessLogOptions
+                {
+                    Origin = string.Create(CultureInfo.InvariantCulture, $"{rekorHostname} - {rekorTreeId}"),
+                    VerifierKey = NoteVerifierKeys.FormatEcdsa(rekorHostname, rekorSpki),
+                },
+            ];
             apps.Add(await WitnessApp.BuildAsync(witnessOptions, configure: b => Configure(b, witnessUrl), cancellationToken: cancellationToken).ConfigureAwait(false));
             foreach (var app in apps)
             {
