@@ -97,6 +97,10 @@ internal static class ResearchEndpoints
     {
         ["origin"] = log.Origin,
         ["honestSize"] = log.HonestSize,
+        ["publicKey"] = log.Trust.PublicKeyPem,
+        ["verifierKey"] = log.Trust.KeyDetails == Core.Bundle.PublicKeyDetails.PkixEd25519
+            ? Core.Notes.Ed25519NoteVerifier.FromSubjectPublicKeyInfo(log.Origin, log.Trust.SubjectPublicKeyInfo).VerifierKey
+            : null,
         ["faults"] = plan.ToJson(),
     });
 

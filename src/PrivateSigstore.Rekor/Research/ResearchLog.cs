@@ -37,6 +37,9 @@ internal sealed class ResearchLog : IDisposable
     /// <summary>The marked checkpoint origin.</summary>
     public string Origin => _rekor.Log.Origin;
 
+    /// <summary>The log's checkpoint key and origin, as a trust root lists them.</summary>
+    public RekorV2TrustInfo Trust => _rekor.Trust;
+
     /// <summary>The honest log's published size (every acknowledged entry).</summary>
     public ulong HonestSize => _rekor.Log.LatestCheckpoint.Size;
 

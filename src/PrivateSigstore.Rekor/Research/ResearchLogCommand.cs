@@ -18,6 +18,13 @@ public static class ResearchLogCommand
         {
             Description = "The research log's base URL, from a loopback address (admin API /research/v1)",
             DefaultValueFactory = _ => new Uri(ResearchLogApp.DefaultUrl),
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : ResearchLogApp.DefaultUrl;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+                r.AddError($"--admin-url {text} is not an http(s) URL");
+                return null;
+            },
             Recursive = true,
         };
         var serve = new Command("serve", $"""
