@@ -74,6 +74,7 @@ public sealed class ArchitectureTests
             ("PrivateSigstore.Fulcio.FulcioApp, PrivateSigstore.Fulcio", "PrivateSigstore.Fulcio.FulcioOptions, PrivateSigstore.Fulcio"),
             ("PrivateSigstore.Identity.IdentityApp, PrivateSigstore.Identity", "PrivateSigstore.Identity.IdentityProviderOptions, PrivateSigstore.Identity"),
             ("PrivateSigstore.Rekor.V2.RekorV2App, PrivateSigstore.Rekor", "PrivateSigstore.Rekor.V2.RekorV2Options, PrivateSigstore.Rekor"),
+            ("PrivateSigstore.Rekor.Research.ResearchLogApp, PrivateSigstore.Rekor", "PrivateSigstore.Rekor.V2.RekorV2Options, PrivateSigstore.Rekor"),
             ("PrivateSigstore.Timestamp.TimestampApp, PrivateSigstore.Timestamp", "PrivateSigstore.Timestamp.TimestampOptions, PrivateSigstore.Timestamp"),
             ("PrivateSigstore.Tuf.Server.TufApp, PrivateSigstore.Tuf.Server", "PrivateSigstore.Tuf.Server.TufOptions, PrivateSigstore.Tuf.Server"),
             ("PrivateSigstore.Witness.WitnessApp, PrivateSigstore.Witness", "PrivateSigstore.Witness.WitnessOptions, PrivateSigstore.Witness"),
