@@ -88,10 +88,11 @@ public sealed class ServiceClientException : Exception
         return Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 500))).Trim();
     }
 
-    // A grpc-gateway detail: a google.protobuf.Any, e.g. google.rpc.ErrorInfo {"reason": "…"} or a string.
+    // A grpc-gateway detail: a google.protobuf.Any, e.g. google.rpc.DebugInfo {"detail": "…"}, ErrorInfo {"reason": "…"}, or a string.
     private static string Detail(JsonElement detail) => detail.ValueKind switch
     {
         JsonValueKind.String => detail.GetString() ?? "",
+        JsonValueKind.Object when detail.TryGetProperty("detail", out var d) => d.ToString(),
         JsonValueKind.Object when detail.TryGetProperty("reason", out var r) => r.ToString(),
         JsonValueKind.Object when detail.TryGetProperty("value", out var v) => v.ToString(),
         _ => "",
