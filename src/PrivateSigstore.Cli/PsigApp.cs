@@ -23,6 +23,7 @@ public static class PsigApp
             TokenCommand.Create(console),
             TufCommands.Create(console),
             InitializeCommand.Create(console),
+            KeyPairCommand.Create(console),
         };
         if (args.Length == 0)
         {

@@ -12,6 +12,7 @@ public static class AdminCommands
     /// <summary>The usage text.</summary>
     public const string Usage = """
         usage: PrivateSigstore.Identity admin [--data-dir DIR] COMMAND
+           or: PrivateSigstore.Stack admin [--data DIR] COMMAND   (the stack's store, DIR/identity; DIR defaults to ./data)
           users add USERNAME [--email EMAIL] [--email-verified] [--password-stdin]
           users list [--json]
           users disable USERNAME
@@ -21,6 +22,7 @@ public static class AdminCommands
           clients disable CLIENT_ID
           audit [--since TIME|DURATION] [--client CLIENT_ID] [--limit N] [--json]
         Passwords and client secrets are printed once (generated unless --password-stdin) and stored hashed.
+        The store must exist: start the identity provider (or the stack) once first.
         """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
@@ -31,8 +33,22 @@ public static class AdminCommands
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        if (args is ["--help"] or ["-h"] or ["help"] or ["-?"])
+        {
+            await output.WriteLineAsync(Usage).ConfigureAwait(false);
+            return 0;
+        }
         var rest = new List<string>(args);
-        var dataDir = TakeOption(rest, "--data-dir");
+        string? dataDir;
+        try
+        {
+            dataDir = TakeOption(rest, "--data-dir");
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}\n{Usage}").ConfigureAwait(false);
+            return 2;
+        }
         configuration ??= new ConfigurationBuilder()
             .SetBasePath(Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
@@ -50,13 +66,20 @@ public static class AdminCommands
             {
                 throw new UsageException("missing command");
             }
+            if (options.Storage == PrivateSigstore.Log.Storage.StorageProvider.Sqlite
+                && Path.Combine(Path.GetFullPath(options.DataDirectory), "identity.db") is var database && !File.Exists(database))
+            {
+                // Never create a store here: an empty one in the wrong directory answers every command with nothing.
+                await error.WriteLineAsync($"error: no identity store at {database}: start the identity provider (or the stack) once to create it, or point --data-dir (the stack: --data) at the data directory it uses").ConfigureAwait(false);
+                return 1;
+            }
             var services = new ServiceCollection().AddLogging().AddIdentityStore(options).BuildServiceProvider();
             await using (services.ConfigureAwait(false))
             {
                 await IdentityStore.MigrateAsync(services, cancellationToken).ConfigureAwait(false);
                 await using var scope = services.CreateAsyncScope();
                 var admin = scope.ServiceProvider.GetRequiredService<IdentityAdmin>();
-                return await DispatchAsync(admin, rest, output, input ?? Console.In, cancellationToken).ConfigureAwait(false);
+                return await DispatchAsync(admin, rest, output, error, input ?? Console.In, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (UsageException ex)
@@ -76,7 +99,7 @@ public static class AdminCommands
         }
     }
 
-    private static async Task<int> DispatchAsync(IdentityAdmin admin, List<string> args, TextWriter output, TextReader input, CancellationToken ct)
+    private static async Task<int> DispatchAsync(IdentityAdmin admin, List<string> args, TextWriter output, TextWriter error, TextReader input, CancellationToken ct)
     {
         var group = args[0];
         var verb = args.Count > 1 ? args[1] : "";
@@ -139,6 +162,10 @@ public static class AdminCommands
                 var clientId = Single(rest, "CLIENT_ID");
                 var secret = await admin.AddClientAsync(new WorkloadClientSpec(clientId, subject) { Email = email, EmailVerified = verified, Audience = audience, Claims = claims }, ct).ConfigureAwait(false);
                 await output.WriteLineAsync($"added client {clientId}\nclient secret (shown once): {secret}").ConfigureAwait(false);
+                if (email is null)
+                {
+                    await error.WriteLineAsync($"warning: client {clientId} gets tokens without an email claim; a CA that trusts this provider as type email (the stack's CA does) refuses them with \"token missing email claim\": for such a CA add the client with --email ADDRESS --email-verified").ConfigureAwait(false);
+                }
                 return 0;
             }
             case ("clients", "list"):

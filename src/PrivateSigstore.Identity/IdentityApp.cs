@@ -147,7 +147,10 @@ public static class IdentityApp
             // The pages must not be framed (clickjacking of the login form) nor cached.
             context.Response.Headers.XFrameOptions = "DENY";
             context.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
-            context.Response.Headers.CacheControl = "no-store";
+            // "no-cache, no-store" (not only no-store), as antiforgery sets it: otherwise it logs a warning that it overrode
+            // the header on every page with a form.
+            context.Response.Headers.CacheControl = "no-cache, no-store";
+            context.Response.Headers.Pragma = "no-cache";
             return next(context);
         });
         app.UseAuthentication();

@@ -103,7 +103,9 @@ public static class IdentityEndpoints
         var userCode = request?.UserCode;
         if (!HttpMethods.IsPost(http.Request.Method) || string.IsNullOrEmpty(userCode))
         {
-            return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, error: null);
+            // With the code in the link (verification_uri_complete) the page says which client is asking to sign in.
+            var client = string.IsNullOrEmpty(userCode) ? null : await AskingClientAsync(http, ct).ConfigureAwait(false);
+            return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, error: null, client: client);
         }
         if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
         {
@@ -122,6 +124,20 @@ public static class IdentityEndpoints
         var principal = PersonPrincipal(user, options.PublicClientId);
         principal.SetScopes(result.Principal!.GetScopes());
         return Results.SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verify/done" }, OidcScheme);
+    }
+
+    /// <summary>The client a device code was issued to: "display name (client id)", or null when the code is not valid.</summary>
+    private static async Task<string?> AskingClientAsync(HttpContext http, CancellationToken ct)
+    {
+        var result = await http.AuthenticateAsync(OidcScheme).ConfigureAwait(false);
+        if (!result.Succeeded || result.Principal?.GetClaim(Claims.ClientId) is not { Length: > 0 } clientId)
+        {
+            return null;
+        }
+        var applications = http.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
+        var application = await applications.FindByClientIdAsync(clientId, ct).ConfigureAwait(false);
+        var name = application is null ? null : await applications.GetDisplayNameAsync(application, ct).ConfigureAwait(false);
+        return string.IsNullOrEmpty(name) || name == clientId ? clientId : $"{name} ({clientId})";
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, IdentityMetrics metrics, CancellationToken ct)

@@ -35,10 +35,18 @@ internal static class LoginPage
         return Page("Sign in", html.ToString(), status);
     }
 
-    public static IResult DeviceForm(AntiforgeryTokenSet tokens, string? userCode, string? error, int status = StatusCodes.Status200OK)
+    public static IResult DeviceForm(AntiforgeryTokenSet tokens, string? userCode, string? error, int status = StatusCodes.Status200OK, string? client = null)
     {
         var html = new StringBuilder();
-        html.Append("<h1>Sign in a device</h1><p>Enter the code your terminal shows.</p>");
+        html.Append("<h1>Sign in a device</h1>");
+        if (client is not null)
+        {
+            html.Append("<p id=\"client\">The client <strong>").Append(Encode(client)).Append("</strong> is asking to sign in as you. Continue only if you started this sign-in and the code matches the one your terminal shows.</p>");
+        }
+        else
+        {
+            html.Append("<p>Enter the code your terminal shows.</p>");
+        }
         AppendError(html, error);
         html.Append("<form method=\"post\" action=\"/connect/verify\">");
         AppendAntiforgery(html, tokens);

@@ -156,6 +156,19 @@ public sealed class InMemorySigningKey : ISigningKey
     }
 
     /// <summary>
+    /// Ed25519ph (RFC 8032 §5.1, empty context) over a 64-byte SHA-512 digest: what Rekor's hashedrekord wants from an
+    /// Ed25519 key (upstream verifies Ed25519 hashedrekord entries with <c>WithED25519ph</c> over a SHA-512 digest).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The key is not Ed25519.</exception>
+    public byte[] SignEd25519Prehashed(ReadOnlySpan<byte> sha512Digest)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _ed25519Seed is null
+            ? throw new InvalidOperationException("Ed25519ph needs an Ed25519 key")
+            : Core.Crypto.Ed25519.SignPrehashed(_ed25519Seed, sha512Digest);
+    }
+
+    /// <summary>
     /// The unencrypted PKCS#8 DER encoding of the private key (RFC 5208; RFC 8410 for Ed25519), for
     /// writing key files. The caller should clear the returned array when done.
     /// </summary>

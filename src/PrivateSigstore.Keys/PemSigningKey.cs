@@ -81,6 +81,28 @@ public static class PemSigningKey
         return key;
     }
 
+    /// <summary>
+    /// Generates a key and writes it to a new file (mode 0600): encrypted PKCS#8 (PBES2, PBKDF2-HMAC-SHA256,
+    /// AES-256-CBC) when <paramref name="password"/> is given (an empty one too). Never overwrites: a
+    /// <see cref="KeyConfigurationException"/> when the file exists.
+    /// </summary>
+    public static ISigningKey CreateNew(string path, SigningAlgorithm algorithm, string? password)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SigningAlgorithms.Require(algorithm, nameof(algorithm));
+        var fullPath = Path.GetFullPath(path);
+        if (File.Exists(fullPath))
+        {
+            throw new KeyConfigurationException($"{fullPath} already exists; refusing to overwrite it");
+        }
+        using var fresh = InMemorySigningKey.Generate(algorithm);
+        if (!TryWriteNew(fullPath, ToPem(fresh, password)))
+        {
+            throw new KeyConfigurationException($"{fullPath} already exists; refusing to overwrite it");
+        }
+        return Load(fullPath, password);
+    }
+
     private static string ToPem(InMemorySigningKey key, string? password)
     {
         var pkcs8 = key.ExportPkcs8();

@@ -108,7 +108,8 @@ public static class RekorEndpoints
         {
             return RekorError.Of(400, "logIndex in query must be a non-negative integer");
         }
-        if (rekor.Shards.ByGlobalIndex(global) is not { } shard) return Results.NotFound();
+        // Upstream answers 404 with no body; a reason helps a person and no client reads it.
+        if (rekor.Shards.ByGlobalIndex(global) is not { } shard) return RekorError.Of(404, string.Create(CultureInfo.InvariantCulture, $"no entry at log index {global}"));
         return new EntryResult(200, [await rekor.ReadAsync(shard, (ulong)(global - shard.Offset), ct).ConfigureAwait(false)], null, null);
     }
 
@@ -118,7 +119,7 @@ public static class RekorEndpoints
         {
             return RekorError.Of(400, "entryUUID in path should match '^([0-9a-fA-F]{64}|[0-9a-fA-F]{80})$'");
         }
-        if (await rekor.FindAsync(entryUUID, ct).ConfigureAwait(false) is not { } found) return Results.NotFound();
+        if (await rekor.FindAsync(entryUUID, ct).ConfigureAwait(false) is not { } found) return RekorError.Of(404, $"no entry with UUID {entryUUID}");
         return new EntryResult(200, [await rekor.ReadAsync(found.Shard, found.Index, ct).ConfigureAwait(false)], null, null);
     }
 

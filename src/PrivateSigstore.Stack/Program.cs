@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
 using PrivateSigstore.Stack;
 
 // The embedded default: every service in one process, on loopback, with its data under ./data (or --data <dir>).
@@ -10,6 +11,10 @@ internal static class StackCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Length > 0 && args[0] == "admin")
+        {
+            return await AdminAsync(args[1..]).ConfigureAwait(false);
+        }
         var data = new Option<string>("--data") { Description = "The data directory (keys, logs, trust files, services.json)", DefaultValueFactory = _ => "data" };
         var rekorPort = PortOption("--rekor-port", "Rekor's port", 3000);
         var fulcioPort = PortOption("--fulcio-port", "The CA's port", 5555);
@@ -61,6 +66,8 @@ internal static class StackCommand
             return await RunStackAsync(options).ConfigureAwait(false);
         });
         root.Subcommands.Add(RotateKeyCommand());
+        // Listed for --help; "admin …" is handed to the identity provider's admin commands before parsing (AdminAsync).
+        root.Subcommands.Add(new Command("admin", "Identity administration on the stack's store (people, workload clients, the token audit log): admin --help"));
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
@@ -69,6 +76,31 @@ internal static class StackCommand
             return 2;
         }
         return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>admin [--data DIR] COMMAND …</c>: the identity provider's admin commands on the stack's store (DIR/identity,
+    /// DIR defaulting to ./data as for the stack itself); they never create a store.
+    /// </summary>
+    private static Task<int> AdminAsync(string[] args)
+    {
+        var rest = new List<string>(args);
+        var data = "data";
+        var i = rest.IndexOf("--data");
+        if (i >= 0)
+        {
+            if (i + 1 >= rest.Count)
+            {
+                Console.Error.WriteLine("stack: admin: --data needs a value");
+                return Task.FromResult(2);
+            }
+            data = rest[i + 1];
+            rest.RemoveRange(i, 2);
+        }
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Identity:DataDirectory"] = Path.Combine(Path.GetFullPath(data), "identity") })
+            .Build();
+        return PrivateSigstore.Identity.AdminCommands.RunAsync([.. rest], Console.Out, Console.Error, configuration);
     }
 
     /// <summary><c>rotate-key SERVICE [--data DIR]</c>: a new key for one service of the stopped stack.</summary>
@@ -200,15 +232,16 @@ internal static class StackCommand
         if (stack.Demo is { } demo)
         {
             string issuer = stack.Issuer;
+            var psig = PsigLocator.Find();
             Console.WriteLine($"""
 
                 Demo identities (kept in {Path.Combine(stack.DataDirectory, "identity", "demo-credentials.json")}, mode 0600):
                   person:   {demo.Username} / {demo.Password}   (sign in at {issuer}account/login; certificate identity {demo.Username}@privatesigstore.local)
                   workload: client id {demo.ClientId}, secret {demo.ClientSecret}, certificate identity {demo.WorkloadEmail}
 
-                Sign a file keylessly as the demo workload, then verify it (from this checkout; psig is src/PrivateSigstore.Cli):
-                  dotnet run --project src/PrivateSigstore.Cli -- sign-blob README.md --bundle README.md.sigstore.json --signing-config {stack.SigningConfigPath} --oidc-issuer {issuer} --oidc-client-id {demo.ClientId} --oidc-client-secret {demo.ClientSecret}
-                  dotnet run --project src/PrivateSigstore.Cli -- verify-blob README.md --bundle README.md.sigstore.json --trusted-root {stack.TrustedRootPath} --certificate-identity {demo.WorkloadEmail} --certificate-oidc-issuer {issuer}
+                Sign a file keylessly as the demo workload, then verify it ({psig.Where}):
+                  {psig.Command} sign-blob README.md --bundle README.md.sigstore.json --signing-config {stack.SigningConfigPath} --oidc-issuer {issuer} --oidc-client-id {demo.ClientId} --oidc-client-secret {demo.ClientSecret}
+                  {psig.Command} verify-blob README.md --bundle README.md.sigstore.json --trusted-root {stack.TrustedRootPath} --certificate-identity {demo.WorkloadEmail} --certificate-oidc-issuer {issuer}
                 """);
         }
 

@@ -31,4 +31,24 @@ public sealed class Pkcs11SigningTests(RekorFixture rekor, SoftHsmFixture hsm) :
         Assert.Equal(2, missing.ExitCode);
         Assert.DoesNotContain(SoftHsmFixture.UserPin, missing.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Generate_key_pair_in_a_pkcs11_token_writes_only_the_public_key_and_the_key_signs()
+    {
+        Environment.SetEnvironmentVariable("PSIG_PKCS11_MODULE", SoftHsmFixture.ModulePath);
+        Environment.SetEnvironmentVariable("PSIG_PKCS11_PIN", SoftHsmFixture.UserPin);
+        var prefix = Path.Combine(rekor.Directory, "hsm-generated");
+        var uri = $"pkcs11:token={SoftHsmFixture.TokenLabel};object=psig-generated";
+
+        var generated = await Psig.RunAsync("generate-key-pair", "--pkcs11", uri, "--output-key-prefix", prefix);
+
+        Assert.True(generated.ExitCode == 0, generated.Error);
+        Assert.Equal($"Generated an ECDSA P-256 key \"psig-generated\" inside the PKCS#11 token; sign with --key \"{uri}\"\nPublic key written to {prefix}.pub\n", generated.Error.ReplaceLineEndings("\n"));
+        Assert.False(File.Exists(prefix + ".key"), "the private key stays in the token");
+        var artifact = rekor.NewFile("hsm-generated.txt", "signed with a key generated in the token\n");
+        var sign = await Psig.RunAsync("sign-blob", artifact, "--key", uri, "--rekor-url", rekor.Url);
+        Assert.True(sign.ExitCode == 0, sign.Error);
+        var verify = await Psig.RunAsync("verify-blob", artifact, "--key", prefix + ".pub", "--trusted-root", rekor.TrustedRootPath);
+        Assert.True(verify.ExitCode == 0, verify.Error);
+    }
 }

@@ -78,6 +78,29 @@ public sealed class StackProcessTests
         // Same ports, same trust files: no targets update.
         Assert.DoesNotContain("The trust files changed", secondOutput, StringComparison.Ordinal);
         Assert.Equal(1, Tuf.TufRepository.Open(Path.Combine(data, "tuf")).PublishedTargets!.Version);
+
+        // The identity admin commands from the stack's own build, on its data directory: the demo person is there.
+        var (listed, people) = await RunOnceAsync(["admin", "--data", data, "users", "list"]);
+        Assert.True(listed == 0, people);
+        Assert.StartsWith("demo\temail=demo@privatesigstore.local", people, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Admin_is_reachable_from_the_stack_refuses_to_create_a_store_and_has_help()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
+
+        var (exit, output) = await RunOnceAsync(["admin", "--data", data, "users", "list"]);
+        var (helpExit, help) = await RunOnceAsync(["admin", "--help"]);
+        var (_, stackHelp) = await RunOnceAsync(["--help"]);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: no identity store at {Path.Combine(data, "identity", "identity.db")}: start the identity provider (or the stack) once to create it, or point --data-dir (the stack: --data) at the data directory it uses\n", output);
+        Assert.False(Directory.Exists(data), "no store (nor directory) is created by an admin command");
+        Assert.Equal(0, helpExit);
+        Assert.Contains("PrivateSigstore.Stack admin [--data DIR] COMMAND", help, StringComparison.Ordinal);
+        Assert.Contains("clients add CLIENT_ID --subject SUB", help, StringComparison.Ordinal);
+        Assert.Contains("admin", stackHelp, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -95,7 +118,7 @@ public sealed class StackProcessTests
         var watch = Path.Combine(work, "monitor.yaml");
         await File.WriteAllTextAsync(watch, "monitoredValues:\n  certIdentities:\n    - certSubject: demo-workload@privatesigstore\\.local\n      issuers:\n        - .*\n", Ct);
 
-        // First start: run the printed sign and verify commands (psig from this build instead of `dotnet run`, our file instead of README.md).
+        // First start: run the printed sign and verify commands (the psig.dll built with the stack, as printed; our file instead of README.md).
         var (verify, _) = await RunAsync(data, port, async printed =>
         {
             var sign = PrintedPsig(printed, "sign-blob", artifact);
@@ -156,21 +179,30 @@ public sealed class StackProcessTests
         });
     }
 
-    /// <summary>The arguments of the printed `dotnet run --project src/PrivateSigstore.Cli -- COMMAND …` line, for <paramref name="artifact"/>.</summary>
+    /// <summary>
+    /// The arguments of the printed `dotnet …/psig.dll COMMAND …` line, for <paramref name="artifact"/>: the stack prints
+    /// the psig built with it (which starts in a fraction of a second), not `dotnet run`.
+    /// </summary>
     internal static List<string> PrintedPsig(string printed, string command, string artifact)
     {
-        const string prefix = "dotnet run --project src/PrivateSigstore.Cli -- ";
-        var line = printed.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(prefix + command + " ", StringComparison.Ordinal));
-        Assert.True(line is not null, $"the stack did not print a psig {command} command:\n{printed}");
-        return [.. line![prefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        var line = printed.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("dotnet ", StringComparison.Ordinal) && l.Contains("psig.dll " + command + " ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"the stack did not print a `dotnet …/psig.dll {command}` command:\n{printed}");
+        Assert.DoesNotContain("dotnet run", printed, StringComparison.Ordinal);
+        var dll = line!["dotnet ".Length..line.IndexOf("psig.dll ", StringComparison.Ordinal)] + "psig.dll";
+        Assert.True(File.Exists(dll), $"the printed psig {dll} does not exist");
+        Assert.Equal(Path.GetFullPath(PsigDll()), dll);
+        return [.. line[(line.IndexOf("psig.dll ", StringComparison.Ordinal) + "psig.dll ".Length)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(a => a == "README.md" ? artifact : a == "README.md.sigstore.json" ? artifact + ".sigstore.json" : a)];
     }
+
+    private static string PsigDll() =>
+        Path.Combine(Path.GetDirectoryName(StackPath())!, "..", "..", "..", "..", "PrivateSigstore.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "psig.dll");
 
     internal static async Task<(int Exit, string Output)> PsigAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
-        psi.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(StackPath())!, "..", "..", "..", "..", "PrivateSigstore.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "psig.dll"));
+        psi.ArgumentList.Add(PsigDll());
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);

@@ -34,9 +34,31 @@ internal static class LogCommands
 
         public Option<FileInfo?> SigningConfig { get; } = new("--signing-config") { Description = "Take the log (URL and version) from this signing config, as signing does", Recursive = true };
 
-        public Option<FileInfo?> TrustedRoot { get; } = new("--trusted-root") { Description = "Rekor v2: verify checkpoints with this trusted root's log key", Recursive = true };
+        public Option<FileInfo?> TrustedRoot { get; } = new("--trusted-root") { Description = "Verify checkpoints with this trusted root's log keys (default: the trusted root from psig's TUF cache, else v1: the key the log serves, v2: unchecked)", Recursive = true };
 
         public Option<bool> Json { get; } = new("--json") { Description = "Print JSON instead of text", Recursive = true };
+
+        /// <summary>The trusted root checkpoints are verified with: --trusted-root, else the TUF cache's, else none.</summary>
+        public async Task<LogTrust?> TrustAsync(ParseResult parse, CliConsole console, CancellationToken ct)
+        {
+            if (parse.GetValue(TrustedRoot) is { } file)
+            {
+                var material = await VerificationOptions.LoadMaterialAsync(file, console, ct).ConfigureAwait(false);
+                return new LogTrust(material.TrustedRoot, material.Source ?? file.FullName);
+            }
+            if (await PsigTrust.TargetAsync(console, PsigTrust.TrustedRootTarget, optional: true, ct).ConfigureAwait(false) is { } bytes)
+            {
+                try
+                {
+                    return new LogTrust(Core.Trust.TrustedRootJson.Parse(bytes), $"trusted_root.json from the TUF repository psig initialize trusted (cache {PsigTrust.Home(console)})");
+                }
+                catch (WireFormatException e)
+                {
+                    throw new TrustException($"trusted_root.json from the TUF repository does not parse: {e.Message}");
+                }
+            }
+            return null;
+        }
 
         /// <summary>The log's URL and version: --rekor-url wins when given; --rekor-version limits the signing config's choice.</summary>
         public (Uri Url, uint Version) Target(ParseResult parse)
@@ -75,7 +97,120 @@ internal static class LogCommands
         log.Subcommands.Add(Get(console, flags));
         log.Subcommands.Add(Proof(console, flags));
         log.Subcommands.Add(VerifyConsistency(console, flags));
+        log.Subcommands.Add(Search(console, flags));
         return log;
+    }
+
+    /// <summary>Most UUIDs per <c>entries/retrieve</c> request (rekor maxSearchQueries).</summary>
+    private const int RetrieveBatch = 10;
+
+    private static Command Search(CliConsole console, LogFlags flags)
+    {
+        var email = new Option<string?>("--email") { Description = "Entries whose certificate names this email (or subject)" };
+        var sha256 = new Option<string?>("--sha256") { Description = "Entries for an artifact with this SHA-256 digest (hex, or sha256:HEX)" };
+        var artifact = new Option<FileInfo?>("--artifact") { Description = "Entries for this file (its SHA-256)" };
+        var publicKey = new Option<FileInfo?>("--public-key") { Description = "Entries signed with this PEM public key (or certificate)" };
+        var all = new Option<bool>("--all-of") { Description = "Only entries that match every criterion given (default: any)" };
+        var limit = new Option<int>("--limit") { Description = "Entries per page", DefaultValueFactory = _ => 20 };
+        var page = new Option<int>("--page") { Description = "The page to print, from 1", DefaultValueFactory = _ => 1 };
+        var command = new Command("search", "Find entries by email, artifact digest or public key with Rekor's search index (POST /api/v1/index/retrieve; Rekor v1 only), a page at a time")
+        {
+            email, sha256, artifact, publicKey, all, limit, page,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            var (url, version) = flags.Target(parse);
+            if (version != 1)
+            {
+                throw new UsageException("a Rekor v2 log has no search index (rekor-tiles serves none): search a Rekor v1 log");
+            }
+            var digest = parse.GetValue(sha256);
+            if (parse.GetValue(artifact) is { } file)
+            {
+                if (digest is not null)
+                {
+                    throw new UsageException("give --sha256 or --artifact, not both");
+                }
+                try
+                {
+                    using var stream = File.OpenRead(file.FullName);
+                    digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new UsageException("--artifact " + file.Name, e);
+                }
+            }
+            if (digest is not null)
+            {
+                var hex = digest.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase) ? digest[7..] : digest;
+                if (hex.Length != 64 || !hex.All(Uri.IsHexDigit))
+                {
+                    throw new UsageException($"--sha256 {digest}: not a SHA-256 digest (64 hex digits, optionally prefixed sha256:)");
+                }
+                digest = "sha256:" + hex.ToLowerInvariant();
+            }
+            byte[]? pem = null;
+            if (parse.GetValue(publicKey) is { } keyFile)
+            {
+                try
+                {
+                    pem = File.ReadAllBytes(keyFile.FullName);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new UsageException("--public-key " + keyFile.Name, e);
+                }
+            }
+            var mail = parse.GetValue(email);
+            if (mail is null && digest is null && pem is null)
+            {
+                throw new UsageException("give --email, --sha256 (or --artifact), or --public-key");
+            }
+            var (size, number) = (parse.GetValue(limit), parse.GetValue(page));
+            if (size < 1 || number < 1)
+            {
+                throw new UsageException("--limit and --page must be at least 1");
+            }
+            return RunAsync(console, flags, parse, url, async (client, _) =>
+            {
+                var uuids = await client.SearchIndexAsync(mail, digest, pem, parse.GetValue(all), ct).ConfigureAwait(false);
+                var pages = Math.Max(1, (uuids.Count + size - 1) / size);
+                var slice = uuids.Skip((number - 1) * size).Take(size).ToList();
+                var entries = new List<RekorEntry>(slice.Count);
+                for (var i = 0; i < slice.Count; i += RetrieveBatch)
+                {
+                    entries.AddRange(await client.GetEntriesByUuidAsync(slice.Skip(i).Take(RetrieveBatch).ToList(), ct).ConfigureAwait(false));
+                }
+                entries.Sort((a, b) => a.LogIndex.CompareTo(b.LogIndex));
+                if (parse.GetValue(flags.Json))
+                {
+                    Write(console, new JsonObject
+                    {
+                        ["total"] = uuids.Count, ["page"] = number, ["pages"] = pages, ["limit"] = size,
+                        ["entries"] = new JsonArray([.. entries.Select(e => (JsonNode)new JsonObject
+                        {
+                            ["uuid"] = e.Uuid, ["logIndex"] = e.LogIndex, ["integratedTime"] = e.IntegratedTime, ["kind"] = e.ToTransparencyLogEntry().KindVersion?.Kind,
+                        })]),
+                    });
+                }
+                else
+                {
+                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{uuids.Count} entries found; page {number} of {pages} ({size} per page: --page, --limit)"));
+                    foreach (var e in entries)
+                    {
+                        var time = DateTimeOffset.FromUnixTimeSeconds(e.IntegratedTime).ToString("O", CultureInfo.InvariantCulture);
+                        console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {e.LogIndex,8}  {time}  {e.ToTransparencyLogEntry().KindVersion?.Kind,-12} {e.Uuid}"));
+                    }
+                    if (number < pages)
+                    {
+                        console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"next page: --page {number + 1}"));
+                    }
+                }
+                return ExitCodes.Verified;
+            });
+        });
+        return command;
     }
 
     private static Command Checkpoint(CliConsole console, LogFlags flags)
@@ -87,10 +222,10 @@ internal static class LogCommands
             var (url, version) = flags.Target(parse);
             if (version == 1)
             {
-                return RunAsync(console, url, async client =>
+                return RunAsync(console, flags, parse, url, async (client, trust) =>
                 {
                     var info = await client.GetLogInfoAsync(ct).ConfigureAwait(false);
-                    var signed = await CheckpointSignedByLogAsync(client, info.SignedTreeHead, ct).ConfigureAwait(false);
+                    var (signed, how) = await CheckpointSignedAsync(client, trust, info.SignedTreeHead, ct).ConfigureAwait(false);
                     if (parse.GetValue(output) is { } file)
                     {
                         await File.WriteAllTextAsync(file.FullName, info.SignedTreeHead, ct).ConfigureAwait(false);
@@ -98,10 +233,14 @@ internal static class LogCommands
                     console.Out.WriteLine(parse.GetValue(flags.Json)
                         ? new JsonObject { ["treeSize"] = info.TreeSize, ["rootHash"] = info.RootHash, ["checkpoint"] = info.SignedTreeHead, ["checkpointSignatureVerified"] = signed }.ToJsonString(Indented)
                         : info.SignedTreeHead);
+                    if (!signed)
+                    {
+                        await console.Error.WriteLineAsync("Error: checkpoint signature " + how).ConfigureAwait(false);
+                    }
                     return signed ? ExitCodes.Verified : ExitCodes.NotVerified;
                 });
             }
-            return RunV2Async(console, url, client => LogV2Commands.CheckpointAsync(console, client, parse.GetValue(flags.TrustedRoot), parse.GetValue(output), parse.GetValue(flags.Json), ct));
+            return RunV2Async(console, flags, parse, url, (client, trust) => LogV2Commands.CheckpointAsync(console, client, trust, parse.GetValue(output), parse.GetValue(flags.Json), ct));
         });
         return command;
     }
@@ -114,22 +253,22 @@ internal static class LogCommands
         {
             var (url, version) = flags.Target(parse);
             return version == 2
-                ? RunV2Async(console, url, client => LogV2Commands.CheckpointAsync(console, client, parse.GetValue(flags.TrustedRoot), null, parse.GetValue(json), ct))
-                : RunAsync(console, url, async client =>
+                ? RunV2Async(console, flags, parse, url, (client, trust) => LogV2Commands.CheckpointAsync(console, client, trust, null, parse.GetValue(json), ct))
+                : RunAsync(console, flags, parse, url, async (client, trust) =>
         {
             var info = await client.GetLogInfoAsync(ct).ConfigureAwait(false);
-            var signed = await CheckpointSignedByLogAsync(client, info.SignedTreeHead, ct).ConfigureAwait(false);
+            var (signed, how) = await CheckpointSignedAsync(client, trust, info.SignedTreeHead, ct).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 Write(console, new JsonObject
                 {
                     ["treeSize"] = info.TreeSize, ["rootHash"] = info.RootHash, ["treeID"] = info.TreeId,
-                    ["signedTreeHead"] = info.SignedTreeHead, ["checkpointSignatureVerified"] = signed,
+                    ["signedTreeHead"] = info.SignedTreeHead, ["checkpointSignatureVerified"] = signed, ["checkpointVerification"] = how,
                 });
             }
             else
             {
-                console.Out.WriteLine($"Tree size: {info.TreeSize}\nRoot hash: {info.RootHash}\nTree ID: {info.TreeId}\nCheckpoint signature: {(signed ? "verified with the log's public key" : "NOT VERIFIED")}\n\n{info.SignedTreeHead}");
+                console.Out.WriteLine($"Tree size: {info.TreeSize}\nRoot hash: {info.RootHash}\nTree ID: {info.TreeId}\nCheckpoint signature: {(signed ? how : "NOT VERIFIED: " + how)}\n\n{info.SignedTreeHead}");
             }
             return signed ? ExitCodes.Verified : ExitCodes.NotVerified;
         });
@@ -146,8 +285,8 @@ internal static class LogCommands
         {
             var (url, version) = flags.Target(parse);
             return version == 2
-                ? RunV2Async(console, url, client => LogV2Commands.GetAsync(console, client, parse.GetValue(flags.TrustedRoot), V2Index(parse, index, uuid), parse.GetValue(json), ct))
-                : RunAsync(console, url, async client =>
+                ? RunV2Async(console, flags, parse, url, (client, trust) => LogV2Commands.GetAsync(console, client, trust, V2Index(parse, index, uuid), parse.GetValue(json), ct))
+                : RunAsync(console, flags, parse, url, async (client, trust) =>
         {
             var entry = await FetchAsync(client, parse, index, uuid, ct).ConfigureAwait(false);
             var body = JsonNode.Parse(entry.Body);
@@ -179,8 +318,8 @@ internal static class LogCommands
         {
             var (url, version) = flags.Target(parse);
             return version == 2
-                ? RunV2Async(console, url, client => LogV2Commands.ProofAsync(console, client, parse.GetValue(flags.TrustedRoot), V2Index(parse, index, uuid), parse.GetValue(json), ct))
-                : RunAsync(console, url, async client =>
+                ? RunV2Async(console, flags, parse, url, (client, trust) => LogV2Commands.ProofAsync(console, client, trust, V2Index(parse, index, uuid), parse.GetValue(json), ct))
+                : RunAsync(console, flags, parse, url, async (client, trust) =>
         {
             var entry = await FetchAsync(client, parse, index, uuid, ct).ConfigureAwait(false);
             if (entry.InclusionProof is not { } proof)
@@ -189,7 +328,7 @@ internal static class LogCommands
                 return ExitCodes.NotVerified;
             }
             var included = ProofVerifier.TryVerifyInclusion(Rfc6962.HashLeaf(entry.Body), (ulong)proof.LogIndex, (ulong)proof.TreeSize, proof.Hashes, proof.RootHash, out _);
-            var signed = await CheckpointSignedByLogAsync(client, proof.Checkpoint, ct).ConfigureAwait(false);
+            var (signed, how) = await CheckpointSignedAsync(client, trust, proof.Checkpoint, ct).ConfigureAwait(false);
             var committed = SignedCheckpoint.Parse(proof.Checkpoint).Checkpoint is { } cp && cp.Size == (ulong)proof.TreeSize && cp.RootHash.AsSpan().SequenceEqual(proof.RootHash);
             var ok = included && signed && committed;
             if (parse.GetValue(json))
@@ -209,7 +348,7 @@ internal static class LogCommands
                 {
                     console.Out.WriteLine("  " + Convert.ToHexStringLower(hash));
                 }
-                console.Out.WriteLine($"Inclusion: {(included ? "verified" : "FAILED")}\nCheckpoint: {(signed && committed ? "signed by the log and commits to the root" : "FAILED")}");
+                console.Out.WriteLine($"Inclusion: {(included ? "verified" : "FAILED")}\nCheckpoint: {(signed && committed ? "signed by the log and commits to the root; " + how : "FAILED: " + (signed ? "it does not commit to the proof's root" : how))}");
             }
             return ok ? ExitCodes.Verified : ExitCodes.NotVerified;
         });
@@ -233,7 +372,7 @@ internal static class LogCommands
             var (url, version) = flags.Target(parse);
             if (version == 2)
             {
-                return RunV2Async(console, url, client => LogV2Commands.VerifyConsistencyAsync(console, client, parse.GetValue(flags.TrustedRoot),
+                return RunV2Async(console, flags, parse, url, (client, trust) => LogV2Commands.VerifyConsistencyAsync(console, client, trust,
                     (parse.GetValue(firstCheckpoint), parse.GetValue(firstSize), parse.GetValue(firstRoot)), parse.GetValue(secondCheckpoint), parse.GetValue(json), ct));
             }
             if (parse.GetValue(firstCheckpoint) is not null || parse.GetValue(secondCheckpoint) is not null)
@@ -244,7 +383,7 @@ internal static class LogCommands
             {
                 throw new UsageException("give --first-size and --first-root-hash");
             }
-            return RunAsync(console, url, async client =>
+            return RunAsync(console, flags, parse, url, async (client, trust) =>
         {
             byte[] root1;
             try
@@ -258,7 +397,7 @@ internal static class LogCommands
             var info = await client.GetLogInfoAsync(ct).ConfigureAwait(false);
             var size1 = parse.GetValue(firstSize)!.Value;
             var root2 = Convert.FromHexString(info.RootHash);
-            var signed = await CheckpointSignedByLogAsync(client, info.SignedTreeHead, ct).ConfigureAwait(false);
+            var (signed, how) = await CheckpointSignedAsync(client, trust, info.SignedTreeHead, ct).ConfigureAwait(false);
             IReadOnlyList<byte[]> hashes = [];
             if (size1 > 0 && size1 < info.TreeSize)
             {
@@ -278,7 +417,7 @@ internal static class LogCommands
             }
             else
             {
-                console.Out.WriteLine($"Tree {size1} -> {info.TreeSize}: {(consistent ? "consistent" : "NOT CONSISTENT")}; checkpoint signature {(signed ? "verified" : "NOT VERIFIED")}");
+                console.Out.WriteLine($"Tree {size1} -> {info.TreeSize}: {(consistent ? "consistent" : "NOT CONSISTENT")}; checkpoint signature {(signed ? how : "NOT VERIFIED: " + how)}");
             }
             return ok ? ExitCodes.Verified : ExitCodes.NotVerified;
         });
@@ -301,27 +440,64 @@ internal static class LogCommands
             _ => throw new UsageException("give exactly one of --log-index and --uuid"),
         };
 
-    /// <summary>The checkpoint is signed by the log's own key (fetched from the log: trust on first use; pin it with --trusted-root in verify).</summary>
-    private static async Task<bool> CheckpointSignedByLogAsync(RekorClient client, string checkpoint, CancellationToken ct)
+    /// <summary>
+    /// Whether the checkpoint is signed by a log key of the trusted root (when there is one), else by the key the log
+    /// itself serves (trust on first use: it proves only that the same server signed it).
+    /// </summary>
+    private static async Task<(bool Signed, string How)> CheckpointSignedAsync(RekorClient client, LogTrust? trust, string checkpoint, CancellationToken ct)
     {
+        SignedCheckpoint parsed;
         try
         {
-            var key = GoPem.DecodePublicKey(await client.GetPublicKeyAsync(ct).ConfigureAwait(false));
-            return SignedCheckpoint.Parse(checkpoint).VerifyRekorV1(new EcdsaNoteVerifier("rekor", key));
+            parsed = SignedCheckpoint.Parse(checkpoint);
         }
-        catch (WireFormatException)
+        catch (WireFormatException e)
         {
-            return false;
+            return (false, "the checkpoint does not parse: " + e.Message);
+        }
+        if (trust is not null)
+        {
+            foreach (var log in trust.Root.Tlogs)
+            {
+                if (log.PublicKey?.RawBytes is not { Length: > 0 } key)
+                {
+                    continue;
+                }
+                try
+                {
+                    if (parsed.VerifyRekorV1(new EcdsaNoteVerifier("rekor", key)))
+                    {
+                        return (true, $"verified with the trusted root's key of {log.BaseUrl} ({trust.Source})");
+                    }
+                }
+                catch (WireFormatException)
+                {
+                    // not an ECDSA key: a Rekor v1 log signs with ECDSA
+                }
+            }
+            return (false, $"not signed by any log key in the trusted root ({trust.Source}): is {client.BaseUrl} the log that trusted root lists?");
+        }
+        try
+        {
+            var served = GoPem.DecodePublicKey(await client.GetPublicKeyAsync(ct).ConfigureAwait(false));
+            return parsed.VerifyRekorV1(new EcdsaNoteVerifier("rekor", served))
+                ? (true, "verified with the key the log itself serves (not pinned: give --trusted-root, or psig initialize)")
+                : (false, "not signed by the key the log serves");
+        }
+        catch (WireFormatException e)
+        {
+            return (false, "the log's public key does not parse: " + e.Message);
         }
     }
 
     private static void Write(CliConsole console, JsonNode node) => console.Out.WriteLine(node.ToJsonString(Indented));
 
-    private static async Task<int> RunV2Async(CliConsole console, Uri url, Func<RekorV2Client, Task<int>> action)
+    private static async Task<int> RunV2Async(CliConsole console, LogFlags flags, ParseResult parse, Uri url, Func<RekorV2Client, LogTrust?, Task<int>> action)
     {
+        var trust = await flags.TrustAsync(parse, console, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            return await action(new RekorV2Client(SigningServices.HttpClient, url)).ConfigureAwait(false);
+            return await action(new RekorV2Client(SigningServices.HttpClient, url), trust).ConfigureAwait(false);
         }
         catch (ServiceClientException e)
         {
@@ -330,11 +506,12 @@ internal static class LogCommands
         }
     }
 
-    private static async Task<int> RunAsync(CliConsole console, Uri url, Func<RekorClient, Task<int>> action)
+    private static async Task<int> RunAsync(CliConsole console, LogFlags flags, ParseResult parse, Uri url, Func<RekorClient, LogTrust?, Task<int>> action)
     {
+        var trust = await flags.TrustAsync(parse, console, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            return await action(new RekorClient(SigningServices.HttpClient, url)).ConfigureAwait(false);
+            return await action(new RekorClient(SigningServices.HttpClient, url), trust).ConfigureAwait(false);
         }
         catch (ServiceClientException e)
         {
@@ -343,3 +520,6 @@ internal static class LogCommands
         }
     }
 }
+
+/// <summary>The trusted root log checkpoints are verified with, and where it came from.</summary>
+internal sealed record LogTrust(Core.Trust.TrustedRoot Root, string Source);

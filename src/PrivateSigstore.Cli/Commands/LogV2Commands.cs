@@ -24,14 +24,14 @@ internal static class LogV2Commands
     /// <summary>A checkpoint and whether the trusted root's key verified it (null: no trusted root given, not checked).</summary>
     internal sealed record CurrentCheckpoint(string Note, Checkpoint Checkpoint, bool? Verified, string? Problem);
 
-    public static async Task<CurrentCheckpoint> FetchCheckpointAsync(RekorV2Client client, FileInfo? trustedRoot, CancellationToken ct)
+    public static async Task<CurrentCheckpoint> FetchCheckpointAsync(RekorV2Client client, LogTrust? trust, CancellationToken ct)
     {
         var note = await client.GetCheckpointAsync(ct).ConfigureAwait(false);
-        return Check(note, trustedRoot);
+        return Check(note, trust);
     }
 
     /// <summary>Parses a checkpoint note and checks it with the trusted root when given.</summary>
-    public static CurrentCheckpoint Check(string note, FileInfo? trustedRoot)
+    public static CurrentCheckpoint Check(string note, LogTrust? trust)
     {
         SignedCheckpoint parsed;
         try
@@ -42,24 +42,24 @@ internal static class LogV2Commands
         {
             throw new ServiceClientException($"the checkpoint does not parse: {e.Message}", 0, e);
         }
-        if (trustedRoot is null)
+        if (trust is null)
         {
             return new CurrentCheckpoint(note, parsed.Checkpoint, null, null);
         }
         try
         {
-            CheckpointVerification.Verify(note, LoadRoot(trustedRoot));
+            CheckpointVerification.Verify(note, trust.Root);
             return new CurrentCheckpoint(note, parsed.Checkpoint, true, null);
         }
         catch (WireFormatException e)
         {
-            return new CurrentCheckpoint(note, parsed.Checkpoint, false, e.Message);
+            return new CurrentCheckpoint(note, parsed.Checkpoint, false, $"{e.Message} (trusted root: {trust.Source})");
         }
     }
 
-    public static async Task<int> CheckpointAsync(CliConsole console, RekorV2Client client, FileInfo? trustedRoot, FileInfo? output, bool json, CancellationToken ct)
+    public static async Task<int> CheckpointAsync(CliConsole console, RekorV2Client client, LogTrust? trust, FileInfo? output, bool json, CancellationToken ct)
     {
-        var current = await FetchCheckpointAsync(client, trustedRoot, ct).ConfigureAwait(false);
+        var current = await FetchCheckpointAsync(client, trust, ct).ConfigureAwait(false);
         if (output is not null)
         {
             await File.WriteAllTextAsync(output.FullName, current.Note, ct).ConfigureAwait(false);
@@ -79,9 +79,9 @@ internal static class LogV2Commands
         return current.Verified == false ? ExitCodes.NotVerified : ExitCodes.Verified;
     }
 
-    public static async Task<int> GetAsync(CliConsole console, RekorV2Client client, FileInfo? trustedRoot, long index, bool json, CancellationToken ct)
+    public static async Task<int> GetAsync(CliConsole console, RekorV2Client client, LogTrust? trust, long index, bool json, CancellationToken ct)
     {
-        var current = await FetchCheckpointAsync(client, trustedRoot, ct).ConfigureAwait(false);
+        var current = await FetchCheckpointAsync(client, trust, ct).ConfigureAwait(false);
         if (index < 0 || (ulong)index >= current.Checkpoint.Size)
         {
             await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Error: index {index} is not in the log (tree size {current.Checkpoint.Size})")).ConfigureAwait(false);
@@ -120,9 +120,9 @@ internal static class LogV2Commands
         return ok ? ExitCodes.Verified : ExitCodes.NotVerified;
     }
 
-    public static async Task<int> ProofAsync(CliConsole console, RekorV2Client client, FileInfo? trustedRoot, long index, bool json, CancellationToken ct)
+    public static async Task<int> ProofAsync(CliConsole console, RekorV2Client client, LogTrust? trust, long index, bool json, CancellationToken ct)
     {
-        var current = await FetchCheckpointAsync(client, trustedRoot, ct).ConfigureAwait(false);
+        var current = await FetchCheckpointAsync(client, trust, ct).ConfigureAwait(false);
         var size = current.Checkpoint.Size;
         if (index < 0 || (ulong)index >= size)
         {
@@ -159,7 +159,7 @@ internal static class LogV2Commands
     /// Consistency from an earlier tree (a saved checkpoint, or a size and root hash) to a later checkpoint (a saved one,
     /// or the log's current one), with the proof computed from the log's tiles at the later size.
     /// </summary>
-    public static async Task<int> VerifyConsistencyAsync(CliConsole console, RekorV2Client client, FileInfo? trustedRoot,
+    public static async Task<int> VerifyConsistencyAsync(CliConsole console, RekorV2Client client, LogTrust? trust,
         (FileInfo? Checkpoint, long? Size, string? RootHash) first, FileInfo? second, bool json, CancellationToken ct)
     {
         ulong size1;
@@ -171,7 +171,7 @@ internal static class LogV2Commands
             {
                 throw new UsageException("give --first-checkpoint or --first-size with --first-root-hash, not both");
             }
-            var earlier = Check(await File.ReadAllTextAsync(firstFile.FullName, ct).ConfigureAwait(false), trustedRoot);
+            var earlier = Check(await File.ReadAllTextAsync(firstFile.FullName, ct).ConfigureAwait(false), trust);
             (size1, root1, firstVerified) = (earlier.Checkpoint.Size, earlier.Checkpoint.RootHash, earlier.Verified);
         }
         else if (first is { Size: { } s, RootHash: { } hex } && s >= 0)
@@ -190,8 +190,8 @@ internal static class LogV2Commands
             throw new UsageException("give --first-checkpoint, or --first-size and --first-root-hash");
         }
         var later = second is null
-            ? await FetchCheckpointAsync(client, trustedRoot, ct).ConfigureAwait(false)
-            : Check(await File.ReadAllTextAsync(second.FullName, ct).ConfigureAwait(false), trustedRoot);
+            ? await FetchCheckpointAsync(client, trust, ct).ConfigureAwait(false)
+            : Check(await File.ReadAllTextAsync(second.FullName, ct).ConfigureAwait(false), trust);
         var size2 = later.Checkpoint.Size;
         byte[][] hashes = [];
         bool consistent;
@@ -232,21 +232,8 @@ internal static class LogV2Commands
     {
         true => "verified with the trusted root's key",
         false => "NOT VERIFIED: " + checkpoint.Problem,
-        null => "not checked (give --trusted-root)",
+        null => "not checked (give --trusted-root, or psig initialize with your stack's TUF repository)",
     };
-
-    private static TrustedRoot LoadRoot(FileInfo file)
-    {
-        try
-        {
-            using var stream = File.OpenRead(file.FullName);
-            return TrustedRootJson.Parse(stream);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or WireFormatException)
-        {
-            throw new UsageException($"--trusted-root {file.Name}", e);
-        }
-    }
 
     private static void Write(CliConsole console, JsonNode node) => console.Out.WriteLine(node.ToJsonString(Indented));
 }

@@ -21,7 +21,7 @@ internal static class SignCommands
     {
         var file = new Argument<FileInfo?>("file") { Description = "The subject artifact (with --predicate)", Arity = ArgumentArity.ZeroOrOne };
         var predicate = new Option<FileInfo?>("--predicate") { Description = "Predicate JSON; psig builds an in-toto v1 statement over FILE" };
-        var predicateType = new Option<string>("--type") { Description = "Predicate type URI", DefaultValueFactory = _ => "https://slsa.dev/provenance/v1" };
+        var predicateType = new Option<string>("--type") { Description = $"Predicate type: a URI or one of {PredicateTypes.Names} (cosign's names)", DefaultValueFactory = _ => "https://slsa.dev/provenance/v1" };
         var statement = new Option<FileInfo?>("--statement") { Description = "A complete in-toto statement to sign instead" };
         var flags = new SignerFlags();
         var command = new Command("attest", "Sign an in-toto attestation (DSSE; Rekor v1: dsse 0.0.1 entry, Rekor v2: hashedrekord 0.0.2 over the PAE) and write a bundle v0.3") { file, predicate, predicateType, statement };
@@ -45,7 +45,7 @@ internal static class SignCommands
             }
             else if (subject is not null && predicateFile is not null)
             {
-                payload = SigningServices.Statement(subject, parse.GetValue(predicateType)!, predicateFile);
+                payload = SigningServices.Statement(subject, PredicateTypes.Resolve(parse.GetValue(predicateType)!), predicateFile);
                 label = subject;
             }
             else
@@ -114,7 +114,11 @@ internal static class SignCommands
                     {
                         throw new UsageException("--key cannot be combined with --identity-token or --oidc-issuer");
                     }
-                    var (signingKey, token) = SigningServices.LoadKey(key, Environment.GetEnvironmentVariable("PSIG_KEY_PASSWORD"));
+                    // An encrypted key file: the password from PSIG_KEY_PASSWORD, else asked on the terminal.
+                    var password = !key.StartsWith("pkcs11:", StringComparison.Ordinal) && File.Exists(key)
+                        && File.ReadAllText(key).Contains("ENCRYPTED", StringComparison.Ordinal)
+                        ? KeyPairCommand.Password(console, confirm: false) : Environment.GetEnvironmentVariable(KeyPairCommand.PasswordVariable);
+                    var (signingKey, token) = SigningServices.LoadKey(key, password);
                     using (token)
                     using (signingKey)
                     {

@@ -272,6 +272,24 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
         return System.Text.Encoding.UTF8.GetBytes(statement.ToJsonString());
     }
 
+    /// <summary>A <c>pkcs11:token=LABEL;object=KEYLABEL</c> URI: the token options (module and PIN from PSIG_PKCS11_MODULE / PSIG_PKCS11_PIN) and the key label.</summary>
+    public static (Pkcs11Options Options, string Label) Pkcs11Uri(string uri)
+    {
+        if (!uri.StartsWith("pkcs11:", StringComparison.Ordinal))
+        {
+            throw new UsageException($"{uri} is not a pkcs11: URI (pkcs11:token=LABEL;object=KEYLABEL)");
+        }
+        var attributes = uri["pkcs11:".Length..].Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? Uri.UnescapeDataString(p[1]) : "", StringComparer.Ordinal);
+        var options = new Pkcs11Options
+        {
+            ModulePath = Environment.GetEnvironmentVariable("PSIG_PKCS11_MODULE") ?? new Pkcs11Options().ModulePath,
+            TokenLabel = attributes.GetValueOrDefault("token"),
+            PinEnvironmentVariable = "PSIG_PKCS11_PIN",
+        };
+        return (options, attributes.GetValueOrDefault("object") ?? throw new UsageException("pkcs11 key URI needs object=<label>"));
+    }
+
     /// <summary>Loads <c>--key</c>: a PEM private key file, or <c>pkcs11:token=LABEL;object=KEYLABEL</c> (module and PIN from PSIG_PKCS11_MODULE / PSIG_PKCS11_PIN).</summary>
     public static (ISigningKey Key, IDisposable? Token) LoadKey(string key, string? password)
     {
@@ -281,18 +299,11 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
             {
                 return (PemSigningKey.Load(key, password), null);
             }
-            var attributes = key["pkcs11:".Length..].Split(';', StringSplitOptions.RemoveEmptyEntries)
-                .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? Uri.UnescapeDataString(p[1]) : "", StringComparer.Ordinal);
-            var options = new Pkcs11Options
-            {
-                ModulePath = Environment.GetEnvironmentVariable("PSIG_PKCS11_MODULE") ?? new Pkcs11Options().ModulePath,
-                TokenLabel = attributes.GetValueOrDefault("token"),
-                PinEnvironmentVariable = "PSIG_PKCS11_PIN",
-            };
+            var (options, label) = Pkcs11Uri(key);
             var token = Pkcs11Token.Open(options);
             try
             {
-                return (token.GetKey(attributes.GetValueOrDefault("object") ?? throw new UsageException("pkcs11 key URI needs object=<label>")), token);
+                return (token.GetKey(label), token);
             }
             catch
             {

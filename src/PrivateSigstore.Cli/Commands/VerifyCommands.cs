@@ -47,14 +47,16 @@ internal static class VerifyCommands
     {
         var file = new Argument<FileInfo?>("file") { Description = "Artifact that must be a subject of the in-toto statement (optional)", Arity = ArgumentArity.ZeroOrOne };
         var bundle = new Option<FileInfo>("--bundle") { Description = "The Sigstore bundle holding the DSSE attestation", Required = true };
+        var type = new Option<string?>("--type") { Description = $"Require this predicate type: a URI or one of {PredicateTypes.Names} (cosign's names; default: any)" };
         var options = new VerificationOptions();
-        var command = new Command("verify-attestation", "Verify a DSSE (in-toto) attestation bundle, optionally that FILE is its subject") { file, bundle };
+        var command = new Command("verify-attestation", "Verify a DSSE (in-toto) attestation bundle, optionally that FILE is its subject") { file, bundle, type };
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            var predicateType = parse.GetValue(type) is { } t ? PredicateTypes.Resolve(t) : null;
             var verifier = new BundleVerifier(await options.MaterialAsync(parse, console, ct).ConfigureAwait(false), options.VerifierSettings(parse));
             var artifact = parse.GetValue(file) is { } f ? ArtifactPolicy.FromFile(f.FullName, ByteProgress.For(console, "hashing " + f.Name, f.FullName)) : null;
-            var record = VerifyOne(console, verifier, parse.GetValue(bundle)!.FullName, new VerificationPolicy(artifact, options.Policy(parse)), null, requireDsse: true);
+            var record = VerifyOne(console, verifier, parse.GetValue(bundle)!.FullName, new VerificationPolicy(artifact, options.Policy(parse)), null, requireDsse: true, predicateType);
             if (record is not null)
             {
                 await options.WriteRecordAsync(parse, record, ct).ConfigureAwait(false);
@@ -65,7 +67,7 @@ internal static class VerifyCommands
     }
 
     /// <summary>Verifies one bundle file; prints "Verified OK" or the failure; null only when the artifact cannot be read.</summary>
-    internal static VerificationRecord? VerifyOne(CliConsole console, BundleVerifier verifier, string bundlePath, VerificationPolicy policy, string? label, bool requireDsse = false)
+    internal static VerificationRecord? VerifyOne(CliConsole console, BundleVerifier verifier, string bundlePath, VerificationPolicy policy, string? label, bool requireDsse = false, string? predicateType = null)
     {
         var prefix = label is null ? "" : label + ": ";
         Bundle bundle;
@@ -83,6 +85,14 @@ internal static class VerifyCommands
         {
             console.Error.WriteLine($"{prefix}Error: the bundle holds no DSSE attestation");
             return verifier.Unreadable("the bundle holds no DSSE attestation", policy);
+        }
+        if (predicateType is not null && PredicateTypes.Of(bundle.DsseEnvelope!.Payload) is var found && found != predicateType)
+        {
+            // As cosign's --type: an attestation of another predicate type does not count.
+            var reason = found is null ? $"the attestation is not an in-toto statement with a predicateType (--type {predicateType})"
+                : $"the attestation's predicate type is {found}, not {predicateType} (--type)";
+            console.Error.WriteLine($"{prefix}Error: {reason}");
+            return verifier.Unreadable(reason, policy);
         }
         try
         {

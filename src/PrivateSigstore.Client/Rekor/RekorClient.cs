@@ -76,18 +76,71 @@ public sealed class RekorClient
     /// <summary><c>GET /api/v1/log/publicKey</c>: the log's PEM public key.</summary>
     public async Task<string> GetPublicKeyAsync(CancellationToken cancellationToken = default)
     {
-        using var response = await _http.GetAsync(new Uri(_baseUrl, "api/v1/log/publicKey"), cancellationToken).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        return response.IsSuccessStatusCode ? text : throw new ServiceClientException($"GET publicKey: HTTP {(int)response.StatusCode}: {text}", (int)response.StatusCode);
+        var url = new Uri(_baseUrl, "api/v1/log/publicKey");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.GetAsync(url, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw ServiceClientException.ForTransport(HttpMethod.Get, url, e, Service, _baseUrl);
+        }
+        using (response)
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode ? Encoding.UTF8.GetString(bytes)
+                : throw ServiceClientException.ForStatus(HttpMethod.Get, url, response.StatusCode, bytes, Service, _baseUrl);
+        }
     }
 
     /// <summary><c>GET /api/v1/log/entries?logIndex=</c>.</summary>
     public async Task<RekorEntry> GetEntryByIndexAsync(long logIndex, CancellationToken cancellationToken = default) =>
-        ReadEntry(await SendAsync(HttpMethod.Get, "api/v1/log/entries?logIndex=" + logIndex.ToString(CultureInfo.InvariantCulture), null, cancellationToken).ConfigureAwait(false));
+        ReadEntry(await SendAsync(HttpMethod.Get, "api/v1/log/entries?logIndex=" + logIndex.ToString(CultureInfo.InvariantCulture), null, cancellationToken,
+            notFound: $"no entry at log index {logIndex.ToString(CultureInfo.InvariantCulture)}, or {_baseUrl} is not {Service} (the server gave no reason)").ConfigureAwait(false));
 
     /// <summary><c>GET /api/v1/log/entries/{uuid}</c>.</summary>
     public async Task<RekorEntry> GetEntryByUuidAsync(string uuid, CancellationToken cancellationToken = default) =>
-        ReadEntry(await SendAsync(HttpMethod.Get, "api/v1/log/entries/" + Uri.EscapeDataString(uuid), null, cancellationToken).ConfigureAwait(false));
+        ReadEntry(await SendAsync(HttpMethod.Get, "api/v1/log/entries/" + Uri.EscapeDataString(uuid), null, cancellationToken,
+            notFound: $"no entry with UUID {uuid}, or {_baseUrl} is not {Service} (the server gave no reason)").ConfigureAwait(false));
+
+    /// <summary>
+    /// <c>POST /api/v1/index/retrieve</c>: the UUIDs of the entries indexed under an email (or subject), an artifact
+    /// digest (<c>sha256:HEX</c>) and/or a PEM public key or certificate, all of them (<paramref name="all"/>) or any.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> SearchIndexAsync(string? email, string? hash, byte[]? publicKeyPem, bool all = false, CancellationToken cancellationToken = default)
+    {
+        var query = new JsonObject();
+        if (email is not null) query["email"] = email;
+        if (hash is not null) query["hash"] = hash;
+        if (publicKeyPem is not null) query["publicKey"] = new JsonObject { ["format"] = "x509", ["content"] = Convert.ToBase64String(publicKeyPem) };
+        query["operator"] = all ? "and" : "or";
+        var json = await SendAsync(HttpMethod.Post, "api/v1/index/retrieve", Encoding.UTF8.GetBytes(query.ToJsonString()), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return [.. json.AsArray().Select(u => u!.GetValue<string>())];
+        }
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException)
+        {
+            throw new ServiceClientException($"POST {new Uri(_baseUrl, "api/v1/index/retrieve")}: the answer is not a list of UUIDs: is {_baseUrl} {Service}?", 0, e);
+        }
+    }
+
+    /// <summary><c>POST /api/v1/log/entries/retrieve</c> with entry UUIDs (at most 10 per request upstream).</summary>
+    public async Task<IReadOnlyList<RekorEntry>> GetEntriesByUuidAsync(IReadOnlyList<string> uuids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uuids);
+        var query = new JsonObject { ["entryUUIDs"] = new JsonArray([.. uuids.Select(u => JsonValue.Create(u))]) };
+        var json = await SendAsync(HttpMethod.Post, "api/v1/log/entries/retrieve", Encoding.UTF8.GetBytes(query.ToJsonString()), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return [.. json.AsArray().Select(e => ReadEntry(e!))];
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ServiceClientException($"malformed Rekor search response: {e.Message}", 0, e);
+        }
+    }
 
     /// <summary><c>GET /api/v1/log/proof?firstSize=&amp;lastSize=</c>.</summary>
     public async Task<RekorConsistencyProof> GetConsistencyProofAsync(long firstSize, long lastSize, CancellationToken cancellationToken = default)
@@ -102,9 +155,12 @@ public sealed class RekorClient
     public async Task<RekorEntry> CreateEntryAsync(byte[] proposedEntryJson, CancellationToken cancellationToken = default) =>
         ReadEntry(await SendAsync(HttpMethod.Post, "api/v1/log/entries", proposedEntryJson, cancellationToken).ConfigureAwait(false));
 
-    private async Task<JsonNode> SendAsync(HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken)
+    private const string Service = "a Rekor v1 log";
+
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, byte[]? body, CancellationToken cancellationToken, string? notFound = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(_baseUrl, path));
+        var url = new Uri(_baseUrl, path);
+        using var request = new HttpRequestMessage(method, url);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (body is not null)
         {
@@ -116,41 +172,31 @@ public sealed class RekorClient
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new ServiceClientException($"{method} {path}: {e.Message}", 0, e);
+            throw ServiceClientException.ForTransport(method, url, e, Service, _baseUrl);
         }
         using (response)
         {
             if (response.Content.Headers.ContentLength > MaxResponseBytes)
             {
-                throw new ServiceClientException($"{method} {path}: response larger than {MaxResponseBytes} bytes", (int)response.StatusCode);
+                throw new ServiceClientException($"{method} {url}: response larger than {MaxResponseBytes} bytes", (int)response.StatusCode);
             }
             var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw new ServiceClientException($"{method} {path}: HTTP {(int)response.StatusCode}: {ErrorMessage(bytes)}", (int)response.StatusCode);
+                // Rekor answers an unknown index or UUID with 404 and no body (openapi.yaml): say what was not found.
+                throw ServiceClientException.ForStatus(method, url, response.StatusCode, bytes, Service, _baseUrl,
+                    response.StatusCode == System.Net.HttpStatusCode.NotFound && bytes.Length == 0 ? notFound : null);
             }
             try
             {
-                return JsonNode.Parse(bytes) ?? throw new ServiceClientException($"{method} {path}: empty response");
+                return JsonNode.Parse(bytes) ?? throw new ServiceClientException($"{method} {url}: empty response");
             }
             catch (JsonException e)
             {
-                throw new ServiceClientException($"{method} {path}: response is not JSON: {e.Message}", (int)response.StatusCode, e);
+                throw new ServiceClientException($"{method} {url}: response is not JSON ({e.Message}): is {_baseUrl} {Service}?", (int)response.StatusCode, e);
             }
-        }
-    }
-
-    private static string ErrorMessage(byte[] body)
-    {
-        try
-        {
-            return JsonNode.Parse(body)?["message"]?.ToString() ?? Encoding.UTF8.GetString(body);
-        }
-        catch (JsonException)
-        {
-            return Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 500)));
         }
     }
 

@@ -206,12 +206,12 @@ public sealed class RekorV2Client : ITransparencyLogWriter
         if (status == HttpStatusCode.Conflict)
         {
             var index = headers.TryGetValues("x-log-index", out var values) ? values.FirstOrDefault() : null;
-            throw new ServiceClientException($"POST api/v2/log/entries: HTTP 409: an equivalent entry already exists{(index is null ? "" : " at index " + index)}: {ErrorMessage(body)}", 409);
+            throw ServiceClientException.ForStatus(HttpMethod.Post, message.RequestUri!, status, body, Service, _baseUrl, $"an equivalent entry already exists{(index is null ? "" : " at index " + index)}");
         }
         if (status != HttpStatusCode.Created)
         {
             // rekor-tiles answers 201; its Go write client refuses anything else, and so does this one.
-            throw new ServiceClientException($"POST api/v2/log/entries: HTTP {(int)status}: {ErrorMessage(body)}", (int)status);
+            throw ServiceClientException.ForStatus(HttpMethod.Post, message.RequestUri!, status, body, Service, _baseUrl);
         }
         var entry = ParseEntry(body);
         CheckEntry(entry, expectedKind);
@@ -345,12 +345,12 @@ public sealed class RekorV2Client : ITransparencyLogWriter
         using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(_baseUrl, path));
         var (status, _, body) = await SendAsync(message, cancellationToken).ConfigureAwait(false);
         return status == HttpStatusCode.OK ? body
-            : throw new ServiceClientException($"GET {path}: HTTP {(int)status}: {ErrorMessage(body)}", (int)status);
+            : throw ServiceClientException.ForStatus(HttpMethod.Get, message.RequestUri!, status, body, Service, _baseUrl);
     }
 
     private async Task<(HttpStatusCode Status, HttpResponseHeaders Headers, byte[] Body)> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
     {
-        var what = $"{message.Method} {message.RequestUri?.AbsolutePath}";
+        var what = $"{message.Method} {message.RequestUri}";
         try
         {
             using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -361,9 +361,9 @@ public sealed class RekorV2Client : ITransparencyLogWriter
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             return (response.StatusCode, response.Headers, body);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new ServiceClientException($"{what}: {e.Message}", 0, e);
+            throw ServiceClientException.ForTransport(message.Method, message.RequestUri!, e, Service, _baseUrl);
         }
     }
 
@@ -404,22 +404,7 @@ public sealed class RekorV2Client : ITransparencyLogWriter
         return stream.ToArray();
     }
 
-    private static string ErrorMessage(byte[] body)
-    {
-        try
-        {
-            // grpc-gateway errors: {"code":3,"message":"…","details":[]}
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("message", out var message))
-            {
-                return message.ToString();
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        return Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 500))).Trim();
-    }
+    private const string Service = "a Rekor v2 log";
 
     // A present, non-null field (protojson with EmitUnpopulated writes null for unset messages).
     private static JsonElement? Field(JsonElement message, string name) =>

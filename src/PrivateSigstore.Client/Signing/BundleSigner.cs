@@ -1,7 +1,9 @@
 using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Client.Timestamp;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Dsse;
+using PrivateSigstore.Keys;
 using HashAlgorithm = PrivateSigstore.Core.Bundle.HashAlgorithm;
 
 namespace PrivateSigstore.Client.Signing;
@@ -54,8 +56,25 @@ public sealed class BundleSigner
         var algorithm = _logs.Any(l => l.MajorApiVersion >= 2)
             ? RekorV2Client.DigestOf(RekorV2Client.KeyDetailsFor(signer.Key.SubjectPublicKeyInfo))
             : HashAlgorithm.Sha2_256;
-        var digest = RekorV2Client.HashData(algorithm, artifact);
-        var signature = signer.Key.Sign(artifact);
+        byte[] digest;
+        byte[] signature;
+        if (signer.Key.Algorithm == SigningAlgorithm.Ed25519 && _logs.All(l => l.MajorApiVersion == 1))
+        {
+            // Rekor's hashedrekord 0.0.1 verifies an Ed25519 key as Ed25519ph over a SHA-512 digest (upstream
+            // WithED25519ph; "unsupported hash algorithm SHA-256 not in [SHA-512]" otherwise): sign the digest so.
+            if (signer.Key is not InMemorySigningKey ed25519)
+            {
+                throw new ArgumentException("this Ed25519 key (in a PKCS#11 token) cannot sign Ed25519ph, which Rekor's hashedrekord needs for Ed25519 keys: sign blobs with an ECDSA key, or sign an attestation (DSSE) instead");
+            }
+            algorithm = HashAlgorithm.Sha2_512;
+            digest = RekorV2Client.HashData(algorithm, artifact);
+            signature = ed25519.SignEd25519Prehashed(digest);
+        }
+        else
+        {
+            digest = RekorV2Client.HashData(algorithm, artifact);
+            signature = signer.Key.Sign(artifact);
+        }
         var timestamps = await TimestampAsync(signature, cancellationToken).ConfigureAwait(false);
         var entries = new List<TransparencyLogEntry>(_logs.Count);
         foreach (var log in _logs)

@@ -45,20 +45,34 @@ public sealed class FulcioClient
                 ["proofOfPossession"] = Convert.ToBase64String(key.Sign(Encoding.UTF8.GetBytes(subject))),
             },
         };
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUrl, "api/v2/signingCert"))
+        var url = new Uri(_baseUrl, "api/v2/signingCert");
+        using var message = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", identityToken);
-        using var response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (body.Length > MaxResponseBytes)
+        HttpResponseMessage response;
+        try
         {
-            throw new ServiceClientException("Fulcio response too large", (int)response.StatusCode);
+            response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
         }
-        if (!response.IsSuccessStatusCode)
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new ServiceClientException($"Fulcio signingCert: HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}", (int)response.StatusCode);
+            throw ServiceClientException.ForTransport(HttpMethod.Post, url, e, "the Fulcio CA", _baseUrl);
+        }
+        byte[] body;
+        using (response)
+        {
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            if (body.Length > MaxResponseBytes)
+            {
+                throw new ServiceClientException($"POST {url}: response too large", (int)response.StatusCode);
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                // grpc-gateway errors: {"code":…,"message":"…","details":[…]}; the reason is in both.
+                throw ServiceClientException.ForStatus(HttpMethod.Post, url, response.StatusCode, body, "a Fulcio CA", _baseUrl);
+            }
         }
         return ReadChain(body);
     }

@@ -60,13 +60,12 @@ public sealed class TimestampClient
             reply = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                var text = System.Text.Encoding.UTF8.GetString(reply.AsSpan(0, Math.Min(reply.Length, 500)));
-                throw new ServiceClientException($"POST {Url}: HTTP {(int)response.StatusCode}: {text}", (int)response.StatusCode);
+                throw ServiceClientException.ForStatus(HttpMethod.Post, Url, response.StatusCode, reply, "a timestamp authority", Url);
             }
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new ServiceClientException($"POST {Url}: {e.Message}", 0, e);
+            throw ServiceClientException.ForTransport(HttpMethod.Post, Url, e, "a timestamp authority", Url);
         }
         Check(request, reply, signature.Span, nonce);
         return reply;

@@ -362,8 +362,14 @@ public sealed class BundleVerifier
             bool ok;
             if (_key!.Type == PublicKeyType.Ed25519)
             {
-                var bytes = artifact.Bytes() ?? throw new VerificationException(VerificationStep.Signature, "an Ed25519 signature needs the artifact, not its digest");
-                ok = SignatureRules.VerifyMessage(_key, bytes, _signature);
+                // Pure Ed25519 over the artifact, or Ed25519ph over its SHA-512 digest (what Rekor's hashedrekord wants).
+                var bytes = artifact.Bytes();
+                ok = (bytes is not null && SignatureRules.VerifyMessage(_key, bytes, _signature))
+                    || (algorithm == HashAlgorithm.Sha2_512 && _key.VerifyEd25519Prehashed(digest, _signature));
+                if (!ok && bytes is null && algorithm != HashAlgorithm.Sha2_512)
+                {
+                    throw new VerificationException(VerificationStep.Signature, "a pure Ed25519 signature needs the artifact, not its digest");
+                }
             }
             else
             {

@@ -181,7 +181,10 @@ public static partial class FulcioEndpoints
                 LogRefused(logger, error, detail);
 
                 // Claim errors while building the principal are upstream's invalidCredentials.
-                return FulcioError.BadRequest(e.Error == IssuanceError.InvalidIdentity ? OidcErrors.InvalidCredentialsMessage : e.Message);
+                // The specific reason (e.g. "token missing email claim") goes in details, as google.rpc.DebugInfo.
+                return e.Error == IssuanceError.InvalidIdentity
+                    ? FulcioError.BadRequest(OidcErrors.InvalidCredentialsMessage, detail)
+                    : FulcioError.BadRequest(e.Message);
             }
             catch (CtSubmissionException e)
             {

@@ -24,12 +24,19 @@ internal static class FulcioError
     public const string TrustBundleFailure = "error retrieving trust bundle from CA backend";
 
     /// <summary>An InvalidArgument (400) error.</summary>
-    public static IResult BadRequest(string message) => new ErrorResult(InvalidArgument, message);
+    public static IResult BadRequest(string message) => new ErrorResult(InvalidArgument, message, null);
+
+    /// <summary>
+    /// An InvalidArgument (400) error whose <c>details</c> carry the specific reason as a <c>google.rpc.DebugInfo</c>
+    /// (<c>{"@type":"type.googleapis.com/google.rpc.DebugInfo","detail":"…"}</c>): upstream's message stays as it is
+    /// (clients match it), the operator and the signer see why.
+    /// </summary>
+    public static IResult BadRequest(string message, string? detail) => new ErrorResult(InvalidArgument, message, detail);
 
     /// <summary>An Internal (500) error.</summary>
-    public static IResult InternalError(string message) => new ErrorResult(Internal, message);
+    public static IResult InternalError(string message) => new ErrorResult(Internal, message, null);
 
-    private sealed class ErrorResult(int code, string message) : IResult
+    private sealed class ErrorResult(int code, string message, string? detail) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -40,6 +47,13 @@ internal static class FulcioError
             writer.WriteNumber("code", code);
             writer.WriteString("message", message);
             writer.WriteStartArray("details");
+            if (!string.IsNullOrEmpty(detail))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("@type", "type.googleapis.com/google.rpc.DebugInfo");
+                writer.WriteString("detail", detail);
+                writer.WriteEndObject();
+            }
             writer.WriteEndArray();
             writer.WriteEndObject();
         }

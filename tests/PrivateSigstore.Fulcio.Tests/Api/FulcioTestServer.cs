@@ -213,7 +213,8 @@ internal sealed class FulcioTestServer : IAsyncDisposable
     {
         var json = await response.Content.ReadFromJsonAsync<JsonObject>(Ct);
         Assert.NotNull(json);
-        Assert.Empty(json["details"]!.AsArray());
+        // Upstream's details are empty; ours carry the specific reason of an identity refusal as google.rpc.DebugInfo.
+        Assert.All(json["details"]!.AsArray(), d => Assert.Equal("type.googleapis.com/google.rpc.DebugInfo", d!["@type"]!.GetValue<string>()));
         return ((int)response.StatusCode, json["code"]!.GetValue<int>(), json["message"]!.GetValue<string>());
     }
 

@@ -121,6 +121,22 @@ public sealed class NegativeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_without_the_email_claim_says_so_in_details()
+    {
+        // A workload client added without --email, for a CA that trusts the provider as type email (issue 21).
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var claims = _server.Claims("email", "user-1", new { email_verified = true });
+        using var response = await _server.PostV2Async(FulcioTestServer.PublicKeyRequest(key, "user-1", _server.Token(claims)));
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal(BadToken, json["message"]!.GetValue<string>());
+        var detail = Assert.Single(json["details"]!.AsArray())!;
+        Assert.Equal("type.googleapis.com/google.rpc.DebugInfo", detail["@type"]!.GetValue<string>());
+        Assert.Equal("token missing email claim", detail["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Bad_proof_of_possession()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
