@@ -23,6 +23,11 @@ public static class PsigApp
             TokenCommand.Create(console),
             TufCommands.Create(console),
             InitializeCommand.Create(console),
+            ModelCommands.SignModel(console),
+            ModelCommands.VerifyModel(console),
+            GateCommands.Gate(console),
+            GateCommands.Exec(console),
+            RecordCommands.Record(console),
         };
         if (args.Length == 0)
         {
