@@ -30,9 +30,21 @@ internal static class RecordCommands
             {
                 throw new UsageException($"{path.Name}: not a verification record", e);
             }
-            if (record.MediaType != VerificationRecord.MediaTypeV2 || record.Bundle is null)
+            if (record.MediaType != VerificationRecord.MediaTypeV2)
             {
-                throw new UsageException($"{path.Name}: a {record.MediaType} record without its bundle cannot be replayed (v0.2 records written by verify-model, gate check and exec can)");
+                throw new UsageException($"{path.Name}: a {record.MediaType} record holds no bundle and cannot be replayed (v0.2 records written by verify-model, gate check and exec can)");
+            }
+            var decision = record.Decision ?? record.Verdict;
+            var glass = record.BreakGlassReason is null ? "" : $", break-glass: {record.BreakGlassReason}";
+            if (record.Bundle is null)
+            {
+                if (record.IsVerified)
+                {
+                    await console.Error.WriteLineAsync($"{path.Name}: replay failed: the record says verified but holds no bundle").ConfigureAwait(false);
+                    return ExitCodes.NotVerified;
+                }
+                await console.Out.WriteLineAsync($"{path.Name}: replayed OK: refused with no signature bundle presented ({record.FailedStep}: {record.Reason}); decision {decision}{glass}").ConfigureAwait(false);
+                return ExitCodes.Verified;
             }
             var rootFile = parse.GetValue(trustedRoot) ?? (record.TrustedRoot?.Path is { } p ? new FileInfo(p) : null);
             var material = await VerificationOptions.LoadMaterialAsync(rootFile, console, ct).ConfigureAwait(false);
@@ -42,12 +54,22 @@ internal static class RecordCommands
                 await console.Error.WriteLineAsync($"{path.Name}: replay failed: the trusted root {root.Source} is {root.Digest}, the record names {named.Digest}").ConfigureAwait(false);
                 return ExitCodes.NotVerified;
             }
-            var bundle = BundleJson.Parse(record.Bundle.ToJsonString());
+            Bundle bundle;
+            try
+            {
+                bundle = BundleJson.Parse(record.Bundle.ToJsonString());
+            }
+            catch (WireFormatException e)
+            {
+                await console.Error.WriteLineAsync($"{path.Name}: replay failed: the recorded bundle does not parse: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.NotVerified;
+            }
             IdentityPolicy identity;
             try
             {
+                // A verified record: the identity it recorded must be the bundle's. A refusal: the evidence is re-checked as it is.
                 identity = record.PublicKey is { } pem ? IdentityPolicy.PublicKeyPem(pem)
-                    : record.CertificateIdentity is { } san && record.CertificateIssuer is { } issuer ? IdentityPolicy.Certificate(san, issuer)
+                    : record.IsVerified && record.CertificateIdentity is { } san && record.CertificateIssuer is { } issuer ? IdentityPolicy.Certificate(san, issuer)
                     : IdentityPolicy.AnyCertificateUnsafe();
             }
             catch (Exception e) when (e is WireFormatException or ArgumentException)
@@ -58,28 +80,27 @@ internal static class RecordCommands
             var digest = record.Artifact?.Digest;
             var artifact = kind == "model" || digest is null ? null : ArtifactPolicy.TryParseDigest(digest);
             var replay = new BundleVerifier(material).Audit(bundle, new VerificationPolicy(artifact, identity));
-            var problems = new List<string>();
             if (replay.IsVerified && kind == "model" && digest is not null)
             {
                 try
                 {
-                    var manifest = ModelStatement.Parse(bundle.DsseEnvelope!.Payload);
-                    var signed = "sha256:" + Convert.ToHexStringLower(manifest.RootDigest());
+                    var signed = "sha256:" + Convert.ToHexStringLower(ModelStatement.Parse(bundle.DsseEnvelope!.Payload).RootDigest());
                     if (signed != digest)
                     {
-                        problems.Add($"the signed model digest is {signed}, the record says {digest}");
+                        replay = replay with { Verdict = "not-verified", FailedStep = "model", Reason = $"the signed model digest is {signed}, the record's model digest is {digest}" };
                     }
                 }
-                catch (Exception e) when (e is FormatException or NullReferenceException)
+                catch (FormatException e)
                 {
-                    problems.Add("the bundle is not a model signature: " + e.Message);
+                    replay = replay with { Verdict = "not-verified", FailedStep = "model", Reason = "the bundle is not a model signature: " + e.Message };
                 }
             }
-            if (!replay.IsVerified && record.IsVerified)
+            var problems = new List<string>();
+            if (record.IsVerified && !replay.IsVerified)
             {
                 problems.Add($"the record says verified, the replay fails: {replay.FailedStep}: {replay.Reason}");
             }
-            if (replay.Signature != record.Signature && record.Signature is not null)
+            if (record.Signature is not null && replay.Signature != record.Signature)
             {
                 problems.Add("the recorded signature is not the bundle's");
             }
@@ -87,13 +108,13 @@ internal static class RecordCommands
             {
                 problems.Add($"the bundle's identity {replay.CertificateIdentity} ({replay.CertificateIssuer}) is not the recorded {record.CertificateIdentity} ({record.CertificateIssuer})");
             }
-            var expectedDecision = record.Decision switch
+            var consistent = record.Decision switch
             {
                 "allowed" => record.IsVerified,
                 "refused" or "break-glass" => !record.IsVerified,
                 _ => true,
             };
-            if (!expectedDecision)
+            if (!consistent)
             {
                 problems.Add($"decision {record.Decision} does not follow from verdict {record.Verdict}");
             }
@@ -104,8 +125,8 @@ internal static class RecordCommands
             }
             var what = record.Artifact is { } a ? $"{a.Kind} {a.Name} {a.Digest}" : "artifact";
             await console.Out.WriteLineAsync(record.IsVerified
-                ? $"{path.Name}: replayed OK: {what} signed by {replay.CertificateIdentity ?? "the recorded key"}{(replay.CertificateIssuer is null ? "" : $" ({replay.CertificateIssuer})")}, decision {record.Decision ?? record.Verdict}, against {root.Source} {root.Digest}"
-                : $"{path.Name}: replayed OK: the record's refusal stands ({record.FailedStep}: {record.Reason}); decision {record.Decision ?? record.Verdict}{(record.BreakGlassReason is null ? "" : $", break-glass: {record.BreakGlassReason}")}").ConfigureAwait(false);
+                ? $"{path.Name}: replayed OK: {what} signed by {replay.CertificateIdentity ?? "the recorded key"}{(replay.CertificateIssuer is null ? "" : $" ({replay.CertificateIssuer})")}, decision {decision}, against {root.Source} {root.Digest}"
+                : $"{path.Name}: replayed OK: the refusal stands ({record.FailedStep}: {record.Reason}); the recorded evidence {(replay.IsVerified ? "verifies on its own" : $"fails at {replay.FailedStep}: {replay.Reason}")}; decision {decision}{glass}").ConfigureAwait(false);
             return ExitCodes.Verified;
         });
         command.Subcommands.Add(verify);
