@@ -25,6 +25,7 @@ public static class PsigApp
             InitializeCommand.Create(console),
             ModelCommands.SignModel(console),
             ModelCommands.VerifyModel(console),
+            ModelCommands.DigestModel(console),
             GateCommands.Gate(console),
             GateCommands.Exec(console),
             RecordCommands.Record(console),

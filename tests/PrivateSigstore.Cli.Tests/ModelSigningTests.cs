@@ -188,6 +188,28 @@ public sealed class ModelSigningTests(RekorFixture rekor) : IClassFixture<RekorF
     }
 
     [Fact]
+    public async Task A_verify_blob_record_is_a_v0_2_governance_record_that_replays()
+    {
+        var artifact = rekor.NewFile("blob-" + Guid.NewGuid().ToString("N")[..8] + ".txt", "a tool\n");
+        Assert.Equal(0, (await Psig.RunAsync("sign-blob", artifact, "--key", rekor.KeyPath, "--rekor-url", rekor.Url)).ExitCode);
+        var record = artifact + ".record.json";
+        Assert.Equal(0, (await Psig.RunAsync("verify-blob", artifact, "--key", rekor.PublicKeyPath, "--trusted-root", rekor.TrustedRootPath, "--record", record)).ExitCode);
+        using (var json = JsonDocument.Parse(await File.ReadAllTextAsync(record, Ct)))
+        {
+            Assert.Equal("application/vnd.dev.privatesigstore.verificationrecord.v0.2+json", json.RootElement.GetProperty("mediaType").GetString());
+            Assert.Equal("file", json.RootElement.GetProperty("artifact").GetProperty("kind").GetString());
+        }
+        var replay = await Psig.RunAsync("record", "verify", record);
+        Assert.True(replay.ExitCode == 0, replay.Error);
+
+        // Another trusted root than the one recorded: the replay says so.
+        var other = rekor.NewFile("other-root-" + Guid.NewGuid().ToString("N")[..8] + ".json", (await File.ReadAllTextAsync(rekor.TrustedRootPath, Ct)) + " ");
+        var wrongRoot = await Psig.RunAsync("record", "verify", record, "--trusted-root", other);
+        Assert.Equal(1, wrongRoot.ExitCode);
+        Assert.Contains("the record names", wrongRoot.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_older_Digests_v0_1_predicate_is_accepted()
     {
         var model = NewModel("compat-model");

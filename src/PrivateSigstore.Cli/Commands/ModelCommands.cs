@@ -50,6 +50,38 @@ internal static class ModelCommands
         return command;
     }
 
+    public static Command DigestModel(CliConsole console)
+    {
+        var model = new Argument<DirectoryInfo>("model") { Description = "The model directory (or one model file)" };
+        var ignore = IgnorePathsOption();
+        var allowSymlinks = new Option<bool>("--allow-symlinks") { Description = "Follow symbolic links instead of refusing them" };
+        var includeGit = new Option<bool>("--include-git-paths") { Description = "Also hash .git, .gitattributes, .github and .gitignore" };
+        var shardSize = new Option<long?>("--shard-size") { Description = "Serialize by file shards of this many bytes" };
+        var command = new Command("digest-model", "Print a model's subject digest (SHA-256 over every file's SHA-256, as model_signing digest), without signing") { model, ignore, allowSymlinks, includeGit, shardSize };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(model)!.FullName;
+            if (!Directory.Exists(path) && !File.Exists(path))
+            {
+                throw new UsageException($"{parse.GetValue(model)!.Name}: no such model directory or file");
+            }
+            if (parse.GetValue(shardSize) is <= 0)
+            {
+                throw new UsageException("--shard-size must be positive");
+            }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var manifest = await ModelCheck.HashAsync(console, path, ModelCheck.IgnorePaths(path, null, parse.GetValue(ignore) ?? [], parse.GetValue(includeGit)),
+                parse.GetValue(allowSymlinks), parse.GetValue(shardSize), ct).ConfigureAwait(false);
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var bytes = manifest.Resources.Sum(r => (r.End ?? new FileInfo(Path.Combine(path, r.Path)).Length) - r.Start);
+            await console.Out.WriteLineAsync($"sha256:{Convert.ToHexStringLower(manifest.RootDigest())}").ConfigureAwait(false);
+            await console.Error.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{manifest.Resources.Count} resources, {bytes} bytes in {elapsed.TotalSeconds:0.000} s ({bytes / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9:0.000} GB/s)")).ConfigureAwait(false);
+            return ExitCodes.Verified;
+        });
+        return command;
+    }
+
     public static Command VerifyModel(CliConsole console)
     {
         var model = new Argument<DirectoryInfo>("model") { Description = "The model directory (or one model file)" };

@@ -44,6 +44,25 @@ internal static class GovernanceRecord
         return new RecordTrustedRoot("tuf", null, Digest(bytes));
     }
 
+    /// <summary>The v0.2 record of a verify-blob / verify-attestation run: the bundle file is embedded as evidence.</summary>
+    public static async Task<VerificationRecord> ForCommandAsync(VerificationRecord record, string kind, string name, string bundlePath,
+        Commands.VerificationOptions options, System.CommandLine.ParseResult parse, TrustedMaterial material, CliConsole console, CancellationToken ct)
+    {
+        Bundle? bundle = null;
+        try
+        {
+            await using var stream = File.OpenRead(bundlePath);
+            bundle = BundleJson.Parse(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Core.WireFormatException)
+        {
+            // The record already says the bundle could not be read.
+        }
+        var root = await RootAsync(parse.GetValue(options.TrustedRoot), material, console, ct).ConfigureAwait(false);
+        return Complete(record, new RecordArtifact(kind, name, record.ArtifactDigest), bundle, root,
+            Commands.ModelCommands.Describe(parse, options), Commands.ModelCommands.KeyPem(parse, options));
+    }
+
     public static string Digest(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     public static async Task WriteAsync(FileInfo? path, VerificationRecord record, CancellationToken ct)
