@@ -86,7 +86,9 @@ internal static class ModelCheck
         {
             return (record with { Verdict = "not-verified", FailedStep = "model", Reason = $"hash type {s.HashType} is not supported (sha256 is)" }, null);
         }
-        var ignore = IgnorePaths(modelDir, signaturePath, extraIgnore, includeGitPaths: false).Concat(s.IgnorePaths).ToList();
+        // Git metadata is left out as model_signing leaves it out, unless the signature covers some of it (signed with --include-git-paths).
+        var gitSigned = signed.Resources.Any(r => ModelHasher.IsIgnored(r.Path, ModelSerialization.GitPaths));
+        var ignore = IgnorePaths(modelDir, signaturePath, extraIgnore, includeGitPaths: gitSigned).Concat(s.IgnorePaths).ToList();
         var actual = await HashAsync(console, modelDir, ignore, s.AllowSymlinks, s.Method == ModelSerialization.Shards ? s.ShardSize : null, ct).ConfigureAwait(false);
         var subject = "sha256:" + Convert.ToHexStringLower(actual.RootDigest());
         var diffs = actual.Differences(signed);
