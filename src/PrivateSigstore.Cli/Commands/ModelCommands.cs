@@ -151,7 +151,6 @@ internal static class ModelCommands
 
     private static Option<string[]> IgnorePathsOption() => new("--ignore-paths")
     {
-        Description = "Paths to leave out (relative to the current directory, as model_signing's CLI; directories leave out all below them)",
-        AllowMultipleArgumentsPerToken = true,
+        Description = "A path to leave out, repeatable (relative to the current directory, as model_signing's CLI; a directory leaves out all below it)",
     };
 }
