@@ -24,6 +24,12 @@ public static class PsigApp
             TufCommands.Create(console),
             InitializeCommand.Create(console),
             KeyPairCommand.Create(console),
+            ModelCommands.SignModel(console),
+            ModelCommands.VerifyModel(console),
+            ModelCommands.DigestModel(console),
+            GateCommands.Gate(console),
+            GateCommands.Exec(console),
+            RecordCommands.Record(console),
         };
         if (args.Length == 0)
         {

@@ -51,4 +51,26 @@ public sealed class Pkcs11SigningTests(RekorFixture rekor, SoftHsmFixture hsm) :
         var verify = await Psig.RunAsync("verify-blob", artifact, "--key", prefix + ".pub", "--trusted-root", rekor.TrustedRootPath);
         Assert.True(verify.ExitCode == 0, verify.Error);
     }
+
+    [Fact]
+    public async Task Sign_model_with_a_pkcs11_key_verifies_with_its_public_key()
+    {
+        string publicKeyPem;
+        using (var token = hsm.OpenToken())
+        using (var key = token.GenerateKey("psig-model-signer", SigningAlgorithm.EcdsaP256Sha256))
+        {
+            publicKeyPem = GoPem.EncodePublicKey(key.SubjectPublicKeyInfo);
+        }
+        var publicKey = rekor.NewFile("hsm-model.pub", publicKeyPem);
+        var model = Directory.CreateDirectory(Path.Combine(rekor.Directory, "hsm-model-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        File.WriteAllText(Path.Combine(model, "weights.bin"), "weights");
+        var signature = Path.Combine(model, "model.sig");
+        Environment.SetEnvironmentVariable("PSIG_PKCS11_MODULE", SoftHsmFixture.ModulePath);
+        Environment.SetEnvironmentVariable("PSIG_PKCS11_PIN", SoftHsmFixture.UserPin);
+
+        var sign = await Psig.RunAsync("sign-model", model, "--signature", signature, "--key", $"pkcs11:token={SoftHsmFixture.TokenLabel};object=psig-model-signer", "--rekor-url", rekor.Url);
+        Assert.True(sign.ExitCode == 0, sign.Error);
+        var verify = await Psig.RunAsync("verify-model", model, "--signature", signature, "--key", publicKey, "--trusted-root", rekor.TrustedRootPath);
+        Assert.True(verify.ExitCode == 0, verify.Error);
+    }
 }

@@ -57,8 +57,8 @@ internal static class SignCommands
         return command;
     }
 
-    /// <summary>The signer flags shared by sign-blob and attest.</summary>
-    private sealed class SignerFlags
+    /// <summary>The signer flags shared by sign-blob, attest and sign-model.</summary>
+    internal sealed class SignerFlags
     {
         private readonly Option<FileInfo?> _bundle = new("--bundle") { Description = "Where to write the bundle (default: FILE.sigstore.json)" };
         private readonly Option<string?> _key = new("--key") { Description = "PEM private key file, or pkcs11:token=LABEL;object=KEY (PSIG_PKCS11_MODULE, PSIG_PKCS11_PIN)" };
@@ -86,7 +86,10 @@ internal static class SignCommands
             _identity.AddTo(command);
         }
 
-        public async Task<int> RunAsync(CliConsole console, ParseResult parse, FileInfo input, byte[]? statement, CancellationToken ct)
+        /// <summary>The <c>--bundle</c> option (sign-model also spells it <c>--signature</c>).</summary>
+        public Option<FileInfo?> Bundle => _bundle;
+
+        public async Task<int> RunAsync(CliConsole console, ParseResult parse, FileInfo input, byte[]? statement, CancellationToken ct, FileInfo? bundlePath = null)
         {
             // Without --signing-config or --rekor-url the signing config comes from psig's TUF cache (psig initialize).
             var tufConfig = parse.GetValue(_signingConfig) is null && parse.GetValue(_rekor) is null
@@ -97,7 +100,7 @@ internal static class SignCommands
             {
                 DsseMode = statement is not null && parse.GetValue(V2DsseEntry) == "dsse" ? RekorV2DsseMode.DsseRequest : RekorV2DsseMode.HashedRekordOverPae,
             };
-            var bundle = parse.GetValue(_bundle) ?? new FileInfo(input.FullName + ".sigstore.json");
+            var bundle = bundlePath ?? parse.GetValue(_bundle) ?? new FileInfo(input.FullName + ".sigstore.json");
             var source = input;
             string? temp = null;
             if (statement is not null)

@@ -23,7 +23,8 @@ internal static class VerifyCommands
             {
                 throw new UsageException("--bundle names one bundle; with several files each uses FILE.sigstore.json");
             }
-            var verifier = new BundleVerifier(await options.MaterialAsync(parse, console, ct).ConfigureAwait(false), options.VerifierSettings(parse));
+            var material = await options.MaterialAsync(parse, console, ct).ConfigureAwait(false);
+            var verifier = new BundleVerifier(material, options.VerifierSettings(parse));
             var identity = options.Policy(parse);
             var progress = new Progress(console, "verified", artifacts.Length);
             var failures = 0;
@@ -32,9 +33,10 @@ internal static class VerifyCommands
                 var path = bundlePath?.FullName ?? artifact.FullName + ".sigstore.json";
                 var record = VerifyOne(console, verifier, path, new VerificationPolicy(ArtifactPolicy.FromFile(artifact.FullName, ByteProgress.For(console, "hashing " + artifact.Name, artifact.FullName)), identity), artifact.Name);
                 failures += record?.IsVerified == true ? 0 : 1;
-                if (record is not null)
+                if (record is not null && parse.GetValue(options.Record) is not null)
                 {
-                    await options.WriteRecordAsync(parse, record, ct).ConfigureAwait(false);
+                    // The governance record (v0.2): the v0.1 fields plus the bundle as evidence, replayable with psig record verify.
+                    await options.WriteRecordAsync(parse, await Gate.GovernanceRecord.ForCommandAsync(record, "file", artifact.FullName, path, options, parse, material, console, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
                 }
                 progress.Step();
             }

@@ -115,6 +115,7 @@ public sealed class BundleVerifier
             CertificateIssuer = _issuer,
             PublicKeySha256 = _key is null ? null : Convert.ToHexStringLower(SHA256.HashData(_key.SubjectPublicKeyInfo)),
             TransparencyLogEntries = [.. _entries],
+            Timestamps = [.. _timestamps],
         };
 
         public void Execute()
