@@ -23,6 +23,10 @@ public static class PsigApp
             TokenCommand.Create(console),
             TufCommands.Create(console),
             InitializeCommand.Create(console),
+            ImageCommands.SignImage(console),
+            ImageCommands.AttestImage(console),
+            ImageCommands.VerifyImage(console),
+            ImageCommands.VerifyImageAttestation(console),
         };
         if (args.Length == 0)
         {
@@ -47,6 +51,11 @@ public static class PsigApp
         {
             await console.Error.WriteLineAsync("psig: " + e.Message).ConfigureAwait(false);
             return ExitCodes.Usage;
+        }
+        catch (Client.Oci.RegistryException e)
+        {
+            await console.Error.WriteLineAsync("psig: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.NotVerified;
         }
         catch (TrustException e)
         {
