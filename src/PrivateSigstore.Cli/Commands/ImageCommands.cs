@@ -116,6 +116,7 @@ internal static class ImageCommands
             var results = found.Select(f => ImageVerification.Verify(verifier, f, manifest.Digest, identity, predicateType)).ToList();
             var verified = results.Count(r => r.IsVerified);
             var what = attestation ? $"attestation of type {predicateType}" : "signature";
+            var whatPlural = attestation ? $"attestations of type {predicateType}" : "signatures";
             if (!referrersApi)
             {
                 await console.Error.WriteLineAsync($"The registry has no referrers API; read the referrers tag {ImageSignatureStore.ReferrersTag(manifest.Digest)} and the legacy {(attestation ? ".att" : ".sig")} tag").ConfigureAwait(false);
@@ -140,14 +141,14 @@ internal static class ImageCommands
             {
                 if (parse.GetValue(output) != "json")
                 {
-                    await console.Out.WriteLineAsync($"Verified OK: {verified} {what}{(verified == 1 ? "" : "s")} for {reference.ByDigest(manifest.Digest)}").ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Verified OK: {verified} {(verified == 1 ? what : whatPlural)} for {reference.ByDigest(manifest.Digest)}").ConfigureAwait(false);
                 }
                 return ExitCodes.Verified;
             }
             var considered = results.Count(r => r.Skipped is null);
             await console.Error.WriteLineAsync(considered == 0
                 ? $"Error: no {what} found for {reference.ByDigest(manifest.Digest)}{(results.Count > 0 ? $" ({results.Count} other signature{(results.Count == 1 ? "" : "s")} skipped)" : "")}"
-                : $"Error: none of the {considered} {what}s found for {reference.ByDigest(manifest.Digest)} verified").ConfigureAwait(false);
+                : $"Error: none of the {considered} {(considered == 1 ? what : whatPlural)} found for {reference.ByDigest(manifest.Digest)} verified").ConfigureAwait(false);
             if (verifier.Material.Source is { } source && considered > 0)
             {
                 await console.Error.WriteLineAsync($"(trusted root: {source})").ConfigureAwait(false);
