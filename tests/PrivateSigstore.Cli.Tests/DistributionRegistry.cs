@@ -18,10 +18,22 @@ internal sealed partial class DistributionRegistry : IAsyncDisposable
     private readonly Process _process;
     private readonly string _directory;
 
-    private DistributionRegistry(Process process, string directory, string host)
+    private DistributionRegistry(Process process, string directory, string host, System.Security.Cryptography.X509Certificates.X509Certificate2? ca)
     {
         (_process, _directory, Host) = (process, directory, host);
-        Http = new HttpClient { BaseAddress = new Uri("http://" + host) };
+        if (ca is null)
+        {
+            Http = new HttpClient { BaseAddress = new Uri("http://" + host) };
+        }
+        else
+        {
+            // TLS with a private CA: the tests' own client trusts exactly that CA.
+            var handler = new SocketsHttpHandler();
+            var policy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy { TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust, RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck };
+            policy.CustomTrustStore.Add(ca);
+            handler.SslOptions = new System.Net.Security.SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+            Http = new HttpClient(handler) { BaseAddress = new Uri("https://" + host) };
+        }
     }
 
     /// <summary>host:port.</summary>
@@ -29,8 +41,11 @@ internal sealed partial class DistributionRegistry : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary>Starts the registry; <paramref name="auth"/> is the YAML under <c>auth:</c> (null: anonymous).</summary>
-    public static async Task<DistributionRegistry> StartAsync(string? auth = null)
+    /// <summary>
+    /// Starts the registry; <paramref name="auth"/> is the YAML under <c>auth:</c> (null: anonymous); <paramref name="tls"/>
+    /// serves HTTPS with that certificate and key (PEM files), trusted by the tests' client through <c>Ca</c>.
+    /// </summary>
+    public static async Task<DistributionRegistry> StartAsync(string? auth = null, (string Certificate, string Key, System.Security.Cryptography.X509Certificates.X509Certificate2 Ca)? tls = null)
     {
         var directory = Directory.CreateTempSubdirectory("psig-registry-").FullName;
         var config = Path.Combine(directory, "config.yml");
@@ -48,6 +63,10 @@ internal sealed partial class DistributionRegistry : IAsyncDisposable
             http:
               addr: 127.0.0.1:0
             """;
+        if (tls is { } t)
+        {
+            yaml += $"\n  tls:\n    certificate: {t.Certificate}\n    key: {t.Key}";
+        }
         if (auth is not null)
         {
             yaml += "\nauth:\n" + string.Join('\n', auth.Split('\n').Select(l => "  " + l));
@@ -86,7 +105,7 @@ internal sealed partial class DistributionRegistry : IAsyncDisposable
             process.Dispose();
             throw new InvalidOperationException("docker-registry did not start listening: " + log);
         }
-        return new DistributionRegistry(process, directory, await listening.Task);
+        return new DistributionRegistry(process, directory, await listening.Task, tls?.Ca);
     }
 
     [GeneratedRegex("listening on (127\\.0\\.0\\.1:[0-9]+)")]

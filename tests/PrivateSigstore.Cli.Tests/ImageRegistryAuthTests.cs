@@ -171,3 +171,39 @@ public sealed class ImageRegistryAuthTests(RekorFixture rekor) : IClassFixture<R
         }
     }
 }
+
+/// <summary>A registry behind TLS with a private CA: refused without <c>--registry-cacert</c>, used with it.</summary>
+public sealed class ImageRegistryTlsTests(RekorFixture rekor) : IClassFixture<RekorFixture>
+{
+    [Fact]
+    public async Task A_private_ca_bundle_makes_the_registry_trusted()
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=psig test registry CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
+        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var serverRequest = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        serverRequest.CertificateExtensions.Add(san.Build());
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var server = serverRequest.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
+        var certificate = rekor.NewFile("registry.crt", server.ExportCertificatePem() + "\n");
+        var key = rekor.NewFile("registry.key", serverKey.ExportPkcs8PrivateKeyPem() + "\n");
+        var caBundle = rekor.NewFile("registry-ca.pem", ca.ExportCertificatePem() + "\n");
+
+        await using var registry = await DistributionRegistry.StartAsync(tls: (certificate, key, ca));
+        var (digest, _) = await registry.PushRandomImageAsync("tls/app", "v1");
+
+        var untrusted = await Psig.RunAsync("sign-image", $"{registry.Host}/tls/app:v1", "--registry-retries", "0", "--key", rekor.KeyPath, "--rekor-url", rekor.Url);
+        Assert.Equal(1, untrusted.ExitCode);
+        Assert.True(untrusted.Error.StartsWith($"psig: cannot reach registry {registry.Host}", StringComparison.Ordinal) && untrusted.Error.Contains("--registry-cacert", StringComparison.Ordinal), untrusted.Error);
+
+        var sign = await Psig.RunAsync("sign-image", $"{registry.Host}/tls/app:v1", "--registry-cacert", caBundle, "--key", rekor.KeyPath, "--rekor-url", rekor.Url);
+        Assert.True(sign.ExitCode == 0, sign.Error);
+        var verify = await Psig.RunAsync("verify-image", $"{registry.Host}/tls/app@{digest}", "--registry-cacert", caBundle, "--key", rekor.PublicKeyPath, "--trusted-root", rekor.TrustedRootPath);
+        Assert.True(verify.ExitCode == 0, verify.Error);
+    }
+}

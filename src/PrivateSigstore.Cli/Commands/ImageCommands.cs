@@ -46,6 +46,7 @@ internal static class ImageCommands
         var flags = new SignCommands.SignerFlags();
         var registry = new RegistryOptions();
         var command = new Command("sign-image", "Sign an image in a registry: a Sigstore bundle (DSSE, cosign 3's sign statement over the manifest digest) attached as an OCI 1.1 referrer") { image, recursive };
+        flags.ForImages();
         flags.AddTo(command);
         command.Options.Add(flags.V2DsseEntry);
         registry.AddTo(command);
@@ -62,6 +63,7 @@ internal static class ImageCommands
         var flags = new SignCommands.SignerFlags();
         var registry = new RegistryOptions();
         var command = new Command("attest-image", "Attest an image: an in-toto statement about the manifest digest in a DSSE bundle, attached as an OCI 1.1 referrer") { image, predicate, type, recursive };
+        flags.ForImages();
         flags.AddTo(command);
         command.Options.Add(flags.V2DsseEntry);
         registry.AddTo(command);
@@ -379,6 +381,9 @@ internal static partial class SignCommands
 {
     internal sealed partial class SignerFlags
     {
+        /// <summary>For the image commands, <c>--bundle</c> is an optional extra copy: the bundle goes to the registry.</summary>
+        public void ForImages() => _bundle.Description = "Also write the bundle to this file (default: none; the bundle is stored in the registry)";
+
         /// <summary>
         /// The services and signing material (a key, or a Fulcio certificate for a fresh key); null after printing why
         /// a keyless signer could not be made.
