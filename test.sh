@@ -42,6 +42,9 @@ fi
 need_pkg docker-compose docker-compose
 need_pkg systemd-analyze systemd
 need_pkg openssl openssl
+# Image signing (psig sign-image/verify-image, tests/PrivateSigstore.Cli.Tests/ImageTests): Debian's docker-registry
+# (distribution 2.8, no referrers API) started by the tests as a plain process on a loopback port.
+need_pkg docker-registry docker-registry
 k8slint=tests/k8s-lint
 if [ ! -e "$k8slint/node_modules/.package-lock.json" ] || [ "$k8slint/package-lock.json" -nt "$k8slint/node_modules/.package-lock.json" ]; then
   need_pkg npm npm

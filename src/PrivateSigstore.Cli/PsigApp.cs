@@ -30,6 +30,10 @@ public static class PsigApp
             GateCommands.Gate(console),
             GateCommands.Exec(console),
             RecordCommands.Record(console),
+            ImageCommands.SignImage(console),
+            ImageCommands.AttestImage(console),
+            ImageCommands.VerifyImage(console),
+            ImageCommands.VerifyImageAttestation(console),
         };
         if (args.Length == 0)
         {
@@ -54,6 +58,11 @@ public static class PsigApp
         {
             await console.Error.WriteLineAsync("psig: " + e.Message).ConfigureAwait(false);
             return ExitCodes.Usage;
+        }
+        catch (Client.Oci.RegistryException e)
+        {
+            await console.Error.WriteLineAsync("psig: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.NotVerified;
         }
         catch (TrustException e)
         {

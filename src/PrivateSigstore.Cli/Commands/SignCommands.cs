@@ -5,7 +5,7 @@ using PrivateSigstore.Client.Signing;
 namespace PrivateSigstore.Cli.Commands;
 
 /// <summary><c>psig sign-blob</c> and <c>psig attest</c>: with a key (PEM or PKCS#11) or keyless (OIDC token → Fulcio).</summary>
-internal static class SignCommands
+internal static partial class SignCommands
 {
     public static Command SignBlob(CliConsole console)
     {
@@ -57,8 +57,8 @@ internal static class SignCommands
         return command;
     }
 
-    /// <summary>The signer flags shared by sign-blob, attest and sign-model.</summary>
-    internal sealed class SignerFlags
+    /// <summary>The signer flags shared by sign-blob, attest, sign-model and the image commands.</summary>
+    internal sealed partial class SignerFlags
     {
         private readonly Option<FileInfo?> _bundle = new("--bundle") { Description = "Where to write the bundle (default: FILE.sigstore.json)" };
         private readonly Option<string?> _key = new("--key") { Description = "PEM private key file, or pkcs11:token=LABEL;object=KEY (PSIG_PKCS11_MODULE, PSIG_PKCS11_PIN)" };
