@@ -76,7 +76,13 @@ public static class ExplorerApp
         services.AddSingleton(sp => new ExplorerService(sp.GetRequiredService<LogCatalog>(), sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<EntryCache>(), options, sp.GetRequiredService<CheckpointHistory>()));
         services.AddHostedService<CheckpointPoller>();
         var assembly = typeof(ExplorerApp).Assembly;
-        services.AddRazorPages(o => o.Conventions.ConfigureFilter(new Microsoft.AspNetCore.Mvc.IgnoreAntiforgeryTokenAttribute()))
+        services.AddRazorPages(o =>
+            {
+                o.Conventions.ConfigureFilter(new Microsoft.AspNetCore.Mvc.IgnoreAntiforgeryTokenAttribute());
+                // The search page has its own (tighter) rate limit; every other page the "pages" one.
+                o.Conventions.AddFolderApplicationModelConvention("/", m =>
+                    m.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(m.ViewEnginePath == "/Index" ? "ratelimit:search" : "ratelimit:pages")));
+            })
             .ConfigureApplicationPartManager(m =>
             {
                 // Hosted by the Stack, the entry assembly is not ours: add our pages (once).
@@ -104,7 +110,7 @@ public static class ExplorerApp
             await next(context).ConfigureAwait(false);
         });
         app.UseStatusCodePagesWithReExecute("/status/{0}");
-        app.MapRazorPages().WithRateLimit("pages");
+        app.MapRazorPages();
         app.MapGet("/trusted_root.json", (LogCatalog catalog) => Results.Bytes(catalog.TrustedRootJson, "application/json")).WithRateLimit("pages");
         app.MapGet("/static/explorer.js", () => Asset("explorer.js", "text/javascript; charset=utf-8")).WithRateLimit("pages");
         app.MapGet("/static/explorer.css", () => Asset("explorer.css", "text/css; charset=utf-8")).WithRateLimit("pages");

@@ -146,9 +146,14 @@ public sealed class ExplorerService : IDisposable
                     }
                 }
                 IReadOnlyList<ulong> ctIndexes = [];
-                if (ctLog is not null && ctField is { } f)
+                if (ctLog is not null)
                 {
-                    ctIndexes = await Ct(ctLog).SearchAsync(f.Field, f.Value, ct).ConfigureAwait(false);
+                    var all = new SortedSet<ulong>();
+                    foreach (var (field, value) in ctField)
+                    {
+                        foreach (var i in await Ct(ctLog).SearchAsync(field, value, ct).ConfigureAwait(false)) all.Add(i);
+                    }
+                    ctIndexes = [.. all.Reverse()];
                 }
                 if (catalog.First(ExplorerLogKind.RekorV2) is not null) notes.Add("Rekor v2 keeps no search index (as upstream): find its entries by index (rekor-v2:N) or through their CT entry.");
                 total = uuids.Count + ctIndexes.Count;
@@ -171,13 +176,14 @@ public sealed class ExplorerService : IDisposable
         _ => [],
     };
 
-    private static (string Field, string Value)? CtSearch(Query q) => q.Kind switch
+    private static List<(string Field, string Value)> CtSearch(Query q) => q.Kind switch
     {
-        QueryKind.Email or QueryKind.Identity => ("san", q.Value),
-        QueryKind.Url => ("san", q.Value),
-        QueryKind.Issuer => ("issuer", q.Value),
-        QueryKind.Serial => ("serial", q.Value),
-        _ => null,
+        QueryKind.Email or QueryKind.Identity => [("san", q.Value)],
+        // A URL is a URI SAN (e.g. a workflow) or an OIDC issuer.
+        QueryKind.Url => [("san", q.Value), ("issuer", q.Value)],
+        QueryKind.Issuer => [("issuer", q.Value)],
+        QueryKind.Serial => [("serial", q.Value)],
+        _ => [],
     };
 
     private async Task<IReadOnlyList<ResultRow>> ResolveAsync(ExplorerLog? rekor, IReadOnlyList<string> uuids, ExplorerLog? ctLog, IReadOnlyList<ulong> ctIndexes, int page, List<string> notes, CancellationToken ct)
@@ -530,6 +536,7 @@ public sealed class ExplorerService : IDisposable
                 var p = await V1(log).GetConsistencyProofAsync((long)first, (long)second, ct).ConfigureAwait(false);
                 proof = [.. p.Hashes];
                 secondRoot = p.RootHash;
+                if ((first & (first - 1)) == 0) derived = first == head.Size ? head.RootHash : await PerfectSubtreeRootAsync(log, first, ct).ConfigureAwait(false);
                 break;
             case ExplorerLogKind.RekorV2:
                 var reader = V2(log).Reader(second);
@@ -566,6 +573,38 @@ public sealed class ExplorerService : IDisposable
             problem = e.Message;
         }
         return new ConsistencyModel(log, first, second, Convert.ToHexStringLower(secondRoot), [.. proof.Select(Convert.ToHexStringLower)], firstRoot, verified, known, given is not null ? Convert.ToHexStringLower(given) : null, problem);
+    }
+
+    /// <summary>
+    /// The root of the tree of the first <paramref name="size"/> (a power of two) entries: the one left sibling in the
+    /// inclusion proof of entry <paramref name="size"/>, whose left neighbourhood is exactly that perfect subtree.
+    /// </summary>
+    private async Task<byte[]?> PerfectSubtreeRootAsync(ExplorerLog log, ulong size, CancellationToken ct)
+    {
+        var byIndex = await V1(log).GetByIndexAsync((long)size, ct).ConfigureAwait(false);
+        var proof = (await V1(log).GetByUuidAsync(byIndex.Uuid, ct).ConfigureAwait(false)).InclusionProof;
+        if (proof is null) return null;
+        ulong fn = size, sn = (ulong)proof.TreeSize - 1;
+        byte[]? left = null;
+        foreach (var h in proof.Hashes)
+        {
+            if (sn == 0) return null;
+            if ((fn & 1) == 1 || fn == sn)
+            {
+                left = h;
+                if ((fn & 1) == 0)
+                {
+                    while ((fn & 1) == 0 && fn != 0)
+                    {
+                        fn >>= 1;
+                        sn >>= 1;
+                    }
+                }
+            }
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return left;
     }
 
     public void Dispose()

@@ -51,9 +51,10 @@ internal sealed partial record Query(QueryKind Kind, string Value, string? LogNa
         if (q.Length == 0) throw new ExplorerBadQueryException("the query is empty");
         if (q.Any(char.IsControl)) throw new ExplorerBadQueryException("the query contains control characters");
         var colon = q.IndexOf(':', StringComparison.Ordinal);
-        if (colon > 0 && !q.Contains("://", StringComparison.Ordinal))
+        var known = colon > 0 ? q[..colon].ToLowerInvariant() : "";
+        if (colon > 0 && known is not ("http" or "https") && (!q.Contains("://", StringComparison.Ordinal) || known is "issuer" or "san"))
         {
-            var prefix = q[..colon].ToLowerInvariant();
+            var prefix = known;
             var rest = q[(colon + 1)..].Trim();
             if (logNames.Contains(prefix, StringComparer.Ordinal))
             {

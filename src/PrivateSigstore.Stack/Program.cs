@@ -20,6 +20,7 @@ internal static class StackCommand
         var tufPort = PortOption("--tuf-port", "The TUF repository's port", 8081);
         var witnessPort = PortOption("--witness-port", "The witness's port", 8083);
         var monitorPort = PortOption("--monitor-port", "The log monitor's port", 8082);
+        var explorerPort = PortOption("--explorer-port", "The log explorer's port (web UI)", 8080);
         var monitorConfig = new Option<string?>("--monitor-config") { Description = "Identities to watch in the logs, in rekor-monitor's YAML (monitoredValues: certIdentities, subjects, fingerprints, oidMatchers)" };
         var freePorts = new Option<bool>("--free-ports") { Description = "Every service takes a free loopback port (see data/services.json for where)" };
         var fulcioConfig = new Option<string?>("--fulcio-config") { Description = "An issuer configuration for the CA (upstream format) instead of the local identity provider" };
@@ -28,11 +29,11 @@ internal static class StackCommand
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
         var root = new RootCommand("""
             PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log, Rekor (v1 and v2), the
-            timestamp authority, the TUF repository, the witness and the log monitor in one process on loopback, on their embedded defaults. Writes trusted_root.json,
+            timestamp authority, the TUF repository, the witness, the log monitor and the log explorer in one process on loopback, on their embedded defaults. Writes trusted_root.json,
             signing_config.v0.2.json (also published through TUF, data/tuf) and services.json (service name -> base URL) into the data directory.
             """)
         {
-            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, monitorPort, monitorConfig, freePorts, fulcioConfig, pemKeys, logLevel,
+            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, monitorPort, explorerPort, monitorConfig, freePorts, fulcioConfig, pemKeys, logLevel,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -49,6 +50,7 @@ internal static class StackCommand
                 TufPort = free ? 0 : parse.GetValue(tufPort),
                 WitnessPort = free ? 0 : parse.GetValue(witnessPort),
                 MonitorPort = free ? 0 : parse.GetValue(monitorPort),
+                ExplorerPort = free ? 0 : parse.GetValue(explorerPort),
                 MonitorConfigPath = parse.GetValue(monitorConfig) is { } m ? Path.GetFullPath(m) : null,
                 FulcioConfigPath = parse.GetValue(fulcioConfig),
                 UseSoftHsm = !parse.GetValue(pemKeys),

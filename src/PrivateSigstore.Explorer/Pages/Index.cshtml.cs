@@ -9,7 +9,7 @@ public sealed class IndexModel(ExplorerService explorer) : ExplorerPage
 
     internal IReadOnlyList<ExplorerLog> Logs => explorer.Catalog.Logs;
 
-    public async Task<IActionResult> OnGetAsync(string? q, string? page, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string? q, [FromQuery(Name = "page")] string? page, CancellationToken ct)
     {
         Query = q;
         if (q is null) return Page();
