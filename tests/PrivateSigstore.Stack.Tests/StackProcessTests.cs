@@ -226,7 +226,7 @@ public sealed class StackProcessTests
         Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf", "witness", "monitor", "explorer"], registry.Select(p => p.Key));
         var urls = registry.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         Assert.All(urls.Values, u => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", u));
-        Assert.Equal(9, urls.Values.Distinct().Count());
+        Assert.Equal(10, urls.Values.Distinct().Count());
         Assert.DoesNotContain(":3000", urls["rekor"], StringComparison.Ordinal);
         // The trust files and the printed table name the same URLs.
         var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "trusted_root.json"), Ct))!;
