@@ -33,6 +33,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                        --mix entries=40,uuid=30,proofs=20,log=10  (entries = ?logIndex=, uuid = /entries/{uuid},
                        proofs = /log/proof, log = /log)  --uuids 1000 (entry ids to learn first)
                        --count 100000000  --timeout 30  --json <file>
+          explorer-read GET pages of the log explorer over a Rekor v1 log, latency per kind (rate limits off on the explorer)
+                       --url http://127.0.0.1:8080  --rekor-url http://127.0.0.1:3000 (both loopback only)  --log rekor
+                       --concurrency 16  --duration 30  --mix entry=30,proof=20,search=20,index=10,log=20
+                       --digests 200 (artifact digests to learn first)  --timeout 30  --json <file>
           fulcio-setup writes a token-signing key, its JWKS and a Fulcio issuer config (static JWKS, no network) to --dir
           fulcio-issue POST /api/v2/signingCert as sigstore-js does (fresh P-256 key + proof per request, pre-minted tokens)
                        --url http://127.0.0.1:5555 (loopback only)  --setup <dir from fulcio-setup>  --concurrency 64
@@ -61,6 +65,7 @@ try
         "rekor2-append" => await Rekor2AppendScenario.RunAsync(options),
         "monitor-follow" => await MonitorFollowScenario.RunAsync(options),
         "rekor-read" => await RekorReadScenario.RunAsync(options),
+        "explorer-read" => await ExplorerReadScenario.RunAsync(options),
         "fulcio-setup" => LoadIdentity.Setup(options),
         "fulcio-issue" => await FulcioIssueScenario.RunAsync(options),
         "keyless-sign" => await KeylessSignScenario.RunAsync(options),

@@ -19,12 +19,16 @@ internal sealed class CertificateLog : IAsyncDisposable
 {
     private readonly ILogStore _store;
     private readonly ICtChainStore _entries;
+    private readonly IRekorSearchIndex? _search;
+    private readonly string _searchLogId;
     private readonly TimeProvider _time;
     private readonly int _maxLeafSize;
     private SignedTreeHead? _sth;
 
-    public CertificateLog(TransparencyLog log, ILogStore store, ICtChainStore entries, ISigningKey key, CtChainPolicy policy, int maxLeafSize, TimeProvider time)
+    public CertificateLog(TransparencyLog log, ILogStore store, ICtChainStore entries, ISigningKey key, CtChainPolicy policy, int maxLeafSize, TimeProvider time, IRekorSearchIndex? search = null, string searchLogId = "ctlog")
     {
+        _search = search;
+        _searchLogId = searchLogId;
         Log = log;
         _store = store;
         _entries = entries;
@@ -46,6 +50,12 @@ internal sealed class CertificateLog : IAsyncDisposable
 
     internal ICtChainStore Entries => _entries;
 
+    /// <summary>The search index, when the log keeps one.</summary>
+    internal IRekorSearchIndex? Search => _search;
+
+    /// <summary>The log id its search keys are prefixed with.</summary>
+    internal string SearchLogId => _searchLogId;
+
     /// <summary>
     /// Logs an accepted chain and returns its SCT. Order (crash safety, see <see cref="ICtChainStore"/>): record the
     /// extra_data durably → append the leaf (durable and integrated on return) → sign the SCT.
@@ -60,7 +70,9 @@ internal sealed class CertificateLog : IAsyncDisposable
         var timestamp = (ulong)await _entries.RecordAsync(chain.Identity(), now, chain.ExtraData, ct).ConfigureAwait(false);
         var leaf = chain.Leaf(timestamp);
         // RFC 6962 §3.4: the leaf's timestamp is the SCT's; AddAsync returns once the leaf is durable and in the tree.
-        await Log.AddAsync(leaf.Serialize(), ct).ConfigureAwait(false);
+        var appended = await Log.AddAsync(leaf.Serialize(), ct).ConfigureAwait(false);
+        // The search index (SAN, serial, issuer → leaf index) is queued after integration and never blocks the SCT.
+        _search?.Enqueue(CtSearchKeys.For(_searchLogId, chain.Chain[0]), appended.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var signed = chain.EntryType == CtLogEntryType.X509
             ? SctSignedData.ForX509(timestamp, leaf.Certificate, [])
             : SctSignedData.ForPrecert(timestamp, leaf.IssuerKeyHash!, leaf.Certificate, []);
@@ -120,6 +132,7 @@ internal sealed class CertificateLog : IAsyncDisposable
         await _store.DisposeAsync().ConfigureAwait(false);
         Witnessing?.Dispose();
         await _entries.DisposeAsync().ConfigureAwait(false);
+        if (_search is not null) await _search.DisposeAsync().ConfigureAwait(false);
         Key.Dispose();
     }
 }

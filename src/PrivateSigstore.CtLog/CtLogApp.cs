@@ -33,6 +33,7 @@ public static partial class CtLogApp
         ServiceApp.BuildAsync(Service, args, typed, configure, o => o.MaxRequestBytes, (b, o) => b.Services.AddCtLog(o), (app, o) =>
         {
             app.MapCtLog(o.Prefix);
+            app.MapCtSearch();
             return Task.CompletedTask;
         }, cancellationToken);
 
@@ -72,6 +73,7 @@ public static partial class CtLogApp
         var storage = options.ToStorageOptions();
         ILogStore? store = null;
         ICtChainStore? entries = null;
+        IRekorSearchIndex? search = null;
         try
         {
             // SCT verifiers (sigstore-js, sigstore-python, Core's SctVerification) take ECDSA P-256 CT log keys.
@@ -81,13 +83,16 @@ public static partial class CtLogApp
             }
             store = LogStorage.OpenLogStore(storage, options.LogId);
             entries = await LogStorage.OpenCtChainStoreAsync(storage, options.LogId, logger, ct).ConfigureAwait(false);
+            // The read-only search index (SAN, serial, issuer → leaf index): the store's index table (SQLite index.db).
+            search = await LogStorage.OpenRekorSearchIndexAsync(storage, logger, ct).ConfigureAwait(false);
             var logOptions = new LogOptions { Origin = options.Origin };
             var tree = await TransparencyLog.OpenAsync(store, logOptions, [new SigningKeyNoteSigner(options.Origin, key)], logger: logger, cancellationToken: ct).ConfigureAwait(false);
-            return new CertificateLog(tree, store, entries, key, policy, logOptions.MaxLeafSize, TimeProvider.System);
+            return new CertificateLog(tree, store, entries, key, policy, logOptions.MaxLeafSize, TimeProvider.System, search, options.LogId);
         }
         catch
         {
             if (entries is not null) await entries.DisposeAsync().ConfigureAwait(false);
+            if (search is not null) await search.DisposeAsync().ConfigureAwait(false);
             if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
             key.Dispose();
             throw;

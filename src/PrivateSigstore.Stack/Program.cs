@@ -25,6 +25,7 @@ internal static class StackCommand
         var tufPort = PortOption("--tuf-port", "The TUF repository's port", 8081);
         var witnessPort = PortOption("--witness-port", "The witness's port", 8083);
         var monitorPort = PortOption("--monitor-port", "The log monitor's port", 8082);
+        var explorerPort = PortOption("--explorer-port", "The log explorer's port (web UI)", 8080);
         var monitorConfig = new Option<string?>("--monitor-config") { Description = "Identities to watch in the logs, in rekor-monitor's YAML (monitoredValues: certIdentities, subjects, fingerprints, oidMatchers)" };
         var monitorWebhook = new Option<string?>("--monitor-webhook") { Description = "A URL that receives every monitor alert as a JSON POST (retried; signed with HMAC-SHA256 when --monitor-webhook-secret is given)" };
         var monitorWebhookSecret = new Option<string?>("--monitor-webhook-secret") { Description = "A file holding the webhook's HMAC-SHA256 secret (header X-PrivateSigstore-Signature: sha256=<hex>)" };
@@ -35,11 +36,11 @@ internal static class StackCommand
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None");
         var root = new RootCommand("""
             PrivateSigstore stack: the identity provider, the Fulcio-compatible CA, the CT log, Rekor (v1 and v2), the
-            timestamp authority, the TUF repository, the witness and the log monitor in one process on loopback, on their embedded defaults. Writes trusted_root.json,
+            timestamp authority, the TUF repository, the witness, the log monitor and the log explorer in one process on loopback, on their embedded defaults. Writes trusted_root.json,
             signing_config.v0.2.json (also published through TUF, data/tuf) and services.json (service name -> base URL) into the data directory.
             """)
         {
-            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, monitorPort, monitorConfig, monitorWebhook, monitorWebhookSecret, freePorts, fulcioConfig, pemKeys, logLevel,
+            data, rekorPort, rekorV2Port, fulcioPort, ctPort, identityPort, tsaPort, tufPort, witnessPort, monitorPort, explorerPort, monitorConfig, monitorWebhook, monitorWebhookSecret, freePorts, fulcioConfig, pemKeys, logLevel,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -56,6 +57,7 @@ internal static class StackCommand
                 TufPort = free ? 0 : parse.GetValue(tufPort),
                 WitnessPort = free ? 0 : parse.GetValue(witnessPort),
                 MonitorPort = free ? 0 : parse.GetValue(monitorPort),
+                ExplorerPort = free ? 0 : parse.GetValue(explorerPort),
                 MonitorConfigPath = parse.GetValue(monitorConfig) is { } m ? Path.GetFullPath(m) : null,
                 MonitorWebhookUrl = parse.GetValue(monitorWebhook),
                 MonitorWebhookSecretPath = parse.GetValue(monitorWebhookSecret) is { } w ? Path.GetFullPath(w) : null,

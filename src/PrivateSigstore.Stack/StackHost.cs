@@ -22,6 +22,7 @@ using PrivateSigstore.Rekor;
 using PrivateSigstore.Rekor.V2;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Timestamp;
+using PrivateSigstore.Explorer;
 using PrivateSigstore.Monitor;
 using PrivateSigstore.Log;
 using PrivateSigstore.Witness;
@@ -108,6 +109,12 @@ public sealed partial class StackHost : IAsyncDisposable
     /// <summary>The timestamp authority's base URL (clients post to <c>/api/v1/timestamp</c>).</summary>
     public string TsaUrl => Url("tsa");
 
+    /// <summary>The log explorer's base URL (web UI).</summary>
+    public string ExplorerUrl => Url("explorer");
+
+    /// <summary>The log monitor's base URL.</summary>
+    public string MonitorUrl => Url("monitor");
+
     /// <summary>The CT log's base URL.</summary>
     public string CtLogUrl => Url("ctlog");
 
@@ -177,6 +184,7 @@ public sealed partial class StackHost : IAsyncDisposable
         string tufUrl = $"http://{options.Host}:{Port(options.TufPort)}";
         string witnessUrl = $"http://{options.Host}:{Port(options.WitnessPort)}";
         string monitorUrl = $"http://{options.Host}:{Port(options.MonitorPort)}";
+        string explorerUrl = $"http://{options.Host}:{Port(options.ExplorerPort)}";
         void Configure(WebApplicationBuilder b, string url)
         {
             b.WebHost.UseUrls(url);
@@ -333,6 +341,7 @@ public sealed partial class StackHost : IAsyncDisposable
             new StackService("TUF repository (trust root for clients)", tufUrl) { Key = "tuf" },
             new StackService("Witness (C2SP tlog-witness, cosigns checkpoints)", witnessUrl) { Key = "witness" },
             new StackService("Log monitor (consistency, identity alerts)", monitorUrl) { Key = "monitor" },
+            new StackService("Log explorer (web UI: search, entries, proofs)", explorerUrl) { Key = "explorer" },
         ], data, issuer, options.FulcioConfigPath is null ? demo : null) { HardwareBacked = hsm is not null };
         try
         {
@@ -351,6 +360,14 @@ public sealed partial class StackHost : IAsyncDisposable
             }, configure: b => Configure(b, monitorUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
             host._apps.Add(monitor);
             await monitor.StartAsync(cancellationToken).ConfigureAwait(false);
+            // The explorer reads every log of the trusted root (and the monitor's alerts) through their public APIs.
+            var explorer = await ExplorerApp.BuildAsync(new ExplorerOptions
+            {
+                TrustedRootPath = host.TrustedRootPath,
+                MonitorUrl = monitorUrl,
+            }, configure: b => Configure(b, explorerUrl), cancellationToken: cancellationToken).ConfigureAwait(false);
+            host._apps.Add(explorer);
+            await explorer.StartAsync(cancellationToken).ConfigureAwait(false);
             host.WriteServiceRegistry();
         }
         catch

@@ -36,6 +36,9 @@ public sealed class StackOptions
     /// <summary>The log monitor's port (0: a free one).</summary>
     public int MonitorPort { get; set; } = 8082;
 
+    /// <summary>The log explorer's port (0: a free one).</summary>
+    public int ExplorerPort { get; set; } = 8080;
+
     /// <summary>Identities the monitor watches for, in rekor-monitor's YAML; null: it checks the logs' consistency only.</summary>
     public string? MonitorConfigPath { get; set; }
 

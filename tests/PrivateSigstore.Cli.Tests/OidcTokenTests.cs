@@ -153,7 +153,7 @@ public sealed partial class OidcTokenTests(IdentityFixture fixture) : IClassFixt
             RekorPort = 0,
             FulcioPort = 0,
             CtLogPort = 0,
-            IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0,
+            IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0, ExplorerPort = 0,
             LogLevel = "Warning",
             UseSoftHsm = false, // SoftHSM2 is configured once per process; the Stack tests cover it
         }, Ct);

@@ -5,7 +5,7 @@ namespace PrivateSigstore.Hosting.Tests;
 /// <summary>The layering rules of issue 13, checked on the built assemblies (their IL references, not their project files).</summary>
 public sealed class ArchitectureTests
 {
-    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity", "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf.Server", "PrivateSigstore.Witness", "PrivateSigstore.Monitor"];
+    private static readonly string[] Services = ["PrivateSigstore.Rekor", "PrivateSigstore.CtLog", "PrivateSigstore.Fulcio", "PrivateSigstore.Identity", "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf.Server", "PrivateSigstore.Witness", "PrivateSigstore.Monitor", "PrivateSigstore.Explorer"];
 
     private static readonly string[] Everything =
     [
@@ -14,6 +14,7 @@ public sealed class ArchitectureTests
         "PrivateSigstore.Timestamp", "PrivateSigstore.Tuf", "PrivateSigstore.Tuf.Server", "PrivateSigstore.Client", "PrivateSigstore.Stack",
         "PrivateSigstore.Witness",
         "PrivateSigstore.Monitor",
+        "PrivateSigstore.Explorer",
     ];
 
     private static List<string> References(string assembly) =>
@@ -79,6 +80,7 @@ public sealed class ArchitectureTests
             ("PrivateSigstore.Tuf.Server.TufApp, PrivateSigstore.Tuf.Server", "PrivateSigstore.Tuf.Server.TufOptions, PrivateSigstore.Tuf.Server"),
             ("PrivateSigstore.Witness.WitnessApp, PrivateSigstore.Witness", "PrivateSigstore.Witness.WitnessOptions, PrivateSigstore.Witness"),
             ("PrivateSigstore.Monitor.MonitorApp, PrivateSigstore.Monitor", "PrivateSigstore.Monitor.MonitorOptions, PrivateSigstore.Monitor"),
+            ("PrivateSigstore.Explorer.ExplorerApp, PrivateSigstore.Explorer", "PrivateSigstore.Explorer.ExplorerOptions, PrivateSigstore.Explorer"),
         ];
         foreach (var (app, options) in entries)
         {

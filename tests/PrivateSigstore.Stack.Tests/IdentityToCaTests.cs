@@ -44,7 +44,7 @@ public sealed class IdentityToCaTests
     public async Task A_workload_token_from_the_identity_provider_gets_a_certificate_for_that_identity()
     {
         var dir = Directory.CreateTempSubdirectory("psig-stack-idp-").FullName;
-        await using var stack = await StackHost.StartAsync(new StackOptions { DataDirectory = dir, RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0, LogLevel = "Warning", UseSoftHsm = false }, Ct);
+        await using var stack = await StackHost.StartAsync(new StackOptions { DataDirectory = dir, RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0, ExplorerPort = 0, LogLevel = "Warning", UseSoftHsm = false }, Ct);
         var demo = stack.Demo;
         Assert.NotNull(demo);
         if (!OperatingSystem.IsWindows())

@@ -161,7 +161,7 @@ public sealed class KeyRotationTests
         var data = Path.Combine(Directory.CreateTempSubdirectory("psig-rotate-pem-").FullName, "data");
         var options = new StackOptions
         {
-            DataDirectory = data, RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0,
+            DataDirectory = data, RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0, ExplorerPort = 0,
             LogLevel = "Warning", UseSoftHsm = false, // SoftHSM2 is configured once per process; the drill above covers it
         };
         string oldKey;

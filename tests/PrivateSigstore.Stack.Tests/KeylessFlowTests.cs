@@ -239,7 +239,7 @@ public sealed class KeylessFlowTests
             TsaPort = 0,
             RekorV2Port = 0,
             TufPort = tufPort,
-            WitnessPort = 0, MonitorPort = 0,
+            WitnessPort = 0, MonitorPort = 0, ExplorerPort = 0,
             FulcioConfigPath = config,
             LogLevel = "Warning",
             UseSoftHsm = false, // SoftHSM2 is configured once per process; the child-process test covers it

@@ -219,9 +219,9 @@ public sealed class StackProcessTests
     {
         // The other services on free ports too, so that the test never collides with a stack running on the defaults;
         // the same ports on every start with this data directory, as a user's stack has (the issuer URL is in every token).
-        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
+        var ports = PortsByData.GetOrAdd(data, _ => [FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort(), FreePort()]);
         var args = new List<string> { "--data", data, "--rekor-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--monitor-port" }.Zip(ports))
+        foreach (var (name, value) in new[] { "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--monitor-port", "--explorer-port" }.Zip(ports))
         {
             args.Add(name);
             args.Add(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -255,10 +255,10 @@ public sealed class StackProcessTests
             Assert.Contains(cosigned.Signatures, sig => Core.Notes.Cosignature.Verify(sig, witnessName, witnessKey, cosigned.Text, out ulong _));
             return json;
         });
-        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf", "witness", "monitor"], registry.Select(p => p.Key));
+        Assert.Equal(["identity", "fulcio", "ctlog", "rekor", "rekor-v2", "tsa", "tuf", "witness", "monitor", "explorer"], registry.Select(p => p.Key));
         var urls = registry.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         Assert.All(urls.Values, u => Assert.Matches(@"^http://127\.0\.0\.1:\d+$", u));
-        Assert.Equal(9, urls.Values.Distinct().Count());
+        Assert.Equal(10, urls.Values.Distinct().Count());
         Assert.DoesNotContain(":3000", urls["rekor"], StringComparison.Ordinal);
         // The trust files and the printed table name the same URLs.
         var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(data, "trusted_root.json"), Ct))!;
@@ -305,7 +305,7 @@ public sealed class StackProcessTests
         busy.Start();
         var port = ((IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0", "--monitor-port", "0"]);
+        var (exit, output) = await RunOnceAsync(["--data", data, "--pem-keys", "--rekor-port", port, "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0", "--monitor-port", "0", "--explorer-port", "0"]);
         Assert.Equal(2, exit);
         Assert.Contains("port is already in use", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -315,7 +315,7 @@ public sealed class StackProcessTests
     public async Task A_restart_on_another_rekor_port_keeps_the_log()
     {
         var data = Path.Combine(Path.GetTempPath(), "psig-stack-tests", Guid.NewGuid().ToString("N"));
-        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0", "--monitor-port", "0"];
+        string[] Args(int rekorPort) => ["--data", data, "--pem-keys", "--rekor-port", rekorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fulcio-port", "0", "--ctlog-port", "0", "--identity-port", "0", "--tsa-port", "0", "--rekor-v2-port", "0", "--tuf-port", "0", "--witness-port", "0", "--monitor-port", "0", "--explorer-port", "0"];
         var first = FreePort();
         var (key, _) = await RunStackAsync(Args(first), async _ =>
         {
@@ -339,7 +339,7 @@ public sealed class StackProcessTests
     {
         var (exit, output) = await RunOnceAsync(["--help"]);
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--monitor-port", "--monitor-config", "--fulcio-config", "--pem-keys", "--log-level" })
+        foreach (var option in new[] { "--data", "--free-ports", "--rekor-port", "--fulcio-port", "--ctlog-port", "--identity-port", "--tsa-port", "--rekor-v2-port", "--tuf-port", "--witness-port", "--monitor-port", "--explorer-port", "--monitor-config", "--fulcio-config", "--pem-keys", "--log-level" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
