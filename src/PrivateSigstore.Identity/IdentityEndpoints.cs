@@ -124,7 +124,7 @@ public static class IdentityEndpoints
         return Results.SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verify/done" }, OidcScheme);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, IdentityMetrics metrics, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, AccountRateLimit accountLimit, IdentityMetrics metrics, CancellationToken ct)
     {
         if (!http.Request.HasFormContentType)
         {
@@ -141,6 +141,12 @@ public static class IdentityEndpoints
         if (username.Length == 0 || password.Length == 0 || username.Length > UserAccount.MaxUsernameLength || password.Length > 256)
         {
             return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Enter your username and password.", StatusCodes.Status400BadRequest);
+        }
+        // Per-account limit (the per-address one is the endpoint's "login" policy): guesses from many addresses still slow down.
+        if (accountLimit.TryAcquire(username) is { } retryAfter)
+        {
+            http.Response.SetRetryAfter(retryAfter);
+            return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Too many sign-in attempts. Wait a minute and try again.", StatusCodes.Status429TooManyRequests);
         }
         var (outcome, user) = await signIn.SignInAsync(username, password, ct).ConfigureAwait(false);
         metrics.SignIn(outcome);

@@ -26,14 +26,18 @@ public enum SignInOutcome
 /// </summary>
 public sealed class UserSignIn(IdentityStoreContext store, IdentityProviderOptions options, TimeProvider time)
 {
-    /// <summary>Verifies the credentials and updates the failure counter; returns the account on success.</summary>
+    /// <summary>
+    /// Verifies the credentials and updates the failure counter; returns the account on success. The counter is changed
+    /// only by single atomic statements (failed = failed + 1; lock when failed &gt;= limit; reset only if no lock was
+    /// set meanwhile), so parallel guesses each count and none slips past a lock another one set.
+    /// </summary>
     public async Task<(SignInOutcome Outcome, UserAccount? User)> SignInAsync(string username, string password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(username);
         ArgumentNullException.ThrowIfNull(password);
         var now = time.GetUtcNow();
         var user = username.Length is > 0 and <= UserAccount.MaxUsernameLength
-            ? await store.Users.SingleOrDefaultAsync(u => u.Username == username, cancellationToken).ConfigureAwait(false)
+            ? await store.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken).ConfigureAwait(false)
             : null;
         if (user is null)
         {
@@ -47,28 +51,54 @@ public sealed class UserSignIn(IdentityStoreContext store, IdentityProviderOptio
         }
         if (!PasswordHashing.Verify(user.PasswordHash, password))
         {
-            user.FailedSignIns++;
-            var locked = user.FailedSignIns >= options.MaxFailedSignIns;
-            if (locked)
-            {
-                user.LockedUntil = now + options.LockoutDuration;
-                user.FailedSignIns = 0;
-            }
-            await store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return (locked ? SignInOutcome.LockedOut : SignInOutcome.InvalidCredentials, null);
+            return (await CountFailureAsync(user.Username, now, cancellationToken).ConfigureAwait(false) ? SignInOutcome.LockedOut : SignInOutcome.InvalidCredentials, null);
         }
         if (user.Disabled)
         {
             return (SignInOutcome.Disabled, null);
         }
-        if (user.FailedSignIns != 0 || user.LockedUntil is not null)
-        {
-            user.FailedSignIns = 0;
-            user.LockedUntil = null;
-            await store.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        return (SignInOutcome.Succeeded, user);
+        // Reset the counter only if the lock state is still the one read above: a parallel wrong guess may have locked it.
+        var observedLock = user.LockedUntil;
+        var reset = await store.Users
+            .Where(u => u.Username == user.Username && u.LockedUntil == observedLock)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), cancellationToken)
+            .ConfigureAwait(false);
+        return reset == 1 ? (SignInOutcome.Succeeded, user) : (SignInOutcome.LockedOut, null);
     }
+
+    /// <summary>Adds one failure atomically and locks the account when the limit is reached; returns whether this failure locked it.</summary>
+    private async Task<bool> CountFailureAsync(string username, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await store.Users.Where(u => u.Username == username)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, u => u.FailedSignIns + 1), cancellationToken).ConfigureAwait(false);
+        var max = options.MaxFailedSignIns;
+        DateTimeOffset? lockedUntil = now + options.LockoutDuration;
+        var locked = await store.Users.Where(u => u.Username == username && u.FailedSignIns >= max)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, lockedUntil), cancellationToken).ConfigureAwait(false);
+        return locked == 1;
+    }
+}
+
+/// <summary>
+/// The per-account sign-in limit (<c>RateLimits:login-account</c>): attempts on one username, whatever the client
+/// address, so that guesses spread over many addresses are slowed down as well.
+/// </summary>
+public sealed class AccountRateLimit(PrivateSigstore.Hosting.RateLimitSettings limit) : IDisposable
+{
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _limiter =
+        System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(
+            username => PrivateSigstore.Hosting.ServiceApp.Partition(limit, username.ToUpperInvariant()));
+
+    /// <summary>Takes one attempt for <paramref name="username"/>; null when allowed, else how long to wait.</summary>
+    public TimeSpan? TryAcquire(string username)
+    {
+        using var lease = _limiter.AttemptAcquire(username);
+        if (lease.IsAcquired) return null;
+        return lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromSeconds(limit.WindowSeconds);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _limiter.Dispose();
 }
 
 /// <summary>Password hashes: ASP.NET Core Identity's format v3 (PBKDF2-HMAC-SHA512).</summary>

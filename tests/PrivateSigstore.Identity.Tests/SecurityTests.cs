@@ -1,0 +1,103 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using PrivateSigstore.Identity.Tests.TestSupport;
+using static PrivateSigstore.Identity.Tests.TestSupport.OidcFlows;
+
+namespace PrivateSigstore.Identity.Tests;
+
+/// <summary>Issue 20's security findings on the identity provider, each as an outside tester found it.</summary>
+public sealed class SecurityTests
+{
+    // Finding 1: parallel wrong passwords each counted (the counter was read, hashed, then written back as an absolute value).
+    [Fact]
+    public async Task Parallel_wrong_passwords_all_count_and_the_right_one_is_then_refused()
+    {
+        await using var server = await IdentityServer.StartAsync();
+        await server.AdminAsync(a => a.AddUserAsync("target", "target's long password", null, false, Ct));
+        var attempts = Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+        {
+            await using var scope = server.App.Services.CreateAsyncScope();
+            return (await scope.ServiceProvider.GetRequiredService<UserSignIn>().SignInAsync("target", "wrong guess " + i, Ct)).Outcome;
+        }, Ct));
+        var outcomes = await Task.WhenAll(attempts);
+        Assert.DoesNotContain(SignInOutcome.Succeeded, outcomes);
+        await using var check = server.App.Services.CreateAsyncScope();
+        var (outcome, user) = await check.ServiceProvider.GetRequiredService<UserSignIn>().SignInAsync("target", "target's long password", Ct);
+        Assert.Equal(SignInOutcome.LockedOut, outcome);
+        Assert.Null(user);
+    }
+
+    [Fact]
+    public async Task Sign_in_is_rate_limited_per_account_across_client_addresses()
+    {
+        await using var server = await IdentityServer.StartAsync(["--RateLimits:login-account:PermitLimit", "3", "--RateLimits:login-account:WindowSeconds", "600"]);
+        using var browser = server.NewBrowser();
+        for (var i = 0; i < 3; i++)
+        {
+            using var wrong = await LoginAsync(browser, "somebody", "guess " + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using var limited = await LoginAsync(browser, "SomeBody", "guess 4");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.NotNull(limited.Headers.RetryAfter);
+        // Another account from the same address is not held up by it.
+        using var other = await LoginAsync(browser, "another", "guess");
+        Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_in_is_rate_limited_per_client_address()
+    {
+        await using var server = await IdentityServer.StartAsync(["--RateLimits:login:PermitLimit", "3", "--RateLimits:login:WindowSeconds", "600"]);
+        using var browser = server.NewBrowser();
+        for (var i = 0; i < 3; i++)
+        {
+            using var wrong = await LoginAsync(browser, "user" + i, "guess");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using var limited = await LoginAsync(browser, "user9", "guess");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_and_device_authorization_endpoints_are_rate_limited_per_client_address()
+    {
+        await using var server = await IdentityServer.StartAsync(
+        [
+            "--RateLimits:token:PermitLimit", "2", "--RateLimits:token:WindowSeconds", "600",
+            "--RateLimits:device:PermitLimit", "2", "--RateLimits:device:WindowSeconds", "600",
+        ]);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = "nobody", ["client_secret"] = "x",
+            }), Ct);
+            statuses.Add(response.StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
+        statuses.Clear();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await http.PostAsync("/connect/device", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["client_id"] = PublicClient, ["scope"] = "openid email",
+            }), Ct);
+            statuses.Add(response.StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task Rate_limits_are_on_by_default()
+    {
+        var limits = IdentityApp.Service.DefaultRateLimits;
+        foreach (var group in new[] { "login", "login-account", "token", "device" })
+        {
+            Assert.True(limits.TryGetValue(group, out var limit) && limit.PermitLimit > 0, group);
+        }
+        await Task.CompletedTask;
+    }
+}
