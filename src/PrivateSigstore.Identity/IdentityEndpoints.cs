@@ -130,7 +130,16 @@ public static class IdentityEndpoints
         {
             return Results.Problem("expected a form", statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
-        var form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            // The form reader refuses NUL and other invalid characters: a bad request, not a server error.
+            return LoginPage.Form(antiforgery.GetAndStoreTokens(http), "/", null, "The form could not be read. Sign in again.", StatusCodes.Status400BadRequest);
+        }
         var returnUrl = SafeReturnUrl(form["returnUrl"]);
         var username = form["username"].ToString();
         var password = form["password"].ToString();
@@ -156,7 +165,8 @@ public static class IdentityEndpoints
                 var identity = new ClaimsIdentity(IdentityApp.CookieScheme, ClaimTypes.Name, ClaimTypes.Role);
                 identity.AddClaim(new Claim(ClaimTypes.Name, user!.Username));
                 await http.SignInAsync(IdentityApp.CookieScheme, new ClaimsPrincipal(identity)).ConfigureAwait(false);
-                return Results.Redirect(returnUrl);
+                // LocalRedirect re-checks the rule: it throws rather than send a person to another site.
+                return Results.LocalRedirect(returnUrl);
             case SignInOutcome.LockedOut:
                 return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "This account is locked after too many failed sign-ins. Try again later or ask an administrator.", StatusCodes.Status401Unauthorized);
             default:
@@ -224,9 +234,12 @@ public static class IdentityEndpoints
         }),
         [OidcScheme]);
 
-    /// <summary>Only local paths (no scheme, no host, no "//" or "/\") are followed after sign-in.</summary>
+    /// <summary>
+    /// Only local paths are followed after sign-in, by the framework's rule (<see cref="Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult.IsLocalUrl"/>:
+    /// an absolute path with no authority, no "//" or "/\\", no control characters, which browsers strip); anything else goes to "/".
+    /// </summary>
     internal static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.Length <= 4096 && returnUrl[0] == '/' && (returnUrl.Length == 1 || returnUrl[1] is not ('/' or '\\'))
+        returnUrl is { Length: <= 4096 } && Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult.IsLocalUrl(returnUrl) && !returnUrl.StartsWith('~')
             ? returnUrl
             : "/";
 }

@@ -101,3 +101,58 @@ public sealed class SecurityTests
         await Task.CompletedTask;
     }
 }
+
+/// <summary>Finding 2: the return URL after sign-in is followed only when it is a local path (the framework's rules).</summary>
+public sealed class OpenRedirectTests(IdentityFixture fixture) : IClassFixture<IdentityFixture>
+{
+    [Theory]
+    [InlineData("/\t/evil.example/x")]
+    [InlineData("/\t\\evil.example/x")]
+    [InlineData("/\r\n/evil.example/x")]
+    [InlineData("/\n/evil.example/x")]
+    [InlineData("/\u0000/evil.example")]
+    [InlineData("/\u007f/evil.example")]
+    [InlineData("//evil.example/x")]
+    [InlineData("/\\evil.example/x")]
+    [InlineData("\\\\evil.example/x")]
+    [InlineData("\t//evil.example/x")]
+    [InlineData(" //evil.example/x")]
+    [InlineData("https://evil.example/x")]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("%2F%2Fevil.example/x")]
+    [InlineData("evil.example/x")]
+    public async Task Return_urls_that_could_leave_the_site_go_to_the_start_page(string returnUrl)
+    {
+        using var browser = fixture.Server.NewBrowser();
+        using var response = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword, returnUrl);
+        if (returnUrl.Contains('\0', StringComparison.Ordinal))
+        {
+            // The form reader refuses NUL: a 400 with no redirect at all (it was a 500).
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Null(response.Headers.Location);
+            return;
+        }
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location!.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("/connect/authorize?client_id=sigstore&x=%2F%2Fevil")]
+    [InlineData("/%2F%2Fevil.example")]
+    [InlineData("/a/b?c=d")]
+    public async Task Local_return_urls_are_followed(string returnUrl)
+    {
+        using var browser = fixture.Server.NewBrowser();
+        using var response = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword, returnUrl);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(returnUrl, response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task The_login_page_renders_only_a_local_return_url()
+    {
+        using var browser = fixture.Server.NewBrowser();
+        var page = await browser.GetStringAsync("/account/login?returnUrl=" + Uri.EscapeDataString("/\t/evil.example"), Ct);
+        Assert.DoesNotContain("evil.example", page, StringComparison.Ordinal);
+    }
+}
