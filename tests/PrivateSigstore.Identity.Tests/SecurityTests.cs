@@ -156,3 +156,29 @@ public sealed class OpenRedirectTests(IdentityFixture fixture) : IClassFixture<I
         Assert.DoesNotContain("evil.example", page, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Finding 3: '$' in .NET matches before a final newline; names, emails and claim names must not end in one.</summary>
+public sealed class TrailingNewlineTests
+{
+    [Theory]
+    [InlineData("alice@example.com\n")]
+    [InlineData("alice@example.com\r\n")]
+    public async Task An_email_with_a_trailing_newline_is_refused_and_never_reaches_a_token(string email)
+    {
+        await using var server = await IdentityServer.StartAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => server.AdminAsync(a => a.AddUserAsync("mallory", "mallory's long password", email, true, Ct)));
+        await Assert.ThrowsAsync<ArgumentException>(() => server.AdminAsync(a => a.AddClientAsync(new WorkloadClientSpec("robot", "https://ci.example.com/robot") { Email = email, EmailVerified = true }, Ct)));
+    }
+
+    [Fact]
+    public async Task Names_and_claim_names_with_a_trailing_newline_are_refused()
+    {
+        await using var server = await IdentityServer.StartAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => server.AdminAsync(a => a.AddUserAsync("mallory\n", "mallory's long password", null, false, Ct)));
+        await Assert.ThrowsAsync<ArgumentException>(() => server.AdminAsync(a => a.AddClientAsync(new WorkloadClientSpec("robot\n", "https://ci.example.com/robot"), Ct)));
+        await Assert.ThrowsAsync<ArgumentException>(() => server.AdminAsync(a => a.AddClientAsync(new WorkloadClientSpec("robot2", "https://ci.example.com/robot")
+        {
+            Claims = new Dictionary<string, string> { ["repository\n"] = "x" },
+        }, Ct)));
+    }
+}

@@ -272,10 +272,10 @@ public sealed class OidcVerifier : IDisposable
         _ => [],
     };
 
-    /// <summary>Glob: <c>*</c> any run of characters, <c>?</c> one character, anchored, ordinal.</summary>
+    /// <summary>Glob: <c>*</c> any run of characters, <c>?</c> one character, anchored at both ends (\z: a final newline is not the end), ordinal, linear time.</summary>
     private Regex Glob(string pattern) => _globs.GetOrAdd(pattern, p => new Regex(
-        "^" + Regex.Escape(p).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-        RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1)));
+        "^" + Regex.Escape(p).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + @"\z",
+        RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking));
 
     /// <inheritdoc />
     public void Dispose()
