@@ -167,12 +167,15 @@ public static class IdentityEndpoints
                 await http.SignInAsync(IdentityApp.CookieScheme, new ClaimsPrincipal(identity)).ConfigureAwait(false);
                 // LocalRedirect re-checks the rule: it throws rather than send a person to another site.
                 return Results.LocalRedirect(returnUrl);
-            case SignInOutcome.LockedOut:
-                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "This account is locked after too many failed sign-ins. Try again later or ask an administrator.", StatusCodes.Status401Unauthorized);
             default:
-                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Invalid username or password.", StatusCodes.Status401Unauthorized);
+                // One message for unknown, wrong, locked and disabled (the outcome is kept in the metrics, not shown), so the
+                // answer does not tell whether an account exists.
+                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, SignInFailedMessage, StatusCodes.Status401Unauthorized);
         }
     }
+
+    /// <summary>The one message for every refused sign-in.</summary>
+    internal const string SignInFailedMessage = "Invalid username or password. After repeated failures an account is locked for a while; ask an administrator if this persists.";
 
     private static async Task<UserAccount?> FindEnabledUserAsync(IdentityStoreContext store, string? username, CancellationToken ct)
     {

@@ -9,7 +9,7 @@ public enum SignInOutcome
     /// <summary>Username and password match an enabled, unlocked account.</summary>
     Succeeded,
 
-    /// <summary>Unknown user or wrong password (not told apart, so usernames cannot be probed).</summary>
+    /// <summary>Unknown user or wrong password (the person is shown the same message for every failure, so usernames cannot be probed).</summary>
     InvalidCredentials,
 
     /// <summary>Too many failures in a row: the account is locked for a while.</summary>
@@ -39,17 +39,19 @@ public sealed class UserSignIn(IdentityStoreContext store, IdentityProviderOptio
         var user = username.Length is > 0 and <= UserAccount.MaxUsernameLength
             ? await store.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken).ConfigureAwait(false)
             : null;
+        // Every path hashes exactly once (a missing user against a dummy hash, a locked account against its own), so that
+        // timing does not tell whether an account exists or is locked; the page shows one message for every failure.
         if (user is null)
         {
-            // Spend the same work as for a real account.
-            PasswordHashing.Verify(PasswordHashing.DummyHash, password);
+            Verify(PasswordHashing.DummyHash, password);
             return (SignInOutcome.InvalidCredentials, null);
         }
+        var passwordMatches = Verify(user.PasswordHash, password);
         if (user.LockedUntil is { } until && until > now)
         {
             return (SignInOutcome.LockedOut, null);
         }
-        if (!PasswordHashing.Verify(user.PasswordHash, password))
+        if (!passwordMatches)
         {
             return (await CountFailureAsync(user.Username, now, cancellationToken).ConfigureAwait(false) ? SignInOutcome.LockedOut : SignInOutcome.InvalidCredentials, null);
         }
@@ -64,6 +66,15 @@ public sealed class UserSignIn(IdentityStoreContext store, IdentityProviderOptio
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), cancellationToken)
             .ConfigureAwait(false);
         return reset == 1 ? (SignInOutcome.Succeeded, user) : (SignInOutcome.LockedOut, null);
+    }
+
+    /// <summary>Password hashes checked by this instance (one per sign-in, whatever the outcome).</summary>
+    internal int PasswordChecks { get; private set; }
+
+    private bool Verify(string hash, string password)
+    {
+        PasswordChecks++;
+        return PasswordHashing.Verify(hash, password);
     }
 
     /// <summary>Adds one failure atomically and locks the account when the limit is reached; returns whether this failure locked it.</summary>

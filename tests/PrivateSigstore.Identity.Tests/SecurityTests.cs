@@ -182,3 +182,56 @@ public sealed class TrailingNewlineTests
         }, Ct)));
     }
 }
+
+/// <summary>Finding 7: sign-in failures must not tell whether an account exists, is locked or is disabled.</summary>
+public sealed class UsernameEnumerationTests
+{
+    [Fact]
+    public async Task Unknown_wrong_locked_and_disabled_all_get_the_same_answer()
+    {
+        await using var server = await IdentityServer.StartAsync(["--Identity:MaxFailedSignIns", "2"]);
+        await server.AdminAsync(a => a.AddUserAsync("locked-user", "locked user's password", null, false, Ct));
+        await server.AdminAsync(a => a.AddUserAsync("disabled-user", "disabled user's password", null, false, Ct));
+        await server.AdminAsync(a => a.AddUserAsync("plain-user", "plain user's password", null, false, Ct));
+        await server.AdminAsync(async a => { await a.DisableUserAsync("disabled-user", Ct); return 0; });
+        using var browser = server.NewBrowser();
+        for (var i = 0; i < 2; i++)
+        {
+            using var _ = await LoginAsync(browser, "locked-user", "wrong " + i);
+        }
+        var answers = new List<(HttpStatusCode, string)>();
+        foreach (var (user, password) in new[]
+        {
+            ("no-such-user", "whatever password"), ("plain-user", "wrong password"),
+            ("locked-user", "locked user's password"), ("disabled-user", "disabled user's password"),
+        })
+        {
+            using var response = await LoginAsync(browser, user, password);
+            answers.Add((response.StatusCode, Alert(await response.Content.ReadAsStringAsync(Ct))));
+        }
+        Assert.All(answers, a => Assert.Equal(answers[0], a));
+        Assert.Equal(HttpStatusCode.Unauthorized, answers[0].Item1);
+    }
+
+    [Fact]
+    public async Task Every_refused_sign_in_does_the_same_password_hashing_work()
+    {
+        await using var server = await IdentityServer.StartAsync(["--Identity:MaxFailedSignIns", "1"]);
+        await server.AdminAsync(a => a.AddUserAsync("locked-user", "locked user's password", null, false, Ct));
+        await using var scope = server.App.Services.CreateAsyncScope();
+        var signIn = scope.ServiceProvider.GetRequiredService<UserSignIn>();
+        await signIn.SignInAsync("locked-user", "wrong", Ct);
+        foreach (var (user, password) in new[] { ("no-such-user", "x"), ("locked-user", "locked user's password"), ("locked-user", "wrong again"), (new string('u', 500), "x") })
+        {
+            var before = signIn.PasswordChecks;
+            await signIn.SignInAsync(user, password, Ct);
+            Assert.Equal(1, signIn.PasswordChecks - before);
+        }
+    }
+
+    private static string Alert(string html)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(html, "role=\"alert\"[^>]*>([^<]*)<");
+        return m.Success ? m.Groups[1].Value : "";
+    }
+}
