@@ -168,6 +168,22 @@ public static class ServiceApp
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // A 413 is sent before the body is read (a route checks Content-Length, or Kestrel's limit trips), and Kestrel then
+        // closes the connection rather than read the rest: say so, or a keep-alive client sends its next request into a
+        // closed socket (issue 20 #10). Smaller unread bodies of other early rejections are drained by Kestrel.
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var response = (HttpResponse)state;
+                if (response.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    response.Headers.Connection = "close";
+                }
+                return Task.CompletedTask;
+            }, context.Response);
+            return next(context);
+        });
         // Kestrel's own refusals (body too large, malformed request) keep their status; anything else is a 500 problem.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
