@@ -58,6 +58,8 @@ public static class ServiceApp
     public static WebApplicationBuilder CreateBuilder(ServiceDescription service, string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(service);
+        // Everything a service creates from here on is owner-only (directories 0700, files 0600).
+        OwnerOnlyFiles.RestrictProcessUmask();
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {

@@ -70,6 +70,8 @@ public static class IdentityApp
         // this short-lived factory; the container owns the key from here on.
         using var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
         var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Identity");
+        // The store, keys and cookie keys: 0700 directory, 0600 files (also fixes a directory an older version left 0755/0644).
+        OwnerOnlyFiles.SecureDirectory(options.DataDirectory);
         var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "identity-key.pem"), logger);
         var credentials = JwtSigningKey.CreateCredentials(key);
         var retired = RetiredKeys.Load(options.RetiredKeys);

@@ -235,3 +235,39 @@ public sealed class UsernameEnumerationTests
         return m.Success ? m.Groups[1].Value : "";
     }
 }
+
+/// <summary>Finding 6: the identity store was world-readable (identity.db 0644 in a 0755 directory).</summary>
+public sealed class DataPermissionTests
+{
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_data_directory_is_0700_and_every_file_in_it_0600()
+    {
+        var parent = Directory.CreateTempSubdirectory("psig-perm-").FullName;
+        try
+        {
+            var data = Path.Combine(parent, "data", "identity");
+            await using (var server = await IdentityServer.StartAsync(dataDirectory: data))
+            {
+                await server.AdminAsync(a => a.AddUserAsync("alice", IdentityFixture.AlicePassword, "alice@example.com", true, Ct));
+                using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz", Ct)).StatusCode);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+                var entries = Directory.EnumerateFileSystemEntries(data, "*", SearchOption.AllDirectories).ToList();
+                Assert.Contains(entries, e => e.EndsWith("identity.db", StringComparison.Ordinal));
+                foreach (var entry in entries)
+                {
+                    var mode = File.GetUnixFileMode(entry);
+                    var expected = Directory.Exists(entry)
+                        ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        : UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                    Assert.True(mode == expected, $"{entry} is {mode}");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+}
