@@ -25,6 +25,15 @@ public sealed record ServiceDescription(string Name, string DefaultUrl)
 
     /// <summary>The route groups that can be rate-limited (configuration <c>RateLimits:&lt;group&gt;</c>).</summary>
     public IReadOnlyList<string> RateLimitedGroups { get; init; } = [];
+
+    /// <summary>Limits that apply to a group when <c>RateLimits:&lt;group&gt;</c> does not override them (none by default).</summary>
+    public IReadOnlyDictionary<string, RateLimitSettings> DefaultRateLimits { get; init; } = new Dictionary<string, RateLimitSettings>();
+
+    /// <summary>
+    /// Paths answered by a framework before any endpoint runs (e.g. OpenIddict's device authorization endpoint), each with
+    /// the rate-limited group it counts against; limited by the global limiter, per client address.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> RateLimitedPaths { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -49,6 +58,8 @@ public static class ServiceApp
     public static WebApplicationBuilder CreateBuilder(ServiceDescription service, string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(service);
+        // Everything a service creates from here on is owner-only (directories 0700, files 0600).
+        OwnerOnlyFiles.RestrictProcessUmask();
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
@@ -159,6 +170,22 @@ public static class ServiceApp
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // A 413 is sent before the body is read (a route checks Content-Length, or Kestrel's limit trips), and Kestrel then
+        // closes the connection rather than read the rest: say so, or a keep-alive client sends its next request into a
+        // closed socket (issue 20 #10). Smaller unread bodies of other early rejections are drained by Kestrel.
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var response = (HttpResponse)state;
+                if (response.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    response.Headers.Connection = "close";
+                }
+                return Task.CompletedTask;
+            }, context.Response);
+            return next(context);
+        });
         // Kestrel's own refusals (body too large, malformed request) keep their status; anything else is a 500 problem.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -184,9 +211,40 @@ public static class ServiceApp
 
     private static string PolicyName(string group) => "ratelimit:" + group;
 
+    /// <summary>
+    /// The limit of <paramref name="group"/>: the service's default for it, overridden by <c>RateLimits:&lt;group&gt;</c>,
+    /// validated (throws naming the bad setting).
+    /// </summary>
+    public static RateLimitSettings ReadRateLimit(IConfiguration configuration, ServiceDescription service, string group)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(service);
+        var limit = service.DefaultRateLimits.TryGetValue(group, out var defaults)
+            ? new RateLimitSettings { PermitLimit = defaults.PermitLimit, WindowSeconds = defaults.WindowSeconds, QueueLimit = defaults.QueueLimit }
+            : new RateLimitSettings();
+        configuration.GetSection("RateLimits").GetSection(group).Bind(limit);
+        limit.Validate($"RateLimits:{group}");
+        return limit;
+    }
+
+    /// <summary>A fixed-window limiter per partition key (client address, account name) with <paramref name="limit"/>; none when it is 0.</summary>
+    public static RateLimitPartition<string> Partition(RateLimitSettings limit, string key)
+    {
+        ArgumentNullException.ThrowIfNull(limit);
+        return limit.PermitLimit <= 0
+            ? RateLimitPartition.GetNoLimiter("")
+            : RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = limit.PermitLimit,
+                Window = TimeSpan.FromSeconds(limit.WindowSeconds),
+                QueueLimit = limit.QueueLimit,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            });
+    }
+
     private static void AddRateLimiting(WebApplicationBuilder builder, ServiceDescription service)
     {
-        var section = builder.Configuration.GetSection("RateLimits");
+        var paths = service.RateLimitedPaths.ToDictionary(p => p.Key, p => ReadRateLimit(builder.Configuration, service, p.Value), StringComparer.OrdinalIgnoreCase);
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -197,18 +255,16 @@ public static class ServiceApp
             };
             foreach (var group in service.RateLimitedGroups)
             {
-                var limit = new RateLimitSettings();
-                section.GetSection(group).Bind(limit);
-                limit.Validate($"RateLimits:{group}");
-                o.AddPolicy(PolicyName(group), http => limit.PermitLimit <= 0
-                    ? RateLimitPartition.GetNoLimiter("")
-                    : RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = limit.PermitLimit,
-                        Window = TimeSpan.FromSeconds(limit.WindowSeconds),
-                        QueueLimit = limit.QueueLimit,
-                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                    }));
+                var limit = ReadRateLimit(builder.Configuration, service, group);
+                o.AddPolicy(PolicyName(group), http => Partition(limit, http.Connection.RemoteIpAddress?.ToString() ?? ""));
+            }
+            if (paths.Count > 0)
+            {
+                // Framework-handled paths have no endpoint to carry a policy: the global limiter picks them by path.
+                o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                    paths.TryGetValue(http.Request.Path.Value ?? "", out var limit)
+                        ? Partition(limit, http.Request.Path.Value + "|" + http.Connection.RemoteIpAddress)
+                        : RateLimitPartition.GetNoLimiter(""));
             }
         });
     }

@@ -288,13 +288,13 @@ public sealed partial class IdentityAdmin(IdentityStoreContext store, IOpenIddic
         }
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9._@-]{1,100}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9._@-]{1,100}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Name();
 
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ClaimName();
 
     // The CA's check (govalidator IsEmail, approximately).
-    [GeneratedRegex(@"^[^\s@]+@[^\s@]+\.[^\s@]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[^\s@]+@[^\s@]+\.[^\s@]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex Email();
 }

@@ -26,11 +26,23 @@ public static class IdentityApp
     /// </summary>
     public static string CanonicalIssuer(string issuerUrl) => new Uri(issuerUrl, UriKind.Absolute).AbsoluteUri;
 
-    /// <summary>The service as the hosting layer sees it (route groups "token" and "login" can be rate-limited).</summary>
+    /// <summary>
+    /// The service as the hosting layer sees it. Rate-limited, on by default: "login" (sign-in form, per client address),
+    /// "login-account" (sign-in form, per username whatever the address), "token" (token endpoint, per address) and
+    /// "device" (device authorization endpoint, per address); <c>RateLimits:&lt;group&gt;</c> overrides each.
+    /// </summary>
     public static readonly ServiceDescription Service = new(IdentityProviderOptions.Section, DefaultUrl)
     {
         Meters = [IdentityMetrics.MeterName],
         RateLimitedGroups = ["token", "login"],
+        RateLimitedPaths = new Dictionary<string, string> { ["/connect/device"] = "device" },
+        DefaultRateLimits = new Dictionary<string, RateLimitSettings>
+        {
+            ["login"] = new() { PermitLimit = 30, WindowSeconds = 60 },
+            ["login-account"] = new() { PermitLimit = 10, WindowSeconds = 60 },
+            ["token"] = new() { PermitLimit = 300, WindowSeconds = 60 },
+            ["device"] = new() { PermitLimit = 30, WindowSeconds = 60 },
+        },
     };
 
     /// <summary>Builds the provider from configuration (command line, environment, appsettings: section "Identity").</summary>
@@ -58,6 +70,8 @@ public static class IdentityApp
         // this short-lived factory; the container owns the key from here on.
         using var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
         var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Identity");
+        // The store, keys and cookie keys: 0700 directory, 0600 files (also fixes a directory an older version left 0755/0644).
+        OwnerOnlyFiles.SecureDirectory(options.DataDirectory);
         var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "identity-key.pem"), logger);
         var credentials = JwtSigningKey.CreateCredentials(key);
         var retired = RetiredKeys.Load(options.RetiredKeys);
@@ -69,6 +83,7 @@ public static class IdentityApp
         builder.Services.AddSingleton(retired);
         builder.Services.AddSingleton(new IssuerIdentity(issuer));
         builder.Services.AddScoped<UserSignIn>();
+        builder.Services.AddSingleton(new AccountRateLimit(ServiceApp.ReadRateLimit(builder.Configuration, Service, "login-account")));
         builder.Services.AddSingleton<IdentityMetrics>();
         builder.Services.AddHostedService<TokenPruning>();
         // The cookie keys are kept in the data directory, readable by the service's user only; the warning that they are

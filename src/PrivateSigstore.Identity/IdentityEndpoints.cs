@@ -140,13 +140,22 @@ public static class IdentityEndpoints
         return string.IsNullOrEmpty(name) || name == clientId ? clientId : $"{name} ({clientId})";
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, IdentityMetrics metrics, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(HttpContext http, IAntiforgery antiforgery, UserSignIn signIn, AccountRateLimit accountLimit, IdentityMetrics metrics, CancellationToken ct)
     {
         if (!http.Request.HasFormContentType)
         {
             return Results.Problem("expected a form", statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
-        var form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            // The form reader refuses NUL and other invalid characters: a bad request, not a server error.
+            return LoginPage.Form(antiforgery.GetAndStoreTokens(http), "/", null, "The form could not be read. Sign in again.", StatusCodes.Status400BadRequest);
+        }
         var returnUrl = SafeReturnUrl(form["returnUrl"]);
         var username = form["username"].ToString();
         var password = form["password"].ToString();
@@ -158,6 +167,12 @@ public static class IdentityEndpoints
         {
             return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Enter your username and password.", StatusCodes.Status400BadRequest);
         }
+        // Per-account limit (the per-address one is the endpoint's "login" policy): guesses from many addresses still slow down.
+        if (accountLimit.TryAcquire(username) is { } retryAfter)
+        {
+            http.Response.SetRetryAfter(retryAfter);
+            return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Too many sign-in attempts. Wait a minute and try again.", StatusCodes.Status429TooManyRequests);
+        }
         var (outcome, user) = await signIn.SignInAsync(username, password, ct).ConfigureAwait(false);
         metrics.SignIn(outcome);
         switch (outcome)
@@ -166,13 +181,17 @@ public static class IdentityEndpoints
                 var identity = new ClaimsIdentity(IdentityApp.CookieScheme, ClaimTypes.Name, ClaimTypes.Role);
                 identity.AddClaim(new Claim(ClaimTypes.Name, user!.Username));
                 await http.SignInAsync(IdentityApp.CookieScheme, new ClaimsPrincipal(identity)).ConfigureAwait(false);
-                return Results.Redirect(returnUrl);
-            case SignInOutcome.LockedOut:
-                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "This account is locked after too many failed sign-ins. Try again later or ask an administrator.", StatusCodes.Status401Unauthorized);
+                // LocalRedirect re-checks the rule: it throws rather than send a person to another site.
+                return Results.LocalRedirect(returnUrl);
             default:
-                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, "Invalid username or password.", StatusCodes.Status401Unauthorized);
+                // One message for unknown, wrong, locked and disabled (the outcome is kept in the metrics, not shown), so the
+                // answer does not tell whether an account exists.
+                return LoginPage.Form(antiforgery.GetAndStoreTokens(http), returnUrl, username, SignInFailedMessage, StatusCodes.Status401Unauthorized);
         }
     }
+
+    /// <summary>The one message for every refused sign-in.</summary>
+    internal const string SignInFailedMessage = "Invalid username or password. After repeated failures an account is locked for a while; ask an administrator if this persists.";
 
     private static async Task<UserAccount?> FindEnabledUserAsync(IdentityStoreContext store, string? username, CancellationToken ct)
     {
@@ -234,9 +253,12 @@ public static class IdentityEndpoints
         }),
         [OidcScheme]);
 
-    /// <summary>Only local paths (no scheme, no host, no "//" or "/\") are followed after sign-in.</summary>
+    /// <summary>
+    /// Only local paths are followed after sign-in, by the framework's rule (<see cref="Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult.IsLocalUrl"/>:
+    /// an absolute path with no authority, no "//" or "/\\", no control characters, which browsers strip); anything else goes to "/".
+    /// </summary>
     internal static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.Length <= 4096 && returnUrl[0] == '/' && (returnUrl.Length == 1 || returnUrl[1] is not ('/' or '\\'))
+        returnUrl is { Length: <= 4096 } && Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult.IsLocalUrl(returnUrl) && !returnUrl.StartsWith('~')
             ? returnUrl
             : "/";
 }

@@ -29,8 +29,6 @@ internal sealed record IdentityMatch(string Identity, string? Issuer, IReadOnlyL
 /// </summary>
 internal sealed class IdentityWatch
 {
-    private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(200);
-
     private static readonly Dictionary<string, string> FulcioExtensionOids = new(StringComparer.Ordinal)
     {
         ["issuer"] = SigstoreOids.IssuerV2,
@@ -316,11 +314,12 @@ internal sealed class IdentityWatch
         var text = Scalar(node, source);
         try
         {
-            return new Regex($"^(?:{text})$", RegexOptions.CultureInvariant, RegexTimeout);
+            // rekor-monitor's patterns are Go regexps: RE2 meaning, linear time, anchored at both ends of the text.
+            return PrivateSigstore.Client.Verification.GoRegexp.Compile($"^(?:{text})$");
         }
         catch (ArgumentException e)
         {
-            throw Error(source, node, $"\"{text}\" is not a regular expression: {e.Message}");
+            throw Error(source, node, e.Message);
         }
     }
 

@@ -67,7 +67,8 @@ public static class TimestampApp
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TimestampReadiness>();
         services.AddHostedService(sp => sp.GetRequiredService<TimestampReadiness>());
-        services.AddHealthChecks().AddCheck<TimestampReadiness>("tsa", tags: ["ready"]);
+        // Cached: the probe signs with the TSA key (the HSM), which must not happen on every readiness request (issue 20 #9).
+        services.AddHealthChecks().AddCachedReadinessCheck<TimestampReadiness>("tsa");
         return services;
     }
 }

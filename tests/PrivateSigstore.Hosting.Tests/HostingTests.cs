@@ -125,6 +125,53 @@ public sealed class HostingTests
         }
     }
 
+    // Issue 20 finding 10: a 413 closed the connection without saying so; a keep-alive client's next request then failed.
+    [Theory]
+    [InlineData("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n", "413")]
+    [InlineData("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n8000\r\n", "413")]
+    [InlineData("POST /early HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n", "413")]
+    public async Task An_early_rejection_says_connection_close(string head, string status)
+    {
+        var (app, http) = await StartAsync([], map: a =>
+        {
+            a.MapPost("/upload", async (HttpContext c) =>
+            {
+                using var sink = new MemoryStream();
+                await c.Request.Body.CopyToAsync(sink);
+                return Results.Ok();
+            });
+            // As Rekor, the CT log and the witness do: refuse by Content-Length before reading the body.
+            a.MapPost("/early", (HttpContext c) => c.Request.ContentLength > 4096 ? Results.StatusCode(413) : Results.Ok());
+        });
+        await using (app)
+        using (http)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(http.BaseAddress!.Host, http.BaseAddress.Port, Ct);
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), Ct);
+            await stream.WriteAsync(new byte[8192], Ct);
+            var response = new System.Text.StringBuilder();
+            var buffer = new byte[4096];
+            while (!response.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var n = await stream.ReadAsync(buffer, Ct);
+                if (n == 0) break;
+                response.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+            }
+            var headers = response.ToString();
+            Assert.StartsWith("HTTP/1.1 " + status, headers, StringComparison.Ordinal);
+            Assert.Contains("\r\nConnection: close\r\n", headers, StringComparison.OrdinalIgnoreCase);
+
+            // A keep-alive client then opens a new connection and carries on.
+            using var big = await http.PostAsync("/upload", new ByteArrayContent(new byte[64 * 1024]), Ct);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+            Assert.True(big.Headers.ConnectionClose);
+            using var next = await http.GetAsync("/healthz", Ct);
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task A_resource_opened_by_an_async_factory_is_disposed_by_the_container()
     {

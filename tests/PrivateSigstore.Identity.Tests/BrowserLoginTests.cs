@@ -82,7 +82,7 @@ public sealed class BrowserLoginTests(IdentityFixture fixture) : IClassFixture<I
         Assert.Equal(1, r["labels"]!["username"]!.GetValue<int>());
         Assert.Equal(1, r["labels"]!["password"]!.GetValue<int>());
         Assert.Equal(401, r["wrongPassword"]!["status"]!.GetValue<int>());
-        Assert.Equal("Invalid username or password.", r["wrongPassword"]!["alert"]!.GetValue<string>());
+        Assert.Equal(IdentityEndpoints.SignInFailedMessage, r["wrongPassword"]!["alert"]!.GetValue<string>());
         Assert.Equal(3, r["screenshots"]!.AsArray().Count);
         Assert.All(r["screenshots"]!.AsArray(), s => Assert.True(new FileInfo(s!.GetValue<string>()).Length > 1000));
 

@@ -11,7 +11,7 @@ internal sealed class VerificationOptions
 {
     public Option<string?> Identity { get; } = new("--certificate-identity") { Description = "Exact SAN (email or URI) the certificate must carry" };
 
-    public Option<string?> IdentityRegexp { get; } = new("--certificate-identity-regexp") { Description = "Regular expression (unanchored) a certificate SAN must match" };
+    public Option<string?> IdentityRegexp { get; } = new("--certificate-identity-regexp") { Description = "Regular expression a certificate SAN must match: Go (RE2) syntax as in cosign, unanchored (use ^...$), $ is the end of the text" };
 
     public Option<string?> Issuer { get; } = new("--certificate-oidc-issuer") { Description = "Exact OIDC issuer the certificate must name" };
 

@@ -18,11 +18,12 @@ public abstract record IdentityPolicy
         new CertificateIdentity(Require(subjectAlternativeName, nameof(subjectAlternativeName)), null, Require(issuer, nameof(issuer)));
 
     /// <summary>
-    /// A certificate with a SAN matched by <paramref name="pattern"/> (unanchored, as Go's <c>regexp.MatchString</c>;
-    /// anchor it with ^…$), issued for <paramref name="issuer"/>.
+    /// A certificate with a SAN matched by <paramref name="pattern"/>, with Go's RE2 meaning (<see cref="GoRegexp"/>: '$'
+    /// is the end of the text, ASCII classes, linear-time matching) and unanchored, as cosign's <c>regexp.MatchString</c>;
+    /// anchor it with ^…$. Issued for <paramref name="issuer"/>. Throws <see cref="ArgumentException"/> for a pattern RE2 refuses.
     /// </summary>
     public static IdentityPolicy CertificateRegex(string pattern, string issuer) =>
-        new CertificateIdentity(null, new Regex(Require(pattern, nameof(pattern)), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), Require(issuer, nameof(issuer)));
+        new CertificateIdentity(null, GoRegexp.Compile(Require(pattern, nameof(pattern))), Require(issuer, nameof(issuer)));
 
     /// <summary>A signature by the key with this DER SubjectPublicKeyInfo.</summary>
     public static IdentityPolicy PublicKey(byte[] subjectPublicKeyInfo)

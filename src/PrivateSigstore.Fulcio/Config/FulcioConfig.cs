@@ -40,8 +40,8 @@ public sealed partial class FulcioConfig
     public static Regex MetaRegex(string issuer)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-        var pattern = "^" + Regex.Escape(issuer).Replace(@"\*", "[-_a-zA-Z0-9]+", StringComparison.Ordinal) + "$";
-        return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var pattern = "^" + Regex.Escape(issuer).Replace(@"\*", "[-_a-zA-Z0-9]+", StringComparison.Ordinal) + @"\z";
+        return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
     }
 
     /// <summary>

@@ -382,12 +382,12 @@ public static partial class PrincipalMapper
     }
 
     // govalidator's IsEmail, approximately: local@domain with a dotted domain and no spaces.
-    [GeneratedRegex(@"^[^\s@]+@[^\s@]+\.[^\s@]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[^\s@]+@[^\s@]+\.[^\s@]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex EmailPattern();
 
-    [GeneratedRegex(@"^[a-z0-9._-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9._-]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex TrustDomainPattern();
 
-    [GeneratedRegex(@"^spiffe://(?<td>[a-z0-9._-]+)(?<path>(/[A-Za-z0-9._-]+)*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^spiffe://(?<td>[a-z0-9._-]+)(?<path>(/[A-Za-z0-9._-]+)*)\z", RegexOptions.CultureInvariant)]
     private static partial Regex SpiffeIdPattern();
 }

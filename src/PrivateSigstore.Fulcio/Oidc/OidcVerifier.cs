@@ -97,7 +97,7 @@ public sealed class OidcVerifier : IDisposable
         }
         else
         {
-            await VerifyWithIdentityModelAsync(rawToken, keys, issuer).ConfigureAwait(false);
+            await VerifyWithIdentityModelAsync(rawToken, unverified.Kid, keys, issuer).ConfigureAwait(false);
         }
 
         var claims = ParsePayload(unverified);
@@ -117,8 +117,17 @@ public sealed class OidcVerifier : IDisposable
         };
     }
 
-    private async Task VerifyWithIdentityModelAsync(string rawToken, IssuerKeySource.KeySet keys, OidcIssuerConfig issuer)
+    private async Task VerifyWithIdentityModelAsync(string rawToken, string? kid, IssuerKeySource.KeySet keys, OidcIssuerConfig issuer)
     {
+        // go-oidc (verify.go, keysFromCache): a token that names a kid is checked only with the JWKS keys of that kid, after
+        // the one rate-limited refresh GetKeysAsync made; a kid that names no key is refused even if another key would verify.
+        var candidates = string.IsNullOrEmpty(kid)
+            ? keys.Keys
+            : [.. keys.Keys.Where(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal))];
+        if (candidates.Count == 0)
+        {
+            throw new OidcVerificationException(OidcErrorReason.UnknownKey, "no key in the issuer's JWKS matches the token's kid");
+        }
         var parameters = new TokenValidationParameters
         {
             ValidIssuer = issuer.IssuerUrl,
@@ -129,7 +138,7 @@ public sealed class OidcVerifier : IDisposable
             RequireExpirationTime = false,
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = false,
-            IssuerSigningKeys = keys.Keys,
+            IssuerSigningKeys = candidates,
             TryAllIssuerSigningKeys = true,
             ValidAlgorithms = _options.AllowedAlgorithms,
         };
@@ -272,10 +281,10 @@ public sealed class OidcVerifier : IDisposable
         _ => [],
     };
 
-    /// <summary>Glob: <c>*</c> any run of characters, <c>?</c> one character, anchored, ordinal.</summary>
+    /// <summary>Glob: <c>*</c> any run of characters, <c>?</c> one character, anchored at both ends (\z: a final newline is not the end), ordinal, linear time.</summary>
     private Regex Glob(string pattern) => _globs.GetOrAdd(pattern, p => new Regex(
-        "^" + Regex.Escape(p).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-        RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1)));
+        "^" + Regex.Escape(p).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + @"\z",
+        RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking));
 
     /// <inheritdoc />
     public void Dispose()

@@ -69,6 +69,8 @@ public sealed class FulcioConfigTests
     [InlineData("https://evil.com/https://oidc.eks.x.amazonaws.com/id/x", false)] // anchored (GHSA-59jp-pj84-45mr)
     [InlineData("https://oidc.eks.x.amazonaws.com/id/x.evil.com", false)]
     [InlineData("https://oidc.eksXx.amazonaws.com/id/x", false)] // '.' is literal
+    [InlineData("https://oidc.eks.x.amazonaws.com/id/abc\n", false)] // '$' matched before a final newline (issue 20 #3)
+    [InlineData("https://oidc.eks.x.amazonaws.com/id/abc\r\n", false)]
     public void Meta_issuer_wildcards_are_anchored_and_do_not_cross_segments(string iss, bool match)
     {
         var config = FulcioConfig.Load(TestData("upstream-style.json"));

@@ -72,6 +72,29 @@ public sealed class PrincipalMapperTests : IDisposable
         Assert.Equal([0x30, 0x13, 0x81, 0x11, .. Encoding.ASCII.GetBytes("alice@example.com")], leaf.Extensions[SigstoreOids.SubjectAltName]!.RawData);
     }
 
+    // Issue 20 finding 3: .NET's '$' also matches before a final newline, so "alice@example.com\n" passed the email check.
+    [Theory]
+    [InlineData("alice@example.com\n")]
+    [InlineData("alice@example.com\r\n")]
+    [InlineData("alice@example.com\n\n")]
+    public void Email_with_a_trailing_newline_is_refused(string email)
+    {
+        var claims = new System.Text.Json.Nodes.JsonObject { ["sub"] = "s", ["email"] = email, ["email_verified"] = true };
+        var request = new PrincipalRequest(IssuerType.Email, "https://issuer.example", Claims(claims.ToJsonString()));
+        var e = Assert.Throws<IssuanceException>(() => PrincipalMapper.Map(request));
+        Assert.Equal(IssuanceError.InvalidIdentity, e.Error);
+    }
+
+    [Theory]
+    [InlineData("spiffe://example.com/workload\n")]
+    [InlineData("spiffe://example.com\n")]
+    public void Spiffe_id_with_a_trailing_newline_is_refused(string sub)
+    {
+        var claims = new System.Text.Json.Nodes.JsonObject { ["sub"] = sub };
+        var request = new PrincipalRequest(IssuerType.Spiffe, "https://issuer.example", Claims(claims.ToJsonString())) { SpiffeTrustDomain = "example.com" };
+        Assert.Throws<IssuanceException>(() => PrincipalMapper.Map(request));
+    }
+
     [Theory]
     [InlineData("false")]
     [InlineData("\"false\"")]

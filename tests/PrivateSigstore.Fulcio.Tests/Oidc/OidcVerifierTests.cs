@@ -161,6 +161,36 @@ public sealed class OidcVerifierTests : IAsyncLifetime
         Assert.Equal(fetches + 1, _idp.JwksRequests);
     }
 
+    // Issue 20 finding 4: a kid that names no JWKS key was accepted when the signature verified under another key
+    // (every key was tried). go-oidc tries only the keys with the token's kid, after one rate-limited refresh.
+    [Fact]
+    public async Task Kid_naming_no_published_key_is_refused_after_a_rate_limited_refresh_even_if_another_key_verifies()
+    {
+        using var verifier = new OidcVerifier(Config(), Options, _time);
+        await verifier.VerifyAsync(TestOidcIssuer.Mint(_rsa, Claims()), Ct);
+        var fetches = _idp.JwksRequests;
+        var misnamed = new RsaSecurityKey(_rsa.Rsa) { KeyId = "no-such-kid" };
+
+        Assert.Equal(OidcErrorReason.UnknownKey, await Reject(verifier, TestOidcIssuer.Mint(misnamed, Claims())));
+        Assert.Equal(fetches, _idp.JwksRequests); // within the refresh interval: no fetch
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(OidcErrorReason.UnknownKey, await Reject(verifier, TestOidcIssuer.Mint(misnamed, Claims())));
+        Assert.Equal(fetches + 1, _idp.JwksRequests); // one refresh, still no such key
+
+        var ecMisnamed = new ECDsaSecurityKey(_ec.ECDsa) { KeyId = _rsa.KeyId };
+        // The kid of another published key: only that key is tried, and it does not verify.
+        Assert.Equal(OidcErrorReason.InvalidSignature, await Reject(verifier, TestOidcIssuer.Mint(ecMisnamed, Claims())));
+    }
+
+    [Fact]
+    public async Task Token_without_a_kid_is_checked_against_every_published_key()
+    {
+        using var verifier = new OidcVerifier(Config(), Options, _time);
+        var unnamed = new ECDsaSecurityKey(_ec.ECDsa);
+        Assert.Equal("user-123", (await verifier.VerifyAsync(TestOidcIssuer.Mint(unnamed, Claims()), Ct)).Subject);
+    }
+
     [Fact]
     public async Task Alg_none_is_rejected()
     {
@@ -339,6 +369,32 @@ public sealed class OidcVerifierTests : IAsyncLifetime
 
         var noGroup = Claims();
         Assert.Equal(OidcErrorReason.ClaimNotAllowed, await Reject(verifier, TestOidcIssuer.Mint(_rsa, noGroup)));
+    }
+
+    // Issue 20 finding 3: the glob "*.example.com"-style patterns were anchored with '$', which matches before a final newline.
+    [Fact]
+    public async Task Allowed_claims_globs_do_not_match_a_trailing_newline()
+    {
+        var config = Config(issuerExtra: """, "AllowedClaims": {"hd": ["example.com"], "email": ["*@example.com"]}""");
+        using var verifier = new OidcVerifier(config, Options, _time);
+        var ok = Claims();
+        ok["hd"] = "example.com";
+        await verifier.VerifyAsync(TestOidcIssuer.Mint(_rsa, ok), Ct);
+        var trailing = Claims();
+        trailing["hd"] = "example.com\n";
+        Assert.Equal(OidcErrorReason.ClaimNotAllowed, await Reject(verifier, TestOidcIssuer.Mint(_rsa, trailing)));
+        var email = Claims();
+        email["hd"] = "example.com";
+        email["email"] = "alice@example.com\n";
+        Assert.Equal(OidcErrorReason.ClaimNotAllowed, await Reject(verifier, TestOidcIssuer.Mint(_rsa, email)));
+    }
+
+    [Fact]
+    public async Task Meta_issuer_with_a_trailing_newline_is_unknown()
+    {
+        var config = FulcioConfig.Parse($$$"""{"MetaIssuers":{"{{{_idp.BaseUrl}}}/meta/*":{"Type":"email"} } }""");
+        using var verifier = new OidcVerifier(config, Options, _time);
+        Assert.Equal(OidcErrorReason.UnknownIssuer, await Reject(verifier, TestOidcIssuer.Mint(_rsa, Claims(iss: _idp.BaseUrl + "/meta/abc\n"))));
     }
 
     [Fact]

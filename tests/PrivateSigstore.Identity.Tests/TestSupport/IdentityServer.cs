@@ -44,7 +44,15 @@ public sealed class IdentityServer : IAsyncDisposable
         {
             var port = FreePort();
             var url = $"http://127.0.0.1:{port}";
-            string[] args = ["--urls", url, "--Identity:DataDirectory", dataDirectory, .. extraArgs ?? []];
+            // Many sign-ins from one address in one run: the default limits are raised here (a later argument wins, so a test that
+            // checks a limit sets its own).
+            string[] args =
+            [
+                "--urls", url, "--Identity:DataDirectory", dataDirectory,
+                "--RateLimits:login:PermitLimit", "10000", "--RateLimits:login-account:PermitLimit", "10000",
+                "--RateLimits:token:PermitLimit", "10000", "--RateLimits:device:PermitLimit", "10000",
+                .. extraArgs ?? [],
+            ];
             var app = await IdentityApp.BuildAsync(args, b =>
             {
                 b.Logging.ClearProviders();
