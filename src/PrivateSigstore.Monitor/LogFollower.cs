@@ -41,8 +41,11 @@ internal sealed partial class LogFollower(
         if (_state is not null) metrics.TreeSize(source.Name, _state.Size);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var before = _state?.NextEntry;
             await PollOnceAsync(stoppingToken).ConfigureAwait(false);
             Interlocked.Increment(ref _polls);
+            // Catching up (entries left to read and this poll made progress): poll again at once, not after the interval.
+            if (_state is { } caught && caught.NextEntry < caught.Size && before is { } b && caught.NextEntry > b) continue;
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(options.PollIntervalMilliseconds), time, stoppingToken).ConfigureAwait(false);

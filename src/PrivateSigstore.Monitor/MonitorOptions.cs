@@ -91,7 +91,7 @@ public sealed class MonitorOptions : IServiceOptions
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
     /// <summary>At most this many entries are read per log per poll (the rest on the next polls).</summary>
-    public int MaxEntriesPerPoll { get; set; } = 1000;
+    public int MaxEntriesPerPoll { get; set; } = 10_000;
 
     /// <summary>Timeout of one HTTP request to a log or a webhook.</summary>
     public int HttpTimeoutSeconds { get; set; } = 30;
