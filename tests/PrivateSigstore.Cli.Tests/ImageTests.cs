@@ -40,6 +40,14 @@ public sealed class ImageTests(RekorFixture rekor) : IClassFixture<RekorFixture>
         Assert.Equal("referrers-tag", signature["source"]!.GetValue<string>());
         Assert.Equal("dana@example.com", signature["record"]!["certificateIdentity"]!.GetValue<string>());
         Assert.Equal(verify.Out.Trim(), File.ReadAllText(record).Trim());
+        // Each signature's record is the v0.2 governance record (issue 18) for the image, and it replays offline.
+        var governance = signature["record"]!;
+        Assert.Equal("application/vnd.dev.privatesigstore.verificationrecord.v0.2+json", governance["mediaType"]!.GetValue<string>());
+        Assert.Equal("oci-image", governance["artifact"]!["kind"]!.GetValue<string>());
+        Assert.Equal(digest, governance["artifact"]!["digest"]!.GetValue<string>());
+        var single = rekor.NewFile("image-governance.json", governance.ToJsonString());
+        var replay = await Psig.RunAsync("record", "verify", single);
+        Assert.True(replay.ExitCode == 0, replay.Error + replay.Out);
 
         // The same image by digest verifies; another image (another digest) has no signature.
         var byDigest = await Psig.RunAsync("verify-image", $"{image}@{digest}", "--allow-insecure-registry", "--certificate-identity", "dana@example.com",

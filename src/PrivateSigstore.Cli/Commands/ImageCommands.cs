@@ -116,6 +116,16 @@ internal static class ImageCommands
             var manifest = await ResolveAsync(console, store, reference, ct).ConfigureAwait(false);
             var (found, referrersApi) = await store.FindAsync(reference, manifest.Digest, legacySignatures: !attestation, legacyAttestations: attestation, ct).ConfigureAwait(false);
             var results = found.Select(f => ImageVerification.Verify(verifier, f, manifest.Digest, identity, predicateType)).ToList();
+            if (parse.GetValue(options.Record) is not null)
+            {
+                // Each signature's record is the v0.2 governance record (issue 18): the image, its bundle as evidence, the trusted root, the approver.
+                var root = await Gate.GovernanceRecord.RootAsync(parse.GetValue(options.TrustedRoot), verifier.Material, console, ct).ConfigureAwait(false);
+                results = [.. results.Select(r => r.Record is null ? r : r with
+                {
+                    Record = Gate.GovernanceRecord.Complete(r.Record, new RecordArtifact("oci-image", reference.ByDigest(manifest.Digest), manifest.Digest), r.Signature.Bundle, root,
+                        ModelCommands.Describe(parse, options), ModelCommands.KeyPem(parse, options)),
+                })];
+            }
             var verified = results.Count(r => r.IsVerified);
             var what = attestation ? $"attestation of type {predicateType}" : "signature";
             var whatPlural = attestation ? $"attestations of type {predicateType}" : "signatures";
