@@ -1,3 +1,4 @@
+using PrivateSigstore.Core.Rekor;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -15,7 +16,6 @@ internal static class EntryDecoder
     // Where Rekor entry bodies keep verification material: hashedrekord 0.0.1 spec.signature.publicKey.content,
     // dsse 0.0.1 spec.signatures[].verifier, intoto 0.0.1 spec.publicKey, intoto 0.0.2 …signatures[].publicKey
     // (base64 PEM); Rekor v2 (protojson) …verifier.x509Certificate.rawBytes / publicKey.rawBytes (base64 DER).
-    private static readonly HashSet<string> MaterialProperties = new(StringComparer.Ordinal) { "content", "verifier", "publicKey", "rawBytes", "certificate" };
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static DecodedBody Decode(byte[] body)
@@ -28,7 +28,7 @@ internal static class EntryDecoder
             var root = document.RootElement;
             var kind = root.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : "unknown";
             var version = root.TryGetProperty("apiVersion", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
-            Walk(root, null, certificates, keys, 0);
+            EntryMaterial.Collect(root, certificates, keys);
             var pretty = JsonSerializer.Serialize(root, Pretty);
             return new DecodedBody(kind, version, certificates, keys, FindDigest(root), FindSignature(root), pretty);
         }
@@ -81,88 +81,4 @@ internal static class EntryDecoder
 
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static void Walk(JsonElement element, string? property, List<byte[]> certificates, List<byte[]> keys, int depth)
-    {
-        if (depth > 32) return;
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (var p in element.EnumerateObject()) Walk(p.Value, p.Name, certificates, keys, depth + 1);
-                break;
-            case JsonValueKind.Array:
-                foreach (var item in element.EnumerateArray()) Walk(item, property, certificates, keys, depth + 1);
-                break;
-            case JsonValueKind.String when property is not null && MaterialProperties.Contains(property):
-                AddMaterial(element.GetString()!, certificates, keys);
-                break;
-        }
-    }
-
-    private static void AddMaterial(string base64, List<byte[]> certificates, List<byte[]> keys)
-    {
-        if (base64.Length > 1 << 20) return;
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(base64);
-        }
-        catch (FormatException)
-        {
-            return;
-        }
-        if (bytes.AsSpan().StartsWith("-----BEGIN"u8))
-        {
-            foreach (var (label, der) in PemBlocks(Encoding.UTF8.GetString(bytes)))
-            {
-                if (label == "CERTIFICATE") certificates.Add(der);
-                else if (label == "PUBLIC KEY") keys.Add(der);
-            }
-            return;
-        }
-        if (bytes.Length == 0 || bytes[0] != 0x30) return;
-        if (CertificateView.TryLoad(bytes) is { } cert)
-        {
-            cert.Dispose();
-            certificates.Add(bytes);
-        }
-        else if (IsPublicKey(bytes))
-        {
-            keys.Add(bytes);
-        }
-    }
-
-    private static IEnumerable<(string Label, byte[] Der)> PemBlocks(string text)
-    {
-        var rest = text.AsMemory();
-        while (true)
-        {
-            var span = rest.Span;
-            if (!PemEncoding.TryFind(span, out var fields)) yield break;
-            var label = span[fields.Label].ToString();
-            byte[]? der = null;
-            try
-            {
-                der = Convert.FromBase64String(span[fields.Base64Data].ToString());
-            }
-            catch (FormatException)
-            {
-            }
-            if (der is not null) yield return (label, der);
-            rest = rest[fields.Location.End..];
-        }
-    }
-
-    private static bool IsPublicKey(byte[] der)
-    {
-        try
-        {
-            _ = PublicKey.FromSubjectPublicKeyInfo(der);
-            return true;
-        }
-        catch (Exception e) when (e is Core.WireFormatException or CryptographicException or ArgumentException)
-        {
-            return false;
-        }
-    }
 }

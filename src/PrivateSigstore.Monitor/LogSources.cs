@@ -1,3 +1,4 @@
+using PrivateSigstore.Core.Rekor;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;

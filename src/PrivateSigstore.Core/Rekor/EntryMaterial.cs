@@ -2,10 +2,13 @@ using System.Text;
 using System.Text.Json;
 using PrivateSigstore.Core.Crypto;
 
-namespace PrivateSigstore.Monitor;
+namespace PrivateSigstore.Core.Rekor;
 
-/// <summary>The certificates (DER) and public keys (DER SubjectPublicKeyInfo) an entry carries.</summary>
-internal sealed record EntryMaterial(IReadOnlyList<byte[]> Certificates, IReadOnlyList<byte[]> PublicKeys)
+/// <summary>
+/// The certificates (DER) and public keys (DER SubjectPublicKeyInfo) a Rekor entry carries: what the monitor matches
+/// identities against and the explorer shows.
+/// </summary>
+public sealed record EntryMaterial(IReadOnlyList<byte[]> Certificates, IReadOnlyList<byte[]> PublicKeys)
 {
     // Where Rekor entry bodies keep verification material: hashedrekord 0.0.1 spec.signature.publicKey.content,
     // dsse 0.0.1 spec.signatures[].verifier, intoto 0.0.1 spec.publicKey, intoto 0.0.2 …signatures[].publicKey
@@ -20,7 +23,7 @@ internal sealed record EntryMaterial(IReadOnlyList<byte[]> Certificates, IReadOn
         try
         {
             using var document = JsonDocument.Parse(body);
-            Walk(document.RootElement, null, certificates, keys, 0);
+            Collect(document.RootElement, certificates, keys);
         }
         catch (JsonException)
         {
@@ -28,6 +31,9 @@ internal sealed record EntryMaterial(IReadOnlyList<byte[]> Certificates, IReadOn
         }
         return new EntryMaterial(certificates, keys);
     }
+
+    /// <summary>Adds the material found anywhere in an already parsed entry body to the two lists.</summary>
+    public static void Collect(JsonElement root, List<byte[]> certificates, List<byte[]> publicKeys) => Walk(root, null, certificates, publicKeys, 0);
 
     private static void Walk(JsonElement element, string? property, List<byte[]> certificates, List<byte[]> keys, int depth)
     {
