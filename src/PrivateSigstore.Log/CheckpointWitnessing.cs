@@ -179,11 +179,7 @@ public sealed partial class CheckpointWitnessing : IDisposable
             try
             {
                 var proof = oldSize == 0 || oldSize == checkpoint.Size ? [] : await log.GetConsistencyProofAsync(oldSize, checkpoint.Size, cancellationToken).ConfigureAwait(false);
-                var body = new StringBuilder();
-                body.Append(CultureInfo.InvariantCulture, $"old {oldSize}\n");
-                foreach (var hash in proof) body.Append(Convert.ToBase64String(hash)).Append('\n');
-                body.Append('\n').Append(checkpoint.SignedNote);
-                using var content = new StringContent(body.ToString(), Encoding.UTF8, "text/plain");
+                using var content = new StringContent(AddCheckpointRequest.Format(oldSize, proof, checkpoint.SignedNote), Encoding.UTF8, "text/plain");
                 using var response = await _http.PostAsync(witness.Url, content, cancellationToken).ConfigureAwait(false);
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.Conflict

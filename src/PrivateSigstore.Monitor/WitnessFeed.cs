@@ -48,14 +48,12 @@ internal sealed class WitnessFeed(HttpClient http, IReadOnlyList<Uri> witnesses)
             {
                 if (oldSize > size) break; // the witness has seen more than we have: we are behind, nothing to compare yet
                 var hashes = oldSize == 0 || oldSize == size ? [] : await proof(oldSize, cancellationToken).ConfigureAwait(false);
-                var body = new StringBuilder().Append(CultureInfo.InvariantCulture, $"old {oldSize}\n");
-                foreach (var h in hashes) body.Append(Convert.ToBase64String(h)).Append('\n');
-                body.Append('\n').Append(note);
+                var body = AddCheckpointRequest.Format(oldSize, hashes, note);
                 string text;
                 HttpStatusCode status;
                 try
                 {
-                    using var content = new StringContent(body.ToString(), Encoding.UTF8, "text/plain");
+                    using var content = new StringContent(body, Encoding.UTF8, "text/plain");
                     using var response = await http.PostAsync(new Uri(witness, "add-checkpoint"), content, cancellationToken).ConfigureAwait(false);
                     status = response.StatusCode;
                     text = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();

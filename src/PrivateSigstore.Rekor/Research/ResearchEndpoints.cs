@@ -195,12 +195,7 @@ internal static class ResearchEndpoints
         if (forked is null) return Bad("view is served or fork");
         var plan = log.Plan;
         var view = await log.ViewAsync(plan, forked.Value, http.RequestAborted).ConfigureAwait(false);
-        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"old {old}\n"));
-        if (old > 0 && old < view.Tree.Size)
-        {
-            foreach (var hash in view.Tree.ConsistencyProof(old)) text.Append(Convert.ToBase64String(hash)).Append('\n');
-        }
-        text.Append('\n').Append(view.Checkpoint);
-        return Results.Text(text.ToString(), "text/plain; charset=utf-8");
+        var proof = old > 0 && old < view.Tree.Size ? view.Tree.ConsistencyProof(old) : [];
+        return Results.Text(Core.Notes.AddCheckpointRequest.Format(old, proof, view.Checkpoint), "text/plain; charset=utf-8");
     }
 }
