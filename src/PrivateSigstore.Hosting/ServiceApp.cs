@@ -166,19 +166,24 @@ public static class ServiceApp
         return builder.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<CachedHealthCheck<T>>(), HealthStatus.Unhealthy, [ReadyTag]));
     }
 
+    /// <summary>A refused request body above this many bytes ends the connection (<c>Connection: close</c>).</summary>
+    private const long LargeRefusedBody = 64 * 1024;
+
     /// <summary>Maps <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>, and turns on exception → ProblemDetails and rate limiting.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        // A 413 is sent before the body is read (a route checks Content-Length, or Kestrel's limit trips), and Kestrel then
-        // closes the connection rather than read the rest: say so, or a keep-alive client sends its next request into a
-        // closed socket (issue 20 #10). Smaller unread bodies of other early rejections are drained by Kestrel.
+        // A 413 (or another refusal of a big body) is sent before the body is read (a route checks Content-Length, or
+        // Kestrel's limit trips), and Kestrel then closes the connection rather than read the rest: say so, or a keep-alive
+        // client sends its next request into a closed socket (issue 20 #10). Small unread bodies are drained by Kestrel.
         app.Use((context, next) =>
         {
             context.Response.OnStarting(static state =>
             {
                 var response = (HttpResponse)state;
-                if (response.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                var length = response.HttpContext.Request.ContentLength;
+                if (response.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    || (response.StatusCode >= 400 && length > LargeRefusedBody))
                 {
                     response.Headers.Connection = "close";
                 }

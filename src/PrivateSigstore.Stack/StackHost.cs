@@ -147,9 +147,20 @@ public sealed partial class StackHost : IAsyncDisposable
         var dataLock = DataDirectoryLock.Acquire(data);
         try
         {
-            var host = await StartLockedAsync(options, data, cancellationToken).ConfigureAwait(false);
-            host._lock = dataLock;
-            return host;
+            // A port left at 0 is picked free, released, and bound moments later by Kestrel: another process may take it in
+            // between. Only then (every port the caller named is theirs to fix) the start is tried again on fresh ports.
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var host = await StartLockedAsync(options, data, cancellationToken).ConfigureAwait(false);
+                    host._lock = dataLock;
+                    return host;
+                }
+                catch (IOException e) when (attempt < 4 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && HasAutomaticPort(options))
+                {
+                }
+            }
         }
         catch
         {
@@ -515,6 +526,10 @@ public sealed partial class StackHost : IAsyncDisposable
         using var key = PemSigningKey.LoadOrCreate(devKeyPath, SigningAlgorithm.EcdsaP256Sha256, out _);
         return key.SubjectPublicKeyInfo;
     }
+
+    private static bool HasAutomaticPort(StackOptions options) =>
+        options.RekorPort == 0 || options.FulcioPort == 0 || options.CtLogPort == 0 || options.IdentityPort == 0 || options.TsaPort == 0
+        || options.RekorV2Port == 0 || options.TufPort == 0 || options.WitnessPort == 0 || options.MonitorPort == 0 || options.ExplorerPort == 0;
 
     private static int Port(int configured)
     {

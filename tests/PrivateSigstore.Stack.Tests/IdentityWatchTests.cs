@@ -63,7 +63,7 @@ public sealed class IdentityWatchTests
         await using var stack = await StackHost.StartAsync(new StackOptions
         {
             DataDirectory = Path.Combine(dir, "data"),
-            RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0,
+            RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0, TufPort = 0, WitnessPort = 0, MonitorPort = 0, ExplorerPort = 0,
             FulcioConfigPath = config,
             MonitorConfigPath = watch,
             MonitorWebhookUrl = hookUrl,

@@ -125,10 +125,20 @@ public sealed class HostileInputTests(TsaFixture tsa) : IClassFixture<TsaFixture
     [Fact]
     public async Task Body_over_1_MiB_gets_400_without_being_read()
     {
+        // Over a raw socket: only the headers are sent, so the answer must come without the body being read. (Sending the
+        // whole body with HttpClient races the server's early answer and close: the client may see a broken pipe instead.)
         var issued = tsa.Host.Issued;
-        var (status, body, _) = await tsa.Host.PostAsync(new byte[1024 * 1024 + 1], Der);
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("exceeds 1048576 bytes", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, tsa.Host.Port, Ct);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /api/v1/timestamp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {Der}\r\nContent-Length: {1024 * 1024 + 1}\r\n\r\n"), Ct);
+        await stream.WriteAsync(new byte[4096], Ct);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var answer = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("exceeds 1048576 bytes", answer, StringComparison.Ordinal);
         Assert.Equal(issued, tsa.Host.Issued);
     }
 
