@@ -34,6 +34,7 @@ internal static class MonitorFollowScenario
         var count = args.Long("count", 1_000_000);
         var dir = args.Get("dir", Path.Combine(Path.GetTempPath(), $"psig-monitor-follow-{Environment.ProcessId}"));
         var audit = args.Get("audit", "true") != "false";
+        var identityWatch = args.Get("watch", "true") != "false";
         var timeout = TimeSpan.FromSeconds(args.Long("timeout", 600));
         var json = args.Get("json");
         args.RejectUnknown();
@@ -63,7 +64,7 @@ internal static class MonitorFollowScenario
             DataDirectory = monitorDir,
             PollIntervalMilliseconds = 100,
             FullAudit = audit,
-            IdentityConfigPath = watch,
+            IdentityConfigPath = identityWatch ? watch : null,
             Logs = [new MonitoredLogOptions { Kind = MonitoredLogKind.RekorV2, Url = rekorUrl, PublicKeyPath = keyPath, Origin = v2.Origin }],
         }, configure: Quiet);
         await monitor.StartAsync();
@@ -88,7 +89,7 @@ internal static class MonitorFollowScenario
             ["entries"] = read,
             ["treeSize"] = size,
             ["fullAudit"] = audit,
-            ["identityWatch"] = true,
+            ["identityWatch"] = identityWatch,
             ["seconds"] = Math.Round(elapsed.TotalSeconds, 2),
             ["entriesPerSecond"] = Math.Round(rate),
             ["alerts"] = alerts,

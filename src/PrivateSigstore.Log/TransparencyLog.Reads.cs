@@ -98,9 +98,25 @@ public sealed partial class TransparencyLog
     public async Task<IReadOnlyList<LogEntry>> GetEntriesAsync(ulong start, int count, CancellationToken cancellationToken = default)
     {
         var list = new List<LogEntry>(Math.Max(0, count));
-        for (var i = 0; i < count && start + (ulong)i < _state.Size; i++)
+        var size = _state.Size;
+        var end = count <= 0 || start >= size ? start : Math.Min(size, start + (ulong)count);
+        var index = start;
+        while (index < end)
         {
-            list.Add(await GetEntryAsync(start + (ulong)i, cancellationToken).ConfigureAwait(false));
+            // One segment (a batch of entries stored together) serves every requested entry it holds: it is found once and
+            // split once, not scanned again from its start for each entry.
+            var segment = _segments.Find(index)
+                ?? await _store.ReadSegmentAsync(index, cancellationToken).ConfigureAwait(false)
+                ?? throw new LogCorruptedException($"no stored segment holds entry {index}");
+            if (index < segment.Start || index >= segment.Start + (ulong)segment.Count)
+            {
+                throw new LogCorruptedException($"the segment read for entry {index} covers [{segment.Start}, {segment.Start + (ulong)segment.Count})");
+            }
+            _segments.Add(segment);
+            var entries = SegmentCodec.GetAll(segment);
+            if (entries.Count != segment.Count) throw new LogCorruptedException($"segment at {segment.Start} holds {entries.Count} entries, not {segment.Count}");
+            var segmentEnd = Math.Min(end, segment.Start + (ulong)segment.Count);
+            for (; index < segmentEnd; index++) list.Add(new LogEntry(index, entries[(int)(index - segment.Start)], segment.TimestampMs));
         }
         return list;
     }

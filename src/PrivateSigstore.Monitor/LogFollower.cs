@@ -210,38 +210,71 @@ internal sealed partial class LogFollower(
         }
         var end = Math.Min(state.Size, state.NextEntry + options.MaxEntriesPerPoll);
         var read = 0L;
-        while (state.NextEntry < end)
+        // A tiled log is read several entry bundles at a time: each is fetched, its leaves hashed and its entries matched
+        // on the thread pool, and the results are taken in log order (the tree and the state advance strictly in order).
+        var window = new Queue<Task<ReadBatch>>();
+        var scheduled = state.NextEntry;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
         {
-            var entries = await source.GetEntriesAsync(state.NextEntry, end, head, cancellationToken).ConfigureAwait(false);
-            foreach (var entry in entries)
+            while (state.NextEntry < end)
             {
-                if (entry.Index != state.NextEntry) throw new MalformedLogResponseException($"expected entry {state.NextEntry}, got {entry.Index}");
-                range?.Append(Rfc6962.HashLeaf(entry.Leaf));
-                if (identities is not null && identities.Match(entry.Material) is { } match)
+                if (window.Count == 0) scheduled = state.NextEntry;
+                while (scheduled < end && (window.Count == 0 || (window.Count < PrefetchBundles && source.ChunkEnd(scheduled, end) is not null)))
                 {
-                    var alert = alerts.Add(new MonitorAlert
-                    {
-                        Kind = AlertKinds.IdentityMatch,
-                        Log = source.Name,
-                        LogKind = source.Kind.ToString(),
-                        Message = $"entry {entry.Index} matches a watched identity: {match.Identity}",
-                        LogIndex = entry.Index,
-                        EntryUuid = entry.Uuid ?? Convert.ToHexStringLower(Rfc6962.HashLeaf(entry.Leaf)),
-                        Identity = match.Identity,
-                        Issuer = match.Issuer,
-                        EntryTime = entry.Time,
-                        Evidence = new()
-                        {
-                            ["rules"] = string.Join("; ", match.Rules),
-                            ["certificateSha256"] = match.Fingerprint,
-                            ["leafHash"] = Convert.ToHexStringLower(Rfc6962.HashLeaf(entry.Leaf)),
-                        },
-                    });
-                    LogAlert(logger, alert.Kind, source.Name, alert.Message);
+                    var from = scheduled;
+                    var to = source.ChunkEnd(from, end) ?? end;
+                    window.Enqueue(Task.Run(() => ReadBatchAsync(from, to, head, stop.Token), stop.Token));
+                    scheduled = to;
                 }
-                state.NextEntry++;
-                read++;
-                if (state.NextEntry >= end) break;
+                var batch = await window.Dequeue().ConfigureAwait(false);
+                for (var i = 0; i < batch.Entries.Count; i++)
+                {
+                    var entry = batch.Entries[i];
+                    if (entry.Index != state.NextEntry) throw new MalformedLogResponseException($"expected entry {state.NextEntry}, got {entry.Index}");
+                    range?.Append(batch.LeafHashes[i]);
+                    if (batch.Matches?[i] is { } match)
+                    {
+                        var alert = alerts.Add(new MonitorAlert
+                        {
+                            Kind = AlertKinds.IdentityMatch,
+                            Log = source.Name,
+                            LogKind = source.Kind.ToString(),
+                            Message = $"entry {entry.Index} matches a watched identity: {match.Identity}",
+                            LogIndex = entry.Index,
+                            EntryUuid = entry.Uuid ?? Convert.ToHexStringLower(batch.LeafHashes[i]),
+                            Identity = match.Identity,
+                            Issuer = match.Issuer,
+                            EntryTime = entry.Time,
+                            Evidence = new()
+                            {
+                                ["rules"] = string.Join("; ", match.Rules),
+                                ["certificateSha256"] = match.Fingerprint,
+                                ["leafHash"] = Convert.ToHexStringLower(batch.LeafHashes[i]),
+                            },
+                        });
+                        LogAlert(logger, alert.Kind, source.Name, alert.Message);
+                    }
+                    state.NextEntry++;
+                    read++;
+                    if (state.NextEntry >= end) break;
+                }
+            }
+        }
+        finally
+        {
+            // A failed read (or the end of this poll's range) leaves reads in flight: stop them, and observe their outcome.
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var pending in window)
+            {
+                try
+                {
+                    await pending.ConfigureAwait(false);
+                }
+                catch (Exception) when (pending.IsCanceled || pending.IsFaulted)
+                {
+                    // already failed or stopped: the first failure in log order is the one reported
+                }
             }
         }
         metrics.EntriesRead(source.Name, read);
@@ -305,6 +338,25 @@ internal sealed partial class LogFollower(
             _state.LastProblem = key;
             Save(_state);
         }
+    }
+
+    /// <summary>How many entry bundles of a tiled log are read at once.</summary>
+    private const int PrefetchBundles = 4;
+
+    /// <summary>Entries read, with their leaf hashes and (under an identity watch) their matches, index for index.</summary>
+    private sealed record ReadBatch(IReadOnlyList<LogEntryRead> Entries, byte[][] LeafHashes, IdentityMatch?[]? Matches);
+
+    private async Task<ReadBatch> ReadBatchAsync(long start, long end, LogHead head, CancellationToken cancellationToken)
+    {
+        var entries = await source.GetEntriesAsync(start, end, head, cancellationToken).ConfigureAwait(false);
+        var hashes = new byte[entries.Count][];
+        var matches = identities is null ? null : new IdentityMatch?[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            hashes[i] = Rfc6962.HashLeaf(entries[i].Leaf);
+            if (matches is not null) matches[i] = identities!.Match(entries[i].GetMaterial());
+        }
+        return new ReadBatch(entries, hashes, matches);
     }
 
     private static string HeadIdentity(LogHead head) =>

@@ -35,8 +35,12 @@ internal sealed record LogHead(long Size, byte[] RootHash, string Evidence, Date
 /// <param name="Leaf">The Merkle leaf's data (what is hashed with the 0x00 prefix).</param>
 /// <param name="Uuid">Its UUID (Rekor v1), else null.</param>
 /// <param name="Time">When the log says it recorded it.</param>
-/// <param name="Material">The certificates (DER) and public keys (SPKI) it carries.</param>
-internal sealed record LogEntryRead(long Index, byte[] Leaf, string? Uuid, DateTimeOffset? Time, EntryMaterial Material);
+/// <param name="Material">The certificates (DER) and public keys (SPKI) it carries, or null when they are in the JSON body (found only when an identity watch asks).</param>
+internal sealed record LogEntryRead(long Index, byte[] Leaf, string? Uuid, DateTimeOffset? Time, EntryMaterial? Material)
+{
+    /// <summary>The material, read from the JSON body when the source did not give it.</summary>
+    public EntryMaterial GetMaterial() => Material ?? EntryMaterial.FromJsonBody(Leaf);
+}
 
 /// <summary>One log, as the follower sees it.</summary>
 internal interface ILogSource
@@ -54,6 +58,12 @@ internal interface ILogSource
 
     /// <summary>Entries from <paramref name="start"/> (inclusive) to at most <paramref name="end"/> (exclusive); at least one when start &lt; end.</summary>
     Task<IReadOnlyList<LogEntryRead>> GetEntriesAsync(long start, long end, LogHead head, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where a read starting at <paramref name="start"/> ends when the source reads in fixed chunks (a tiled log's entry
+    /// bundles), so several can be read at once; null when only the answer says how far a read got (one at a time).
+    /// </summary>
+    long? ChunkEnd(long start, long end) => null;
 }
 
 /// <summary>Rekor v1 through its REST API.</summary>
@@ -92,7 +102,7 @@ internal sealed class RekorV1Source(HttpClient http, Uri url, byte[] publicKey) 
     {
         var entry = await Wrap(() => _client.GetEntryByIndexAsync(start, cancellationToken)).ConfigureAwait(false);
         if (entry.LogIndex != start) throw new MalformedLogResponseException($"asked for entry {start}, got {entry.LogIndex}");
-        return [new LogEntryRead(start, entry.Body, entry.Uuid, DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime), EntryMaterial.FromJsonBody(entry.Body))];
+        return [new LogEntryRead(start, entry.Body, entry.Uuid, DateTimeOffset.FromUnixTimeSeconds(entry.IntegratedTime), null)];
     }
 
     internal static async Task<T> Wrap<T>(Func<Task<T>> call)
@@ -161,6 +171,8 @@ internal sealed class RekorV2Source(HttpClient http, Uri url, byte[] publicKey, 
     public async Task<IReadOnlyList<byte[]>> GetConsistencyProofAsync(long size1, LogHead head, CancellationToken cancellationToken) =>
         await RekorV1Source.Wrap(() => Reader(head).ConsistencyProofAsync((ulong)size1, (ulong)head.Size, cancellationToken)).ConfigureAwait(false);
 
+    public long? ChunkEnd(long start, long end) => Math.Min(end, (start / TileLayout.TileWidth + 1) * TileLayout.TileWidth);
+
     /// <summary>The entries of <paramref name="start"/>'s entry bundle from <paramref name="start"/> on (one request per bundle).</summary>
     public async Task<IReadOnlyList<LogEntryRead>> GetEntriesAsync(long start, long end, LogHead head, CancellationToken cancellationToken)
     {
@@ -183,7 +195,7 @@ internal sealed class RekorV2Source(HttpClient http, Uri url, byte[] publicKey, 
         var list = new List<LogEntryRead>();
         for (var i = first; i < entries.Count && start + (i - first) < end; i++)
         {
-            list.Add(new LogEntryRead(start + (i - first), entries[i], null, null, EntryMaterial.FromJsonBody(entries[i])));
+            list.Add(new LogEntryRead(start + (i - first), entries[i], null, null, null));
         }
         return list.Count > 0 ? list : throw new MalformedLogResponseException($"entry bundle {bundle} has no entry {start}");
     }
