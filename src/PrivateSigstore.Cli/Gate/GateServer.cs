@@ -108,7 +108,7 @@ internal static class GateServer
                 {
                     return Results.BadRequest(new { error = "the bundle does not parse: " + e.Message });
                 }
-                decision = await engine.CheckAsync(console, artifact, bundle, "request", [rule], http.RequestAborted).ConfigureAwait(false);
+                decision = await engine.CheckAsync(console, artifact, [new GateSignature("request", bundle)], [rule], http.RequestAborted).ConfigureAwait(false);
             }
             var response = new JsonObject
             {
