@@ -172,13 +172,18 @@ internal static class GateCommands
     internal static async Task<GateEngine> LoadAsync(CliConsole console, FileInfo policyFile, CancellationToken ct)
     {
         var policy = GatePolicy.Load(policyFile.FullName);
+        if (policy.Tuf is { } tuf)
+        {
+            var (trusted, recorded) = await GateTuf.LoadAsync(console, tuf, policyFile.Name, ct).ConfigureAwait(false);
+            return new GateEngine(policy, new BundleVerifier(trusted), recorded);
+        }
         var rootFile = policy.TrustedRoot is { } r ? new FileInfo(r) : null;
         var material = await VerificationOptions.LoadMaterialAsync(rootFile, console, ct).ConfigureAwait(false);
         var root = await GovernanceRecord.RootAsync(rootFile, material, console, ct).ConfigureAwait(false);
         return new GateEngine(policy, new BundleVerifier(material), root);
     }
 
-    private static Option<FileInfo> PolicyOption() => new("--policy") { Description = "The gate policy file (YAML: trustedRoot, policies with match globs, authorities, attestations)", Required = true };
+    private static Option<FileInfo> PolicyOption() => new("--policy") { Description = "The gate policy file (YAML: trustedRoot or tuf: {mirror, root}, policies with match globs, authorities, attestations)", Required = true };
 
     private static Option<FileInfo?> RecordOption() => new("--record") { Description = "Write the governance record (JSON, replayable with psig record verify) to this file" };
 
