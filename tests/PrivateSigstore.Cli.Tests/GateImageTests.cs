@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace PrivateSigstore.Cli.Tests;
 
@@ -47,6 +49,26 @@ public sealed class GateImageTests(RekorFixture rekor) : IClassFixture<RekorFixt
         var byDigest = await Psig.RunAsync("gate", "check", $"{registry.Host}/agents/app@{digest}", "--policy", policy, "--allow-insecure-registry");
         Assert.True(byDigest.ExitCode == 0, byDigest.Error);
         Assert.DoesNotContain("Resolved tag", byDigest.Error, StringComparison.Ordinal);
+
+        // The HTTP endpoint takes an image by reference and reads the registry the same way.
+        var console = new CliConsole(TextWriter.Null, TextWriter.Null, false);
+        var engine = await Commands.GateCommands.LoadAsync(console, new FileInfo(policy), Ct);
+        using var registryHttp = new HttpClient();
+        await using (var app = await Gate.GateServer.StartAsync(console, engine, 0, Ct, new Client.Oci.RegistryClient(registryHttp, new Client.Oci.RegistryClientOptions { AllowInsecure = true })))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(Gate.GateServer.Address(app)) };
+            var served = await PostAsync(http, new JsonObject { ["policy"] = "agents", ["image"] = $"{registry.Host}/agents/app:v1" });
+            Assert.True((string?)served["decision"] == "allowed", served.ToJsonString());
+            Assert.Equal(digest, (string?)served["record"]!["artifact"]!["digest"]);
+            Assert.Equal("release-bot@example.com", (string?)served["record"]!["certificateIdentity"]);
+            var wrongPolicy = await PostAsync(http, new JsonObject { ["policy"] = "attested", ["image"] = $"{registry.Host}/agents/app:v1" });
+            Assert.Equal("refused", (string?)wrongPolicy["decision"]);
+            Assert.Contains("does not match", (string?)wrongPolicy["reason"], StringComparison.Ordinal);
+            var absent = await PostAsync(http, new JsonObject { ["policy"] = "agents", ["image"] = $"{registry.Host}/agents/absent:v1" });
+            Assert.Equal("refused", (string?)absent["decision"]);
+            using var bad = await http.PostAsJsonAsync(new Uri("/v1/verify", UriKind.Relative), new JsonObject { ["policy"] = "agents", ["image"] = "Not A Reference" }, Ct);
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        }
 
         // Plain HTTP only when asked for: without --allow-insecure-registry the registry is not reached, and that is a refusal.
         var secure = await Psig.RunAsync("gate", "check", $"{registry.Host}/agents/app:v1", "--policy", policy, "--registry-retries", "0");
@@ -116,6 +138,13 @@ public sealed class GateImageTests(RekorFixture rekor) : IClassFixture<RekorFixt
         Assert.Contains("not found", absent.Error, StringComparison.Ordinal);
         var bundle = await Psig.RunAsync("gate", "check", $"{host}/agents/other:v1", "--policy", policy, "--allow-insecure-registry", "--bundle", record);
         Assert.Equal(2, bundle.ExitCode);
+    }
+
+    private static async Task<JsonObject> PostAsync(HttpClient http, JsonObject body)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri("/v1/verify", UriKind.Relative), body, Ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+        return (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
     }
 
     private async Task SignAsync(KeylessTests.KeylessStack stack, string image, string email)

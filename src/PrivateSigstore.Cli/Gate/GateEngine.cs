@@ -108,10 +108,13 @@ internal sealed class GateEngine(GatePolicy policy, BundleVerifier verifier, Rec
 {
     public GatePolicy Policy => policy;
 
-    /// <summary>Decides for <paramref name="artifact"/> with the signature bundle at <paramref name="bundlePath"/> (null: its default, or the signatures it brings).</summary>
-    public async Task<GateDecision> CheckAsync(CliConsole console, IGateArtifact artifact, string? bundlePath, CancellationToken ct)
+    /// <summary>
+    /// Decides for <paramref name="artifact"/> with the signature bundle at <paramref name="bundlePath"/> (null: its
+    /// default, or the signatures it brings) under the policies matching it (<paramref name="only"/>: under these).
+    /// </summary>
+    public async Task<GateDecision> CheckAsync(CliConsole console, IGateArtifact artifact, string? bundlePath, CancellationToken ct, IReadOnlyList<GateRule>? only = null)
     {
-        var rules = policy.Matching(artifact.MatchNames(Path.GetDirectoryName(policy.File)!));
+        var rules = only ?? policy.Matching(artifact.MatchNames(Path.GetDirectoryName(policy.File)!));
         if (rules.Count == 0)
         {
             return Refuse(Blank(), artifact, null, null, "policy", $"no policy in {Path.GetFileName(policy.File)} matches {artifact.Name} (refused: the gate fails closed)", null);
