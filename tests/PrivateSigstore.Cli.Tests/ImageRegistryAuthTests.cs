@@ -55,6 +55,23 @@ public sealed class ImageRegistryAuthTests(RekorFixture rekor) : IClassFixture<R
         Assert.True(sign.ExitCode == 0, sign.Error);
         var verify = await Psig.RunAsync("verify-image", $"{registry.Host}/private/app@{digest}", "--allow-insecure-registry", "--registry-config", config, "--key", rekor.PublicKeyPath, "--trusted-root", rekor.TrustedRootPath);
         Assert.True(verify.ExitCode == 0, verify.Error);
+
+        // The gate reads the registry with the same flags: allowed with the credentials, refused (saying why) without.
+        var policy = rekor.NewFile("auth-policy.yaml", $"""
+            trustedRoot: {rekor.TrustedRootPath}
+            policies:
+              - name: private
+                match: ["{registry.Host}/private/*"]
+                authorities:
+                  - key:
+                      path: {rekor.PublicKeyPath}
+            """);
+        var gate = await Psig.RunAsync("gate", "check", image, "--policy", policy, "--allow-insecure-registry", "--registry-config", config);
+        Assert.True(gate.ExitCode == 0, gate.Error);
+        var gateAnonymous = await Psig.RunAsync("gate", "check", image, "--policy", policy, "--allow-insecure-registry", "--registry-config", rekor.NewFile("empty.json", "{}"));
+        Assert.Equal(1, gateAnonymous.ExitCode);
+        Assert.Contains("refused: cannot read", gateAnonymous.Error, StringComparison.Ordinal);
+        Assert.Contains("requires authentication", gateAnonymous.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using PrivateSigstore.Cli.Gate;
+using PrivateSigstore.Client.Oci;
 using PrivateSigstore.Client.Verification;
 
 namespace PrivateSigstore.Cli.Commands;
@@ -16,7 +17,7 @@ internal static class GateCommands
 
     public static Command Gate(CliConsole console)
     {
-        var command = new Command("gate", "Verify-before-use: decide whether an artifact (file, model directory) may be used, under a policy file");
+        var command = new Command("gate", "Verify-before-use: decide whether an artifact (file, model directory, OCI image) may be used, under a policy file");
         command.Subcommands.Add(Check(console));
         command.Subcommands.Add(GateServer.Command(console));
         return command;
@@ -24,15 +25,31 @@ internal static class GateCommands
 
     private static Command Check(CliConsole console)
     {
-        var artifact = new Argument<string>("artifact") { Description = "The file or model directory to check" };
+        var artifact = new Argument<string>("artifact") { Description = "The file, model directory, or OCI image (registry/repository:tag or registry/repository@sha256:<hex>) to check" };
         var policy = PolicyOption();
-        var bundle = new Option<FileInfo?>("--bundle") { Description = "The signature bundle (default: FILE.sigstore.json; for a model directory DIR/model.sig)" };
+        var bundle = new Option<FileInfo?>("--bundle") { Description = "The signature bundle (default: FILE.sigstore.json; for a model directory DIR/model.sig; an image's come from its registry)" };
         var record = RecordOption();
+        var registry = new ImageCommands.RegistryOptions();
         var command = new Command("check", "Exit 0 when the policy allows the artifact, 1 when it refuses it (no matching policy refuses), 2 on bad input") { artifact, policy, bundle, record };
+        registry.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var engine = await LoadAsync(console, parse.GetValue(policy)!, ct).ConfigureAwait(false);
-            var target = Artifact(parse.GetValue(artifact)!);
+            var name = parse.GetValue(artifact)!;
+            using var http = Directory.Exists(name) || File.Exists(name) || !ImageArtifact.LooksLikeReference(name) ? null : registry.CreateHttpClient(parse);
+            IGateArtifact target;
+            if (http is null)
+            {
+                target = Artifact(name);
+            }
+            else
+            {
+                if (parse.GetValue(bundle) is not null)
+                {
+                    throw new UsageException("--bundle is for files and model directories: an image's signatures are read from its registry");
+                }
+                target = new ImageArtifact(name, ImageCommands.ParseReference(name), new ImageSignatureStore(registry.Client(parse, http)));
+            }
             var decision = await engine.CheckAsync(console, target, parse.GetValue(bundle)?.FullName, ct).ConfigureAwait(false);
             await GovernanceRecord.WriteAsync(parse.GetValue(record), decision.Record, ct).ConfigureAwait(false);
             if (decision.Allowed)
@@ -150,18 +167,23 @@ internal static class GateCommands
     internal static IGateArtifact Artifact(string path) =>
         Directory.Exists(path) ? new ModelArtifact(path)
         : File.Exists(path) ? new FileArtifact(path)
-        : throw new UsageException($"{path}: no such file or directory");
+        : throw new UsageException($"{path}: no such file or directory (an image reference names its registry: registry.example.com/repo:tag, docker.io/library/name:tag)");
 
     internal static async Task<GateEngine> LoadAsync(CliConsole console, FileInfo policyFile, CancellationToken ct)
     {
         var policy = GatePolicy.Load(policyFile.FullName);
+        if (policy.Tuf is { } tuf)
+        {
+            var (trusted, recorded) = await GateTuf.LoadAsync(console, tuf, policyFile.Name, ct).ConfigureAwait(false);
+            return new GateEngine(policy, new BundleVerifier(trusted), recorded);
+        }
         var rootFile = policy.TrustedRoot is { } r ? new FileInfo(r) : null;
         var material = await VerificationOptions.LoadMaterialAsync(rootFile, console, ct).ConfigureAwait(false);
         var root = await GovernanceRecord.RootAsync(rootFile, material, console, ct).ConfigureAwait(false);
         return new GateEngine(policy, new BundleVerifier(material), root);
     }
 
-    private static Option<FileInfo> PolicyOption() => new("--policy") { Description = "The gate policy file (YAML: trustedRoot, policies with match globs, authorities, attestations)", Required = true };
+    private static Option<FileInfo> PolicyOption() => new("--policy") { Description = "The gate policy file (YAML: trustedRoot or tuf: {mirror, root}, policies with match globs, authorities, attestations)", Required = true };
 
     private static Option<FileInfo?> RecordOption() => new("--record") { Description = "Write the governance record (JSON, replayable with psig record verify) to this file" };
 

@@ -292,7 +292,7 @@ internal static class ImageCommands
             : throw new UsageException($"--type \"{type}\" is neither a URI nor one of {string.Join(", ", PredicateTypes.Keys)}");
     }
 
-    private static ImageReference ParseReference(string text)
+    internal static ImageReference ParseReference(string text)
     {
         try
         {
@@ -304,7 +304,8 @@ internal static class ImageCommands
         }
     }
 
-    private static async Task<Manifest> ResolveAsync(CliConsole console, ImageSignatureStore store, ImageReference reference, CancellationToken ct)
+    /// <summary>The manifest <paramref name="reference"/> names (a tag resolved to its digest, said on stderr); an image manifest or index.</summary>
+    internal static async Task<Manifest> ResolveAsync(CliConsole console, ImageSignatureStore store, ImageReference reference, CancellationToken ct)
     {
         Manifest manifest;
         try
@@ -326,8 +327,8 @@ internal static class ImageCommands
         return manifest;
     }
 
-    /// <summary>The registry flags every image command takes.</summary>
-    private sealed class RegistryOptions
+    /// <summary>The registry flags every image command (and the gate, for images) takes.</summary>
+    internal sealed class RegistryOptions
     {
         private readonly Option<bool> _insecure = new("--allow-insecure-registry") { Description = "Talk plain HTTP to the registry (loopback and test registries only; never over a network you do not control)" };
         private readonly Option<FileInfo?> _caBundle = new("--registry-cacert") { Description = "PEM bundle of the CA certificates that the registry's TLS certificate must chain to (a private CA; replaces the system roots)" };

@@ -9,15 +9,15 @@ using HashAlgorithm = PrivateSigstore.Core.Bundle.HashAlgorithm;
 namespace PrivateSigstore.Cli.Gate;
 
 /// <summary>
-/// One kind of artifact the gate answers for. Files and model directories today; OCI images plug in here (their
-/// names are references, their digests manifest digests, their bundles come from the registry).
+/// One kind of artifact the gate answers for: files, model directories, digests (the HTTP endpoint) and OCI images
+/// (<see cref="ImageArtifact"/>: names are references, digests manifest digests, bundles come from the registry).
 /// </summary>
 internal interface IGateArtifact
 {
-    /// <summary><c>file</c>, <c>model</c>, <c>digest</c>.</summary>
+    /// <summary><c>file</c>, <c>model</c>, <c>digest</c>, <c>oci-image</c>.</summary>
     string Kind { get; }
 
-    /// <summary>The name as given (path or reference).</summary>
+    /// <summary>The name as given (path or reference; an image once resolved: <c>registry/repo:tag@sha256:…</c>).</summary>
     string Name { get; }
 
     /// <summary>The names policy globs are matched against.</summary>
@@ -26,12 +26,30 @@ internal interface IGateArtifact
     /// <summary>The signature bundle used when none is given.</summary>
     string DefaultBundle { get; }
 
+    /// <summary>Where required attestations are looked for, for the refusal message.</summary>
+    string AttestationsWhere => $"no bundle beside {Name} holds it";
+
+    /// <summary>
+    /// The signatures to try when they do not come from one bundle file (an image's come from its registry); null:
+    /// read the bundle file (<c>--bundle</c> or <see cref="DefaultBundle"/>).
+    /// </summary>
+    Task<GateSignatures?> SignaturesAsync(CliConsole console, CancellationToken ct) => Task.FromResult<GateSignatures?>(null);
+
     /// <summary>Attestation bundles for the artifact (files: <c>NAME.*.sigstore.json</c> beside it, not the signature itself): where from, and the JSON.</summary>
     IEnumerable<(string Source, byte[] Json)> AttestationBundles(string signatureBundle);
 
-    /// <summary>Verifies the signature bundle under one identity; the record and the artifact's digest.</summary>
+    /// <summary>Verifies the signature bundle (from <paramref name="bundlePath"/>) under one identity; the record and the artifact's digest.</summary>
     Task<(VerificationRecord Record, string? Digest)> VerifyAsync(CliConsole console, BundleVerifier verifier, Bundle bundle, IdentityPolicy identity, string bundlePath, CancellationToken ct);
 }
+
+/// <summary>One signature to try: where it came from (a file, a referrer's digest, a legacy tag) and its bundle.</summary>
+internal sealed record GateSignature(string Source, Bundle Bundle);
+
+/// <summary>
+/// The signatures an artifact brought (<see cref="IGateArtifact.SignaturesAsync"/>), the artifact's digest when known,
+/// and, when there are none, the failed step and why (e.g. <c>unsigned</c>: no signature found; <c>registry</c>).
+/// </summary>
+internal sealed record GateSignatures(string? Digest, IReadOnlyList<GateSignature> Signatures, string Step, string Why);
 
 /// <summary>A file (a tool, plugin, binary): a blob signature or an in-toto attestation with the file as subject.</summary>
 internal sealed class FileArtifact(string path) : IGateArtifact
@@ -90,15 +108,24 @@ internal sealed class GateEngine(GatePolicy policy, BundleVerifier verifier, Rec
 {
     public GatePolicy Policy => policy;
 
-    /// <summary>Decides for <paramref name="artifact"/> with the signature bundle at <paramref name="bundlePath"/> (null: its default).</summary>
-    public async Task<GateDecision> CheckAsync(CliConsole console, IGateArtifact artifact, string? bundlePath, CancellationToken ct)
+    /// <summary>
+    /// Decides for <paramref name="artifact"/> with the signature bundle at <paramref name="bundlePath"/> (null: its
+    /// default, or the signatures it brings) under the policies matching it (<paramref name="only"/>: under these).
+    /// </summary>
+    public async Task<GateDecision> CheckAsync(CliConsole console, IGateArtifact artifact, string? bundlePath, CancellationToken ct, IReadOnlyList<GateRule>? only = null)
     {
-        var bundleFile = bundlePath ?? artifact.DefaultBundle;
-        var rules = policy.Matching(artifact.MatchNames(Path.GetDirectoryName(policy.File)!));
+        var rules = only ?? policy.Matching(artifact.MatchNames(Path.GetDirectoryName(policy.File)!));
         if (rules.Count == 0)
         {
             return Refuse(Blank(), artifact, null, null, "policy", $"no policy in {Path.GetFileName(policy.File)} matches {artifact.Name} (refused: the gate fails closed)", null);
         }
+        if (bundlePath is null && await artifact.SignaturesAsync(console, ct).ConfigureAwait(false) is { } brought)
+        {
+            return brought.Signatures.Count == 0
+                ? Refuse(Blank(), artifact, rules[0], null, brought.Step, brought.Why, brought.Digest)
+                : await CheckAsync(console, artifact, brought.Signatures, rules, ct).ConfigureAwait(false);
+        }
+        var bundleFile = bundlePath ?? artifact.DefaultBundle;
         Bundle bundle;
         try
         {
@@ -110,14 +137,19 @@ internal sealed class GateEngine(GatePolicy policy, BundleVerifier verifier, Rec
             var why = e is FileNotFoundException or DirectoryNotFoundException ? $"no signature bundle: {bundleFile} does not exist (unsigned)" : $"cannot read bundle {bundleFile}: {e.Message}";
             return Refuse(Blank(), artifact, rules[0], null, "bundle-format", why, null);
         }
-        return await CheckAsync(console, artifact, bundle, bundleFile, rules, ct).ConfigureAwait(false);
+        return await CheckAsync(console, artifact, [new GateSignature(bundleFile, bundle)], rules, ct).ConfigureAwait(false);
     }
 
     public VerificationRecord Blank() => new() { VerificationTime = DateTimeOffset.UtcNow, Policy = "gate " + policy.File };
 
-    /// <summary>Decides under <paramref name="rules"/> (all must pass) with a parsed signature bundle.</summary>
-    public async Task<GateDecision> CheckAsync(CliConsole console, IGateArtifact artifact, Bundle bundle, string bundleFile, IReadOnlyList<GateRule> rules, CancellationToken ct)
-    {        VerificationRecord? last = null;
+    /// <summary>
+    /// Decides under <paramref name="rules"/> (all must pass): a rule passes when one of its authorities verifies one of
+    /// <paramref name="signatures"/>, and each attestation it requires is found signed by one of its authorities.
+    /// </summary>
+    public async Task<GateDecision> CheckAsync(CliConsole console, IGateArtifact artifact, IReadOnlyList<GateSignature> signatures, IReadOnlyList<GateRule> rules, CancellationToken ct)
+    {
+        VerificationRecord? last = null;
+        Bundle? lastBundle = null;
         var links = new List<RecordLink>();
         string? digest = null;
         GateAuthority? approvedBy = null;
@@ -125,24 +157,31 @@ internal sealed class GateEngine(GatePolicy policy, BundleVerifier verifier, Rec
         {
             var failures = new List<string>();
             VerificationRecord? passed = null;
+            GateSignature? passedSignature = null;
             foreach (var authority in rule.Authorities)
             {
-                var (record, d) = await artifact.VerifyAsync(console, verifier, bundle, authority.Identity, bundleFile, ct).ConfigureAwait(false);
-                digest ??= d;
-                last = record;
-                if (record.IsVerified)
+                foreach (var signature in signatures)
                 {
-                    passed = record;
-                    approvedBy = authority;
+                    var (record, d) = await artifact.VerifyAsync(console, verifier, signature.Bundle, authority.Identity, signature.Source, ct).ConfigureAwait(false);
+                    digest ??= d;
+                    (last, lastBundle) = (record, signature.Bundle);
+                    if (record.IsVerified)
+                    {
+                        (passed, passedSignature, approvedBy) = (record, signature, authority);
+                        break;
+                    }
+                    failures.Add($"{authority.Description}{(signatures.Count > 1 ? " over " + signature.Source : "")}: {record.FailedStep}: {record.Reason}");
+                }
+                if (passed is not null)
+                {
                     break;
                 }
-                failures.Add($"{authority.Description}: {record.FailedStep}: {record.Reason}");
             }
             if (passed is null)
             {
-                return Refuse(last!, artifact, rule, bundle, last!.FailedStep ?? "identity", $"policy {rule.Name}: no authority verified ({string.Join("; ", failures)})", digest);
+                return Refuse(last!, artifact, rule, lastBundle, last!.FailedStep ?? "identity", $"policy {rule.Name}: no authority verified ({string.Join("; ", failures)})", digest);
             }
-            var found = Attestations(artifact, bundleFile, rule, digest);
+            var found = Attestations(artifact, passedSignature!.Source, rule, digest);
             foreach (var link in found.Where(l => !links.Contains(l)))
             {
                 links.Add(link);
@@ -151,13 +190,13 @@ internal sealed class GateEngine(GatePolicy policy, BundleVerifier verifier, Rec
             {
                 if (!found.Any(l => l.PredicateType == required && l.Verdict == "verified"))
                 {
-                    return Refuse(passed, artifact, rule, bundle, "attestation",
-                        $"policy {rule.Name}: required attestation {required} is missing (no bundle beside {artifact.Name} holds it signed by an authority of the policy)", digest, links);
+                    return Refuse(passed, artifact, rule, passedSignature.Bundle, "attestation",
+                        $"policy {rule.Name}: required attestation {required} is missing ({artifact.AttestationsWhere} signed by an authority of the policy)", digest, links);
                 }
             }
-            last = passed;
+            (last, lastBundle) = (passed, passedSignature.Bundle);
         }
-        var allowed = Complete(last!, artifact, rules[^1], bundle, digest, approvedBy) with { Decision = "allowed", Links = links };
+        var allowed = Complete(last!, artifact, rules[^1], lastBundle, digest, approvedBy) with { Decision = "allowed", Links = links };
         return new GateDecision(true, $"allowed by policy {string.Join(", ", rules.Select(r => r.Name))}", allowed);
     }
 

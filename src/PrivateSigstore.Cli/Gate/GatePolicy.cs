@@ -16,9 +16,9 @@ namespace PrivateSigstore.Cli.Gate;
 /// </summary>
 internal sealed class GatePolicy
 {
-    private GatePolicy(string file, string digest, string? trustedRoot, IReadOnlyList<GateRule> rules)
+    private GatePolicy(string file, string digest, string? trustedRoot, GateTufSource? tuf, IReadOnlyList<GateRule> rules)
     {
-        (File, Digest, TrustedRoot, Rules) = (file, digest, trustedRoot, rules);
+        (File, Digest, TrustedRoot, Tuf, Rules) = (file, digest, trustedRoot, tuf, rules);
     }
 
     /// <summary>The policy file's full path.</summary>
@@ -29,6 +29,9 @@ internal sealed class GatePolicy
 
     /// <summary>The trusted root file (resolved against the policy's directory), or null for psig's default.</summary>
     public string? TrustedRoot { get; }
+
+    /// <summary>The TUF repository the trusted root comes from (<c>tuf: {mirror, root}</c>), or null.</summary>
+    public GateTufSource? Tuf { get; }
 
     /// <summary>The named policies, in file order.</summary>
     public IReadOnlyList<GateRule> Rules { get; }
@@ -103,7 +106,24 @@ internal sealed class GatePolicy
             rules.Add(new GateRule(p.Name, p.Match, [.. p.Match.Select(Glob)], authorities, attestations));
         }
         var trustedRoot = string.IsNullOrEmpty(file.TrustedRoot) ? null : Path.GetFullPath(Path.Combine(dir, file.TrustedRoot));
-        return new GatePolicy(fullPath, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)), trustedRoot, rules);
+        GateTufSource? tuf = null;
+        if (file.Tuf is { } t)
+        {
+            if (trustedRoot is not null)
+            {
+                throw new UsageException($"--policy {name}: give trustedRoot: or tuf:, not both");
+            }
+            if (string.IsNullOrWhiteSpace(t.Mirror) || string.IsNullOrWhiteSpace(t.Root))
+            {
+                throw new UsageException($"--policy {name}: tuf: needs mirror: (the TUF repository URL) and root: (its initial root.json, relative to the policy)");
+            }
+            if (!Uri.TryCreate(t.Mirror, UriKind.Absolute, out var mirror) || mirror.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"--policy {name}: tuf.mirror {t.Mirror} is not an http or https URL");
+            }
+            tuf = new GateTufSource(mirror, Path.GetFullPath(Path.Combine(dir, t.Root)));
+        }
+        return new GatePolicy(fullPath, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)), trustedRoot, tuf, rules);
     }
 
     private static IEnumerable<GateAuthority> Authorities(AuthorityYaml a, string label, string dir)
@@ -197,7 +217,16 @@ internal sealed class GatePolicy
     {
         public string? TrustedRoot { get; set; }
 
+        public TufYaml? Tuf { get; set; }
+
         public List<RuleYaml>? Policies { get; set; }
+    }
+
+    private sealed class TufYaml
+    {
+        public string? Mirror { get; set; }
+
+        public string? Root { get; set; }
     }
 
     private sealed class RuleYaml
@@ -244,6 +273,9 @@ internal sealed class GatePolicy
         public string? PredicateType { get; set; }
     }
 }
+
+/// <summary>A TUF repository (the mirror URL) and the initial root.json the policy trusts it from (a full path).</summary>
+internal sealed record GateTufSource(Uri Mirror, string Root);
 
 /// <summary>One named policy.</summary>
 internal sealed record GateRule(string Name, IReadOnlyList<string> Match, IReadOnlyList<Regex> Globs, IReadOnlyList<GateAuthority> Authorities, IReadOnlyList<string> Attestations);

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PrivateSigstore.Cli.Commands;
+using PrivateSigstore.Client.Oci;
 using PrivateSigstore.Client.Verification;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
@@ -19,7 +20,9 @@ namespace PrivateSigstore.Cli.Gate;
 /// <summary>
 /// <c>psig gate serve</c>: the gate over loopback HTTP for agent runtimes that are not .NET.
 /// <c>POST /v1/verify</c> with <c>{"policy": NAME, "digest": "sha256:…", "bundle": {…}, "artifact": NAME?, "attestations": [{…}]?}</c>
-/// answers <c>{"decision": "allowed"|"refused", "reason": …, "record": {…}}</c> (200 either way; 400 for bad input).
+/// or <c>{"policy": NAME, "image": "registry/repository:tag|@sha256:…"}</c> (the image's signatures and attestations are
+/// read from its registry, as <c>gate check</c> reads them) answers
+/// <c>{"decision": "allowed"|"refused", "reason": …, "record": {…}}</c> (200 either way; 400 for bad input).
 /// </summary>
 internal static class GateServer
 {
@@ -27,7 +30,9 @@ internal static class GateServer
     {
         var policy = new Option<FileInfo>("--policy") { Description = "The gate policy file", Required = true };
         var port = new Option<int>("--port") { Description = "Loopback port to listen on (default 0: any free port, printed)", DefaultValueFactory = _ => 0 };
-        var command = new Command("serve", "Serve the gate's decision on 127.0.0.1: POST /v1/verify {policy, digest, bundle[, artifact, attestations]}") { policy, port };
+        var registry = new ImageCommands.RegistryOptions();
+        var command = new Command("serve", "Serve the gate's decision on 127.0.0.1: POST /v1/verify {policy, digest, bundle[, artifact, attestations]} or {policy, image}") { policy, port };
+        registry.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(port) is < 0 or > 65535)
@@ -35,7 +40,8 @@ internal static class GateServer
                 throw new UsageException("--port must be 0..65535");
             }
             var engine = await GateCommands.LoadAsync(console, parse.GetValue(policy)!, ct).ConfigureAwait(false);
-            await using var app = await StartAsync(console, engine, parse.GetValue(port), ct).ConfigureAwait(false);
+            using var http = registry.CreateHttpClient(parse);
+            await using var app = await StartAsync(console, engine, parse.GetValue(port), ct, registry.Client(parse, http)).ConfigureAwait(false);
             await console.Out.WriteLineAsync($"psig gate: listening on {Address(app)} (POST /v1/verify); Ctrl-C stops").ConfigureAwait(false);
             await console.Out.FlushAsync(ct).ConfigureAwait(false);
             try
@@ -56,8 +62,11 @@ internal static class GateServer
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    /// <summary>Starts the endpoint on 127.0.0.1:<paramref name="port"/> (0: any free port).</summary>
-    public static async Task<WebApplication> StartAsync(CliConsole console, GateEngine engine, int port, CancellationToken ct)
+    /// <summary>
+    /// Starts the endpoint on 127.0.0.1:<paramref name="port"/> (0: any free port); images (<c>{"policy", "image"}</c>)
+    /// are read through <paramref name="registry"/> (null: image requests are refused as bad input).
+    /// </summary>
+    public static async Task<WebApplication> StartAsync(CliConsole console, GateEngine engine, int port, CancellationToken ct, RegistryClient? registry = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -76,6 +85,10 @@ internal static class GateServer
                 return Results.BadRequest(new { error = "the request does not parse: " + e.Message });
             }
             var name = (string?)request["policy"];
+            if (request["image"] is not null)
+            {
+                return await ImageAsync(console, engine, registry, name, request, http.RequestAborted).ConfigureAwait(false);
+            }
             var digest = (string?)request["digest"];
             if (name is null || digest is null || request["bundle"] is not JsonObject bundleJson)
             {
@@ -108,18 +121,52 @@ internal static class GateServer
                 {
                     return Results.BadRequest(new { error = "the bundle does not parse: " + e.Message });
                 }
-                decision = await engine.CheckAsync(console, artifact, bundle, "request", [rule], http.RequestAborted).ConfigureAwait(false);
+                decision = await engine.CheckAsync(console, artifact, [new GateSignature("request", bundle)], [rule], http.RequestAborted).ConfigureAwait(false);
             }
-            var response = new JsonObject
-            {
-                ["decision"] = decision.Allowed ? "allowed" : "refused",
-                ["reason"] = decision.Reason,
-                ["record"] = JsonNode.Parse(decision.Record.ToJson()),
-            };
-            return Results.Text(response.ToJsonString(), "application/json");
+            return Answer(decision);
         });
         await app.StartAsync(ct).ConfigureAwait(false);
         return app;
+    }
+
+    private static IResult Answer(GateDecision decision) => Results.Text(new JsonObject
+    {
+        ["decision"] = decision.Allowed ? "allowed" : "refused",
+        ["reason"] = decision.Reason,
+        ["record"] = JsonNode.Parse(decision.Record.ToJson()),
+    }.ToJsonString(), "application/json");
+
+    /// <summary><c>{"policy": NAME, "image": "registry/repository:tag|@sha256:…"}</c>: the gate reads the image's signatures and attestations from its registry.</summary>
+    private static async Task<IResult> ImageAsync(CliConsole console, GateEngine engine, RegistryClient? registry, string? name, JsonObject request, CancellationToken ct)
+    {
+        if (name is null || request["image"] is not JsonValue value || !value.TryGetValue<string>(out var text))
+        {
+            return Results.BadRequest(new { error = "give policy (a policy name) and image (registry/repository:tag or registry/repository@sha256:<hex>)" });
+        }
+        if (registry is null)
+        {
+            return Results.BadRequest(new { error = "this endpoint reads no registry" });
+        }
+        ImageReference reference;
+        try
+        {
+            reference = ImageReference.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            return Results.BadRequest(new { error = $"image \"{text}\": {e.Message}" });
+        }
+        var artifact = new ImageArtifact(text, reference, new ImageSignatureStore(registry));
+        var rule = engine.Policy.Rules.FirstOrDefault(r => r.Name == name);
+        if (rule is null)
+        {
+            return Answer(engine.Refuse(engine.Blank(), artifact, null, null, "policy", $"no policy named {name} (refused: the gate fails closed)", null));
+        }
+        if (engine.Policy.Matching(artifact.MatchNames(Path.GetDirectoryName(engine.Policy.File)!)).All(r => r.Name != name))
+        {
+            return Answer(engine.Refuse(engine.Blank(), artifact, rule, null, "policy", $"policy {name} does not match {artifact.Name} (refused)", null));
+        }
+        return Answer(await engine.CheckAsync(console, artifact, null, ct, [rule]).ConfigureAwait(false));
     }
 
     /// <summary>An artifact known only by its digest (the HTTP endpoint): the signature must bind that digest.</summary>
