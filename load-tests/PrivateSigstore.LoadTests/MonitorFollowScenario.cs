@@ -35,6 +35,7 @@ internal static class MonitorFollowScenario
         var dir = args.Get("dir", Path.Combine(Path.GetTempPath(), $"psig-monitor-follow-{Environment.ProcessId}"));
         var audit = args.Get("audit", "true") != "false";
         var identityWatch = args.Get("watch", "true") != "false";
+        var perPoll = (int)args.Long("per-poll", new MonitorOptions().MaxEntriesPerPoll);
         var timeout = TimeSpan.FromSeconds(args.Long("timeout", 600));
         var json = args.Get("json");
         args.RejectUnknown();
@@ -63,6 +64,7 @@ internal static class MonitorFollowScenario
         {
             DataDirectory = monitorDir,
             PollIntervalMilliseconds = 100,
+            MaxEntriesPerPoll = perPoll,
             FullAudit = audit,
             IdentityConfigPath = identityWatch ? watch : null,
             Logs = [new MonitoredLogOptions { Kind = MonitoredLogKind.RekorV2, Url = rekorUrl, PublicKeyPath = keyPath, Origin = v2.Origin }],

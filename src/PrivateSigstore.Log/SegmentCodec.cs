@@ -39,6 +39,28 @@ public static class SegmentCodec
         }
     }
 
+    /// <summary>
+    /// Returns entries <paramref name="offset"/> to <paramref name="offset"/> + <paramref name="count"/> − 1 of the segment (the
+    /// ones before are skipped by their length prefixes only); throws <see cref="LogCorruptedException"/> on a bad encoding.
+    /// </summary>
+    public static List<ReadOnlyMemory<byte>> GetRange(EntrySegment segment, int offset, int count)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        if (offset < 0 || count < 0 || offset > segment.Count - count) throw new ArgumentOutOfRangeException(nameof(count));
+        var list = new List<ReadOnlyMemory<byte>>(count);
+        var data = segment.Data;
+        var at = 0;
+        for (var i = 0; i < offset + count; i++)
+        {
+            if (at + 4 > data.Length) throw new LogCorruptedException($"segment at {segment.Start} is truncated");
+            var len = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(at));
+            if (len > (uint)(data.Length - at - 4)) throw new LogCorruptedException($"segment at {segment.Start} is truncated");
+            if (i >= offset) list.Add(data.AsMemory(at + 4, (int)len));
+            at += 4 + (int)len;
+        }
+        return list;
+    }
+
     /// <summary>Returns every entry of the segment; throws <see cref="LogCorruptedException"/> on a bad encoding.</summary>
     public static List<ReadOnlyMemory<byte>> GetAll(EntrySegment segment)
     {

@@ -113,10 +113,9 @@ public sealed partial class TransparencyLog
                 throw new LogCorruptedException($"the segment read for entry {index} covers [{segment.Start}, {segment.Start + (ulong)segment.Count})");
             }
             _segments.Add(segment);
-            var entries = SegmentCodec.GetAll(segment);
-            if (entries.Count != segment.Count) throw new LogCorruptedException($"segment at {segment.Start} holds {entries.Count} entries, not {segment.Count}");
             var segmentEnd = Math.Min(end, segment.Start + (ulong)segment.Count);
-            for (; index < segmentEnd; index++) list.Add(new LogEntry(index, entries[(int)(index - segment.Start)], segment.TimestampMs));
+            var entries = SegmentCodec.GetRange(segment, (int)(index - segment.Start), (int)(segmentEnd - index));
+            foreach (var entry in entries) list.Add(new LogEntry(index++, entry, segment.TimestampMs));
         }
         return list;
     }

@@ -341,7 +341,7 @@ internal sealed partial class LogFollower(
     }
 
     /// <summary>How many entry bundles of a tiled log are read at once.</summary>
-    private const int PrefetchBundles = 4;
+    private const int PrefetchBundles = 8;
 
     /// <summary>Entries read, with their leaf hashes and (under an identity watch) their matches, index for index.</summary>
     private sealed record ReadBatch(IReadOnlyList<LogEntryRead> Entries, byte[][] LeafHashes, IdentityMatch?[]? Matches);
