@@ -349,11 +349,16 @@ internal sealed partial class LogFollower(
     private async Task<ReadBatch> ReadBatchAsync(long start, long end, LogHead head, CancellationToken cancellationToken)
     {
         var entries = await source.GetEntriesAsync(start, end, head, cancellationToken).ConfigureAwait(false);
+        // All leaves at once: multi-buffer SHA-256 where the CPU has it, several times faster than one by one.
+        var leaves = new byte[entries.Count][];
+        for (var i = 0; i < entries.Count; i++) leaves[i] = entries[i].Leaf;
+        var all = new byte[entries.Count * Rfc6962.HashSize];
+        Rfc6962.HashLeaves(leaves, all);
         var hashes = new byte[entries.Count][];
         var matches = identities is null ? null : new IdentityMatch?[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
-            hashes[i] = Rfc6962.HashLeaf(entries[i].Leaf);
+            hashes[i] = all.AsSpan(i * Rfc6962.HashSize, Rfc6962.HashSize).ToArray();
             if (matches is not null) matches[i] = identities!.Match(entries[i].GetMaterial());
         }
         return new ReadBatch(entries, hashes, matches);
