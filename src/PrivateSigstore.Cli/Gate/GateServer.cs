@@ -63,7 +63,18 @@ internal static class GateServer
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
-        app.MapPost("/v1/verify", async (HttpContext http) =>
+        // A plain RequestDelegate and JSON built as nodes: no reflection-based parameter binding or serialization (psig
+        // also ships as a NativeAOT binary).
+        app.MapPost("/v1/verify", async http => await (await VerifyAsync(http, console, engine).ConfigureAwait(false)).ExecuteAsync(http).ConfigureAwait(false));
+        await app.StartAsync(ct).ConfigureAwait(false);
+        return app;
+    }
+
+    private static IResult BadRequest(string error) =>
+        Results.Text(new JsonObject { ["error"] = error }.ToJsonString(), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status400BadRequest);
+
+    private static async Task<IResult> VerifyAsync(HttpContext http, CliConsole console, GateEngine engine)
+    {
         {
             JsonObject request;
             try
@@ -73,17 +84,17 @@ internal static class GateServer
             }
             catch (JsonException e)
             {
-                return Results.BadRequest(new { error = "the request does not parse: " + e.Message });
+                return BadRequest("the request does not parse: " + e.Message);
             }
             var name = (string?)request["policy"];
             var digest = (string?)request["digest"];
             if (name is null || digest is null || request["bundle"] is not JsonObject bundleJson)
             {
-                return Results.BadRequest(new { error = "give policy (a policy name), digest (sha256:hex) and bundle (a Sigstore bundle object)" });
+                return BadRequest("give policy (a policy name), digest (sha256:hex) and bundle (a Sigstore bundle object)");
             }
             if (ArtifactPolicy.TryParseDigest(digest) is null)
             {
-                return Results.BadRequest(new { error = $"digest {digest} is not sha256:hex (or sha384:, sha512:)" });
+                return BadRequest($"digest {digest} is not sha256:hex (or sha384:, sha512:)");
             }
             var artifact = new DigestArtifact((string?)request["artifact"] ?? digest, digest,
                 [.. (request["attestations"] as JsonArray ?? []).Select((a, i) => ($"attestations[{i}]", System.Text.Encoding.UTF8.GetBytes(a?.ToJsonString() ?? "null")))]);
@@ -106,7 +117,7 @@ internal static class GateServer
                 }
                 catch (WireFormatException e)
                 {
-                    return Results.BadRequest(new { error = "the bundle does not parse: " + e.Message });
+                    return BadRequest("the bundle does not parse: " + e.Message);
                 }
                 decision = await engine.CheckAsync(console, artifact, bundle, "request", [rule], http.RequestAborted).ConfigureAwait(false);
             }
@@ -117,9 +128,7 @@ internal static class GateServer
                 ["record"] = JsonNode.Parse(decision.Record.ToJson()),
             };
             return Results.Text(response.ToJsonString(), "application/json");
-        });
-        await app.StartAsync(ct).ConfigureAwait(false);
-        return app;
+        }
     }
 
     /// <summary>An artifact known only by its digest (the HTTP endpoint): the signature must bind that digest.</summary>
