@@ -45,6 +45,10 @@ need_pkg openssl openssl
 # Image signing (psig sign-image/verify-image, tests/PrivateSigstore.Cli.Tests/ImageTests): Debian's docker-registry
 # (distribution 2.8, no referrers API) started by the tests as a plain process on a loopback port.
 need_pkg docker-registry docker-registry
+# psig's NativeAOT release build (deploy/release/build-psig.sh, run once below with its smoke test): clang links it,
+# zlib1g-dev provides libz for the runtime.
+need_pkg clang clang
+need_pkg /usr/include/zlib.h zlib1g-dev
 k8slint=tests/k8s-lint
 if [ ! -e "$k8slint/node_modules/.package-lock.json" ] || [ "$k8slint/package-lock.json" -nt "$k8slint/node_modules/.package-lock.json" ]; then
   need_pkg npm npm
@@ -104,6 +108,19 @@ if [ "${SKIP_BENCH_SMOKE:-0}" != "1" ]; then
   fi
 fi
 
+# --- psig release binary: one real NativeAOT publish, smoke-tested (deploy/release/smoke-psig.sh) ----------------
+aot_status=0
+if [ "${SKIP_AOT_SMOKE:-0}" != "1" ]; then
+  log "psig NativeAOT release build + smoke test"
+  aot_start=$SECONDS
+  if ! OUT="$results/release" deploy/release/build-psig.sh ci >"$results/aot.log" 2>&1; then
+    tail -n 40 "$results/aot.log"; aot_status=1
+  else
+    grep "smoke-psig.sh:" "$results/aot.log" >&2 || true
+  fi
+  log "psig NativeAOT build + smoke: $((SECONDS - aot_start)) s"
+fi
+
 # --- summary from the test platform's own run summary -------------------------------------------
 # Microsoft.Testing.Platform ends with "total: N / failed: N / succeeded: N / skipped: N".
 summary="$(sed -n '/Test run summary/,$p' "$results/test.log")"
@@ -111,6 +128,7 @@ num() { sed -n "s/^ *$1: *\([0-9][0-9]*\).*/\1/p" <<<"$summary" | tail -n1; }
 passed=$(num succeeded); failed=$(num failed); skipped=$(num skipped)
 passed=${passed:-0}; failed=${failed:-0}; skipped=${skipped:-0}
 if [ "$bench_status" -ne 0 ]; then failed=$((failed + 1)); log "benchmark smoke run failed"; fi
+if [ "$aot_status" -ne 0 ]; then failed=$((failed + 1)); log "psig NativeAOT build or its smoke test failed"; fi
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then log "no test results found"; status=1; fi
 if [ "$failed" -ne 0 ]; then
   # The failures again, at the end where a truncated CI log still shows them.

@@ -198,8 +198,9 @@ public static class AdminCommands
                 foreach (var r in await admin.QueryAuditAsync(since, client, limit, ct).ConfigureAwait(false))
                 {
                     await output.WriteLineAsync(json
-                        ? JsonSerializer.Serialize(new { r.IssuedAt, r.Subject, r.ClientId, r.Audience, r.GrantType, r.TokenTypes }, Json)
-                        : $"{r.IssuedAt.ToString("O", CultureInfo.InvariantCulture)}\tsub={r.Subject}\tclient={r.ClientId}\taud={r.Audience}\tgrant={r.GrantType}\ttokens={r.TokenTypes}").ConfigureAwait(false);
+                        ? JsonSerializer.Serialize(new { r.IssuedAt, r.Subject, r.ClientId, r.Audience, r.GrantType, r.TokenTypes, r.Warning }, Json)
+                        : $"{r.IssuedAt.ToString("O", CultureInfo.InvariantCulture)}\tsub={r.Subject}\tclient={r.ClientId}\taud={r.Audience}\tgrant={r.GrantType}\ttokens={r.TokenTypes}"
+                            + (r.Warning is null ? "" : $"\twarning={r.Warning}")).ConfigureAwait(false);
                 }
                 return 0;
             }

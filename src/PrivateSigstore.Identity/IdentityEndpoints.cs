@@ -103,9 +103,12 @@ public static class IdentityEndpoints
         var userCode = request?.UserCode;
         if (!HttpMethods.IsPost(http.Request.Method) || string.IsNullOrEmpty(userCode))
         {
-            // With the code in the link (verification_uri_complete) the page says which client is asking to sign in.
+            // With the code in the link (verification_uri_complete) the page names the client asking to sign in at once;
+            // without it the person types the code and confirms on the next step, which names the client.
             var client = string.IsNullOrEmpty(userCode) ? null : await AskingClientAsync(http, ct).ConfigureAwait(false);
-            return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, error: null, client: client);
+            return client is null
+                ? LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, error: null)
+                : LoginPage.DeviceConfirm(antiforgery.GetAndStoreTokens(http), userCode!, client);
         }
         if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
         {
@@ -116,10 +119,17 @@ public static class IdentityEndpoints
         {
             return LoginPage.DeviceForm(antiforgery.GetAndStoreTokens(http), userCode, "That code is invalid or has expired.", StatusCodes.Status400BadRequest);
         }
-        if (http.Request.Form["action"] == "deny")
+        var action = http.Request.Form["action"].ToString();
+        if (action == "deny")
         {
             // RFC 8628 §3.5: the person refused; OpenIddict rejects the device code and the device's next poll gets access_denied.
             return Results.Forbid(new AuthenticationProperties { RedirectUri = "/connect/verify/denied" }, [OidcScheme]);
+        }
+        if (action != "approve")
+        {
+            // A typed code (or any post without an explicit approval): the confirmation step, naming the client, comes first.
+            var client = await ClientNameAsync(http, result.Principal!.GetClaim(Claims.ClientId)!, ct).ConfigureAwait(false);
+            return LoginPage.DeviceConfirm(antiforgery.GetAndStoreTokens(http), userCode, client);
         }
         var principal = PersonPrincipal(user, options.PublicClientId);
         principal.SetScopes(result.Principal!.GetScopes());
@@ -134,6 +144,12 @@ public static class IdentityEndpoints
         {
             return null;
         }
+        return await ClientNameAsync(http, clientId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>"display name (client id)", or the client id alone when the client has no other display name.</summary>
+    private static async Task<string> ClientNameAsync(HttpContext http, string clientId, CancellationToken ct)
+    {
         var applications = http.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
         var application = await applications.FindByClientIdAsync(clientId, ct).ConfigureAwait(false);
         var name = application is null ? null : await applications.GetDisplayNameAsync(application, ct).ConfigureAwait(false);

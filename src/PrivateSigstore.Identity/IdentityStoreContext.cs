@@ -64,6 +64,7 @@ public abstract class IdentityStoreContext : DbContext
             e.Property(x => x.Audience).HasColumnName("audience").HasMaxLength(400);
             e.Property(x => x.GrantType).HasColumnName("grant_type").HasMaxLength(100);
             e.Property(x => x.TokenTypes).HasColumnName("token_types").HasMaxLength(100);
+            e.Property(x => x.Warning).HasColumnName("warning").HasMaxLength(1000);
             e.HasIndex(x => x.IssuedAt);
             e.HasIndex(x => x.ClientId);
         });
@@ -152,6 +153,12 @@ public sealed class TokenAuditRecord
 
     /// <summary>Which tokens the response held (id_token, access_token), space-separated.</summary>
     public string TokenTypes { get; set; } = "";
+
+    /// <summary>
+    /// Why a relying party may refuse the token, when the provider can tell (for example "token missing email claim"
+    /// for a token to the Sigstore CA without an email); null for an unremarkable token.
+    /// </summary>
+    public string? Warning { get; set; }
 }
 
 /// <summary>SQLite schema.</summary>

@@ -35,26 +35,36 @@ internal static class LoginPage
         return Page("Sign in", html.ToString(), status);
     }
 
-    public static IResult DeviceForm(AntiforgeryTokenSet tokens, string? userCode, string? error, int status = StatusCodes.Status200OK, string? client = null)
+    /// <summary>The first step: enter the code the terminal shows.</summary>
+    public static IResult DeviceForm(AntiforgeryTokenSet tokens, string? userCode, string? error, int status = StatusCodes.Status200OK)
     {
         var html = new StringBuilder();
         html.Append("<h1>Sign in a device</h1>");
-        if (client is not null)
-        {
-            html.Append("<p id=\"client\">The client <strong>").Append(Encode(client)).Append("</strong> is asking to sign in as you. Continue only if you started this sign-in and the code matches the one your terminal shows.</p>");
-        }
-        else
-        {
-            html.Append("<p>Enter the code your terminal shows.</p>");
-        }
+        html.Append("<p>Enter the code your terminal shows. The next step names the client that asks to sign in before you approve.</p>");
         AppendError(html, error);
         html.Append("<form method=\"post\" action=\"/connect/verify\">");
         AppendAntiforgery(html, tokens);
         html.Append("<label for=\"user_code\">Code</label>");
-        html.Append("<input id=\"user_code\" name=\"user_code\" type=\"text\" autocomplete=\"one-time-code\" required autofocus value=\"").Append(Encode(userCode ?? "")).Append("\">");
-        html.Append("<button type=\"submit\" name=\"action\" value=\"approve\">Continue</button>");
-        html.Append("<button type=\"submit\" name=\"action\" value=\"deny\" formnovalidate>Deny</button></form>");
+        html.Append("<input id=\"user_code\" name=\"user_code\" type=\"text\" autocomplete=\"one-time-code\" required autofocus")
+            .Append(error is null ? "" : " aria-describedby=\"error\"")
+            .Append(" value=\"").Append(Encode(userCode ?? "")).Append("\">");
+        html.Append("<button type=\"submit\" name=\"action\" value=\"continue\">Continue</button></form>");
         return Page("Sign in a device", html.ToString(), status);
+    }
+
+    /// <summary>The confirmation step: which client (display name and id) asks to sign in with which code; approve or deny.</summary>
+    public static IResult DeviceConfirm(AntiforgeryTokenSet tokens, string userCode, string client)
+    {
+        var html = new StringBuilder();
+        html.Append("<h1>Sign in a device</h1>");
+        html.Append("<p id=\"client\">The client <strong>").Append(Encode(client)).Append("</strong> is asking to sign in as you. Approve only if you started this sign-in and the code matches the one your terminal shows.</p>");
+        html.Append("<p>Code: <strong id=\"code\">").Append(Encode(userCode)).Append("</strong></p>");
+        html.Append("<form method=\"post\" action=\"/connect/verify\">");
+        AppendAntiforgery(html, tokens);
+        html.Append("<input type=\"hidden\" name=\"user_code\" value=\"").Append(Encode(userCode)).Append("\">");
+        html.Append("<button type=\"submit\" name=\"action\" value=\"approve\" autofocus>Approve</button> ");
+        html.Append("<button type=\"submit\" name=\"action\" value=\"deny\">Deny</button></form>");
+        return Page("Sign in a device", html.ToString(), StatusCodes.Status200OK);
     }
 
     public static IResult Message(string title, string text) =>

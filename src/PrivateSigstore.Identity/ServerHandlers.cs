@@ -74,9 +74,17 @@ internal sealed class DeviceCodeClientId(IdentityProviderOptions options) : IOpe
     }
 }
 
-/// <summary>Writes an audit row (subject, client, time, audience, grant) for every token response of the token endpoint.</summary>
-internal sealed class TokenAuditing(IdentityStoreContext store, TimeProvider time, IdentityMetrics metrics) : IOpenIddictServerHandler<ProcessSignInContext>
+/// <summary>
+/// Writes an audit row (subject, client, time, audience, grant) for every token response of the token endpoint. A token
+/// for the Sigstore CA's audience (<c>sigstore</c>) without an <c>email</c> claim gets a warning in its row and in the
+/// log, naming the client: a CA that trusts this provider as type <c>email</c> (the stack's does) refuses it with "token
+/// missing email claim", and the provider's audit log is where the operator looks first.
+/// </summary>
+internal sealed partial class TokenAuditing(IdentityStoreContext store, TimeProvider time, IdentityMetrics metrics, ILogger<TokenAuditing> logger) : IOpenIddictServerHandler<ProcessSignInContext>
 {
+    /// <summary>The audit row's warning for a token to the CA's audience without an email claim.</summary>
+    internal const string MissingEmailWarning = "token missing email claim: a CA that trusts this provider as type email refuses it";
+
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
         .UseScopedHandler<TokenAuditing>()
         .SetOrder(OpenIddictServerHandlers.GenerateIdentityToken.Descriptor.Order + 500)
@@ -102,18 +110,29 @@ internal sealed class TokenAuditing(IdentityStoreContext store, TimeProvider tim
             issued.Add("access_token");
             audiences.UnionWith(access.GetAudiences());
         }
+        var clientId = context.ClientId ?? "";
+        string? warning = null;
+        if (audiences.Contains(IdentityProviderOptions.DefaultAudience) && string.IsNullOrEmpty(context.Principal?.GetClaim(Claims.Email)))
+        {
+            warning = MissingEmailWarning;
+            LogMissingEmail(logger, clientId, IdentityProviderOptions.DefaultAudience);
+        }
         store.TokenAudit.Add(new TokenAuditRecord
         {
             IssuedAt = time.GetUtcNow(),
             Subject = context.Principal?.GetClaim(Claims.Subject) ?? "",
-            ClientId = context.ClientId ?? "",
+            ClientId = clientId,
             Audience = string.Join(' ', audiences),
             GrantType = context.Request?.GrantType ?? "",
             TokenTypes = string.Join(' ', issued),
+            Warning = warning,
         });
         await store.SaveChangesAsync(context.CancellationToken).ConfigureAwait(false);
         metrics.TokenIssued(context.Request?.GrantType ?? "");
     }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Issued a token without an email claim to client {ClientId} for audience {Audience}: a CA that trusts this provider as type email refuses it with \"token missing email claim\"; give the client an email (clients add CLIENT_ID --email ADDRESS --email-verified)")]
+    private static partial void LogMissingEmail(ILogger logger, string clientId, string audience);
 }
 
 /// <summary>Former signing keys kept in the JWKS until <see cref="RetiredKeyOptions.PublishUntil"/> (key rotation).</summary>

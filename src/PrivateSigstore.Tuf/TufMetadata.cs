@@ -215,7 +215,7 @@ public sealed class TufMetadata
             ["signatures"] = new JsonArray([.. Signatures.Select(s => (JsonNode)new JsonObject { ["keyid"] = s.KeyId, ["sig"] = s.Sig })]),
             ["signed"] = Signed.DeepClone(),
         };
-        return JsonSerializer.SerializeToUtf8Bytes(document, Indented);
+        return System.Text.Encoding.UTF8.GetBytes(document.ToJsonString(Indented));
     }
 
     /// <summary>Adds (or replaces) <paramref name="signer"/>'s signature. Returns its key ID.</summary>

@@ -110,7 +110,7 @@ public sealed class TufRepository
         var targets = TufMetadata.NewTargets(1, now + policy.Targets, new Dictionary<string, TargetFile>());
         repository.WriteStaged(root);
         repository.WriteStaged(targets);
-        AtomicFile.Write(Path.Combine(repository.Directory, ConfigFile), JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["expiry"] = policy.ToJson() }, Indented));
+        AtomicFile.Write(Path.Combine(repository.Directory, ConfigFile), System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["expiry"] = policy.ToJson() }.ToJsonString(Indented)));
         return repository;
     }
 

@@ -255,7 +255,7 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
         using (var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword)) { }
         var page = await browser.GetStringAsync("/connect/verify?user_code=" + Uri.EscapeDataString(userCode), Ct);
         var (name, value) = Antiforgery(page);
-        using var verify = await browser.PostAsync("/connect/verify", new FormUrlEncodedContent(new Dictionary<string, string> { [name] = value, ["user_code"] = userCode }), Ct);
+        using var verify = await browser.PostAsync("/connect/verify", new FormUrlEncodedContent(new Dictionary<string, string> { [name] = value, ["user_code"] = userCode, ["action"] = "approve" }), Ct);
         Assert.Equal(HttpStatusCode.Redirect, verify.StatusCode);
         Assert.EndsWith("/connect/verify/done", verify.Headers.Location!.OriginalString, StringComparison.Ordinal);
 
@@ -307,7 +307,7 @@ public sealed class ProtocolTests(IdentityFixture fixture) : IClassFixture<Ident
         using var browser = Server.NewBrowser();
         using (var login = await LoginAsync(browser, "alice", IdentityFixture.AlicePassword)) { }
         var (name, value) = Antiforgery(await browser.GetStringAsync("/connect/verify?user_code=" + Uri.EscapeDataString(userCode), Ct));
-        using (var verify = await browser.PostAsync("/connect/verify", new FormUrlEncodedContent(new Dictionary<string, string> { [name] = value, ["user_code"] = userCode }), Ct))
+        using (var verify = await browser.PostAsync("/connect/verify", new FormUrlEncodedContent(new Dictionary<string, string> { [name] = value, ["user_code"] = userCode, ["action"] = "approve" }), Ct))
         {
             Assert.Equal(HttpStatusCode.Redirect, verify.StatusCode);
         }

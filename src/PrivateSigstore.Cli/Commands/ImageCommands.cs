@@ -196,7 +196,7 @@ internal static class ImageCommands
             {
                 entry["record"] = JsonNode.Parse(record.ToJson());
             }
-            signatures.Add(entry);
+            signatures.Add((JsonNode)entry);
         }
         return new JsonObject
         {

@@ -42,7 +42,7 @@ internal static class KeyPairCommand
                 var (options, label) = SigningServices.Pkcs11Uri(uri);
                 try
                 {
-                    using var token = Pkcs11Token.Open(options);
+                    using var token = SigningServices.OpenToken(options);
                     using var key = token.GenerateKey(label, SigningAlgorithm.EcdsaP256Sha256);
                     spki = key.SubjectPublicKeyInfo;
                 }

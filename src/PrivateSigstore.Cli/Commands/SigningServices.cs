@@ -272,12 +272,35 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
         return System.Text.Encoding.UTF8.GetBytes(statement.ToJsonString());
     }
 
+    /// <summary>
+    /// Opens a PKCS#11 token; in the NativeAOT build refuses with <see cref="Pkcs11UnavailableMessage"/>. The check is a
+    /// feature switch the AOT compiler folds to a constant, so the PKCS#11 library code (which it cannot compile
+    /// soundly) is not in that binary at all.
+    /// </summary>
+    internal static Pkcs11Token OpenToken(Pkcs11Options options)
+    {
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new UsageException(Pkcs11UnavailableMessage);
+        }
+        return Pkcs11Token.Open(options);
+    }
+
+    /// <summary>What the NativeAOT build says for a PKCS#11 key.</summary>
+    internal const string Pkcs11UnavailableMessage = "PKCS#11 keys are not available in this psig build (NativeAOT; the PKCS#11 library needs runtime marshalling): use the ReadyToRun build (PSIG_BUILD=r2r deploy/release/build-psig.sh) or psig as a dotnet tool";
+
     /// <summary>A <c>pkcs11:token=LABEL;object=KEYLABEL</c> URI: the token options (module and PIN from PSIG_PKCS11_MODULE / PSIG_PKCS11_PIN) and the key label.</summary>
     public static (Pkcs11Options Options, string Label) Pkcs11Uri(string uri)
     {
         if (!uri.StartsWith("pkcs11:", StringComparison.Ordinal))
         {
             throw new UsageException($"{uri} is not a pkcs11: URI (pkcs11:token=LABEL;object=KEYLABEL)");
+        }
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+        {
+            // The NativeAOT release binary: Pkcs11Interop reads the module's function list with runtime marshalling, which
+            // NativeAOT cannot do. Say so instead of crashing.
+            throw new UsageException(Pkcs11UnavailableMessage);
         }
         var attributes = uri["pkcs11:".Length..].Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? Uri.UnescapeDataString(p[1]) : "", StringComparer.Ordinal);
@@ -300,7 +323,7 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
                 return (PemSigningKey.Load(key, password), null);
             }
             var (options, label) = Pkcs11Uri(key);
-            var token = Pkcs11Token.Open(options);
+            var token = OpenToken(options);
             try
             {
                 return (token.GetKey(label), token);

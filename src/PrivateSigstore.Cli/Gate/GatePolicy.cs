@@ -3,8 +3,7 @@ using System.Text.RegularExpressions;
 using PrivateSigstore.Client.Verification;
 using PrivateSigstore.Core;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.RepresentationModel;
 
 namespace PrivateSigstore.Cli.Gate;
 
@@ -64,8 +63,7 @@ internal sealed class GatePolicy
         PolicyFile? file;
         try
         {
-            var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
-            file = deserializer.Deserialize<PolicyFile?>(System.Text.Encoding.UTF8.GetString(bytes));
+            file = PolicyYaml.Read(System.Text.Encoding.UTF8.GetString(bytes));
         }
         catch (YamlException e)
         {
@@ -271,6 +269,150 @@ internal sealed class GatePolicy
     private sealed class AttestationYaml
     {
         public string? PredicateType { get; set; }
+    }
+
+    /// <summary>
+    /// Reads the policy file through YamlDotNet's node model into the classes above, by hand rather than with the
+    /// reflection-based deserializer (psig also ships as a NativeAOT binary). As strict as the deserializer was: an
+    /// unknown key, a list where a value belongs or the reverse is a <see cref="YamlException"/> at its position.
+    /// </summary>
+    private static class PolicyYaml
+    {
+        public static PolicyFile? Read(string text)
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
+            {
+                return null;
+            }
+            var file = new PolicyFile();
+            foreach (var (key, value) in Mapping(stream.Documents[0].RootNode))
+            {
+                switch (key.Value)
+                {
+                    case "trustedRoot": file.TrustedRoot = Scalar(value); break;
+                    case "tuf":
+                        file.Tuf = IsNull(value) ? null : new TufYaml();
+                        foreach (var (k, v) in Mapping(value))
+                        {
+                            switch (k.Value)
+                            {
+                                case "mirror": file.Tuf!.Mirror = Scalar(v); break;
+                                case "root": file.Tuf!.Root = Scalar(v); break;
+                                default: throw Unknown(k);
+                            }
+                        }
+                        break;
+                    case "policies": file.Policies = List(value, Rule); break;
+                    default: throw Unknown(key);
+                }
+            }
+            return file;
+        }
+
+        private static RuleYaml? Rule(YamlNode node)
+        {
+            var rule = new RuleYaml();
+            foreach (var (key, value) in Mapping(node))
+            {
+                switch (key.Value)
+                {
+                    case "name": rule.Name = Scalar(value); break;
+                    case "match": rule.Match = List(value, Scalar); break;
+                    case "authorities": rule.Authorities = List(value, Authority); break;
+                    case "attestations": rule.Attestations = List(value, Attestation); break;
+                    default: throw Unknown(key);
+                }
+            }
+            return rule;
+        }
+
+        private static AuthorityYaml? Authority(YamlNode node)
+        {
+            var authority = new AuthorityYaml();
+            foreach (var (key, value) in Mapping(node))
+            {
+                switch (key.Value)
+                {
+                    case "keyless":
+                        authority.Keyless = IsNull(value) ? null : new KeylessYaml();
+                        foreach (var (k, v) in Mapping(value))
+                        {
+                            authority.Keyless!.Identities = k.Value == "identities" ? List(v, Identity) : throw Unknown(k);
+                        }
+                        break;
+                    case "key":
+                        authority.Key = IsNull(value) ? null : new KeyYaml();
+                        foreach (var (k, v) in Mapping(value))
+                        {
+                            switch (k.Value)
+                            {
+                                case "data": authority.Key!.Data = Scalar(v); break;
+                                case "path": authority.Key!.Path = Scalar(v); break;
+                                default: throw Unknown(k);
+                            }
+                        }
+                        break;
+                    default: throw Unknown(key);
+                }
+            }
+            return authority;
+        }
+
+        private static IdentityYaml? Identity(YamlNode node)
+        {
+            var identity = new IdentityYaml();
+            foreach (var (key, value) in Mapping(node))
+            {
+                switch (key.Value)
+                {
+                    case "issuer": identity.Issuer = Scalar(value); break;
+                    case "subject": identity.Subject = Scalar(value); break;
+                    case "subjectRegExp": identity.SubjectRegExp = Scalar(value); break;
+                    default: throw Unknown(key);
+                }
+            }
+            return identity;
+        }
+
+        private static AttestationYaml? Attestation(YamlNode node)
+        {
+            var attestation = new AttestationYaml();
+            foreach (var (key, value) in Mapping(node))
+            {
+                attestation.PredicateType = key.Value == "predicateType" ? Scalar(value) : throw Unknown(key);
+            }
+            return attestation;
+        }
+
+        // A null node (~, null, or nothing) is an empty mapping, as the deserializer left such a property unset.
+        private static IEnumerable<(YamlScalarNode Key, YamlNode Value)> Mapping(YamlNode node)
+        {
+            if (IsNull(node))
+            {
+                return [];
+            }
+            if (node is not YamlMappingNode map)
+            {
+                throw new YamlException(node.Start, node.End, "expected a mapping (key: value)");
+            }
+            return map.Children.Select(c => c.Key is YamlScalarNode key
+                ? (key, c.Value)
+                : throw new YamlException(c.Key.Start, c.Key.End, "expected a plain key"));
+        }
+
+        private static List<T>? List<T>(YamlNode node, Func<YamlNode, T?> item) => IsNull(node) ? null
+            : node is YamlSequenceNode sequence ? [.. sequence.Children.Select(item).OfType<T>()]
+            : throw new YamlException(node.Start, node.End, "expected a list");
+
+        private static string? Scalar(YamlNode node) => IsNull(node) ? null
+            : node is YamlScalarNode scalar ? scalar.Value
+            : throw new YamlException(node.Start, node.End, "expected a single value");
+
+        private static bool IsNull(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+        private static YamlException Unknown(YamlScalarNode key) => new(key.Start, key.End, $"unknown key '{key.Value}'");
     }
 }
 

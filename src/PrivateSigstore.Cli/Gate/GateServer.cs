@@ -72,61 +72,68 @@ internal static class GateServer
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
-        app.MapPost("/v1/verify", async (HttpContext http) =>
-        {
-            JsonObject request;
-            try
-            {
-                request = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false) as JsonObject
-                    ?? throw new JsonException("the request is not a JSON object");
-            }
-            catch (JsonException e)
-            {
-                return Results.BadRequest(new { error = "the request does not parse: " + e.Message });
-            }
-            var name = (string?)request["policy"];
-            if (request["image"] is not null)
-            {
-                return await ImageAsync(console, engine, registry, name, request, http.RequestAborted).ConfigureAwait(false);
-            }
-            var digest = (string?)request["digest"];
-            if (name is null || digest is null || request["bundle"] is not JsonObject bundleJson)
-            {
-                return Results.BadRequest(new { error = "give policy (a policy name), digest (sha256:hex) and bundle (a Sigstore bundle object)" });
-            }
-            if (ArtifactPolicy.TryParseDigest(digest) is null)
-            {
-                return Results.BadRequest(new { error = $"digest {digest} is not sha256:hex (or sha384:, sha512:)" });
-            }
-            var artifact = new DigestArtifact((string?)request["artifact"] ?? digest, digest,
-                [.. (request["attestations"] as JsonArray ?? []).Select((a, i) => ($"attestations[{i}]", System.Text.Encoding.UTF8.GetBytes(a?.ToJsonString() ?? "null")))]);
-            var rule = engine.Policy.Rules.FirstOrDefault(r => r.Name == name);
-            GateDecision decision;
-            if (rule is null)
-            {
-                decision = engine.Refuse(engine.Blank(), artifact, null, null, "policy", $"no policy named {name} (refused: the gate fails closed)", digest);
-            }
-            else if (request["artifact"] is not null && engine.Policy.Matching([artifact.Name]).All(r => r.Name != name))
-            {
-                decision = engine.Refuse(engine.Blank(), artifact, rule, null, "policy", $"policy {name} does not match {artifact.Name} (refused)", digest);
-            }
-            else
-            {
-                Bundle bundle;
-                try
-                {
-                    bundle = BundleJson.Parse(bundleJson.ToJsonString());
-                }
-                catch (WireFormatException e)
-                {
-                    return Results.BadRequest(new { error = "the bundle does not parse: " + e.Message });
-                }
-                decision = await engine.CheckAsync(console, artifact, [new GateSignature("request", bundle)], [rule], http.RequestAborted).ConfigureAwait(false);
-            }
-            return Answer(decision);
-        });
+        // A plain RequestDelegate and JSON built as nodes: no reflection-based parameter binding or serialization (psig
+        // also ships as a NativeAOT binary).
+        app.MapPost("/v1/verify", async http => await (await VerifyAsync(http, console, engine, registry).ConfigureAwait(false)).ExecuteAsync(http).ConfigureAwait(false));
         await app.StartAsync(ct).ConfigureAwait(false);
         return app;
+    }
+
+    private static IResult BadRequest(string error) =>
+        Results.Text(new JsonObject { ["error"] = error }.ToJsonString(), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status400BadRequest);
+
+    private static async Task<IResult> VerifyAsync(HttpContext http, CliConsole console, GateEngine engine, RegistryClient? registry)
+    {
+        JsonObject request;
+        try
+        {
+            request = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false) as JsonObject
+                ?? throw new JsonException("the request is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            return BadRequest("the request does not parse: " + e.Message);
+        }
+        var name = (string?)request["policy"];
+        if (request["image"] is not null)
+        {
+            return await ImageAsync(console, engine, registry, name, request, http.RequestAborted).ConfigureAwait(false);
+        }
+        var digest = (string?)request["digest"];
+        if (name is null || digest is null || request["bundle"] is not JsonObject bundleJson)
+        {
+            return BadRequest("give policy (a policy name), digest (sha256:hex) and bundle (a Sigstore bundle object)");
+        }
+        if (ArtifactPolicy.TryParseDigest(digest) is null)
+        {
+            return BadRequest($"digest {digest} is not sha256:hex (or sha384:, sha512:)");
+        }
+        var artifact = new DigestArtifact((string?)request["artifact"] ?? digest, digest,
+            [.. (request["attestations"] as JsonArray ?? []).Select((a, i) => ($"attestations[{i}]", System.Text.Encoding.UTF8.GetBytes(a?.ToJsonString() ?? "null")))]);
+        var rule = engine.Policy.Rules.FirstOrDefault(r => r.Name == name);
+        GateDecision decision;
+        if (rule is null)
+        {
+            decision = engine.Refuse(engine.Blank(), artifact, null, null, "policy", $"no policy named {name} (refused: the gate fails closed)", digest);
+        }
+        else if (request["artifact"] is not null && engine.Policy.Matching([artifact.Name]).All(r => r.Name != name))
+        {
+            decision = engine.Refuse(engine.Blank(), artifact, rule, null, "policy", $"policy {name} does not match {artifact.Name} (refused)", digest);
+        }
+        else
+        {
+            Bundle bundle;
+            try
+            {
+                bundle = BundleJson.Parse(bundleJson.ToJsonString());
+            }
+            catch (WireFormatException e)
+            {
+                return BadRequest("the bundle does not parse: " + e.Message);
+            }
+            decision = await engine.CheckAsync(console, artifact, [new GateSignature("request", bundle)], [rule], http.RequestAborted).ConfigureAwait(false);
+        }
+        return Answer(decision);
     }
 
     private static IResult Answer(GateDecision decision) => Results.Text(new JsonObject
@@ -141,11 +148,11 @@ internal static class GateServer
     {
         if (name is null || request["image"] is not JsonValue value || !value.TryGetValue<string>(out var text))
         {
-            return Results.BadRequest(new { error = "give policy (a policy name) and image (registry/repository:tag or registry/repository@sha256:<hex>)" });
+            return BadRequest("give policy (a policy name) and image (registry/repository:tag or registry/repository@sha256:<hex>)");
         }
         if (registry is null)
         {
-            return Results.BadRequest(new { error = "this endpoint reads no registry" });
+            return BadRequest("this endpoint reads no registry");
         }
         ImageReference reference;
         try
@@ -154,7 +161,7 @@ internal static class GateServer
         }
         catch (FormatException e)
         {
-            return Results.BadRequest(new { error = $"image \"{text}\": {e.Message}" });
+            return BadRequest($"image \"{text}\": {e.Message}");
         }
         var artifact = new ImageArtifact(text, reference, new ImageSignatureStore(registry));
         var rule = engine.Policy.Rules.FirstOrDefault(r => r.Name == name);

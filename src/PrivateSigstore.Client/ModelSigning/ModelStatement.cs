@@ -30,7 +30,7 @@ public static class ModelStatement
         var resources = new JsonArray();
         foreach (var resource in manifest.Resources)
         {
-            resources.Add(new JsonObject { ["name"] = resource.Name, ["algorithm"] = resource.Algorithm, ["digest"] = resource.DigestHex });
+            resources.Add((JsonNode)new JsonObject { ["name"] = resource.Name, ["algorithm"] = resource.Algorithm, ["digest"] = resource.DigestHex });
         }
         var s = manifest.Serialization;
         var serialization = new JsonObject { ["method"] = s.Method, ["hash_type"] = s.HashType };

@@ -176,7 +176,7 @@ public sealed class ImageSignatureStore(RegistryClient registry)
         {
             entry["annotations"] = ToJson(annotations);
         }
-        manifests.Add(entry);
+        manifests.Add((JsonNode)entry);
         var bytes = Encoding.UTF8.GetBytes(index.ToJsonString());
         await _registry.PutManifestAsync(image.Registry, image.Repository, tag, bytes, OciMediaTypes.ImageIndex, cancellationToken).ConfigureAwait(false);
     }

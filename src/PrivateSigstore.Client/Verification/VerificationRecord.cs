@@ -55,13 +55,6 @@ public sealed record VerificationRecord
     /// <summary>The media type of the governance record: v0.1's fields plus the optional fields below.</summary>
     public const string MediaTypeV2 = "application/vnd.dev.privatesigstore.verificationrecord.v0.2+json";
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>The record's media type.</summary>
     public string MediaType { get; init; } = MediaTypeV1;
 
@@ -148,13 +141,18 @@ public sealed record VerificationRecord
     public bool IsVerified => Verdict == "verified";
 
     /// <summary>The record as indented JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, VerificationRecordJson.Default.VerificationRecord);
 
     /// <summary>Reads a record (v0.1 or v0.2); <see cref="JsonException"/> when it is not one.</summary>
     public static VerificationRecord Parse(string json)
     {
-        var record = JsonSerializer.Deserialize<VerificationRecord>(json, JsonOptions) ?? throw new JsonException("the record is null");
+        var record = JsonSerializer.Deserialize(json, VerificationRecordJson.Default.VerificationRecord) ?? throw new JsonException("the record is null");
         return record.MediaType is MediaTypeV1 or MediaTypeV2 ? record
             : throw new JsonException($"media type \"{record.MediaType}\" is not {MediaTypeV1} or {MediaTypeV2}");
     }
 }
+
+/// <summary>The record's JSON contract, generated at build time (no reflection: psig also ships as a NativeAOT binary).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(VerificationRecord))]
+internal sealed partial class VerificationRecordJson : JsonSerializerContext;

@@ -273,6 +273,11 @@ namespace PrivateSigstore.Identity.Migrations.Postgres
                         .HasColumnType("character varying(100)")
                         .HasColumnName("token_types");
 
+                    b.Property<string>("Warning")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("warning");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ClientId");

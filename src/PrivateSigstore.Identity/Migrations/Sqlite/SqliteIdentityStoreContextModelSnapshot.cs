@@ -266,6 +266,11 @@ namespace PrivateSigstore.Identity.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("token_types");
 
+                    b.Property<string>("Warning")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("warning");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ClientId");
