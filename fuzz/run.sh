@@ -23,16 +23,18 @@ command -v sharpfuzz >/dev/null || { echo "error: sharpfuzz not found (dotnet to
 build() {
   if [ -e "$out/.instrumented" ] && [ -z "$(find "$here/PrivateSigstore.Fuzz" "$here/../src" -name '*.cs' -newer "$out/.instrumented" -print -quit)" ]; then return; fi
   rm -rf "$out"
-  dotnet publish "$here/PrivateSigstore.Fuzz" -c Release -o "$out" -nologo -v q >/dev/null
+  dotnet publish "$here/PrivateSigstore.Fuzz" -c Release -o "$out/plain" -nologo -v q >/dev/null
+  cp -r "$out/plain" "$out/afl"
   # Instrument our own parsers only (not the BCL or third-party packages): coverage feedback where the bugs would be.
-  for dll in "$out"/PrivateSigstore.*.dll; do
+  # out/plain stays uninstrumented: instrumented code outside afl-fuzz has no coverage map and cannot replay a finding.
+  for dll in "$out/afl"/PrivateSigstore.*.dll; do
     case "$dll" in */PrivateSigstore.Fuzz.dll) continue ;; esac
     sharpfuzz "$dll" >/dev/null
   done
   touch "$out/.instrumented"
 }
 
-targets() { dotnet "$out/PrivateSigstore.Fuzz.dll" list; }
+targets() { dotnet "$out/plain/PrivateSigstore.Fuzz.dll" list; }
 
 fuzz() { # fuzz TARGET SECONDS(0 = until stopped)
   local target="$1" seconds="$2" corpus="$here/corpus/$1"
@@ -44,7 +46,7 @@ fuzz() { # fuzz TARGET SECONDS(0 = until stopped)
   # SharpFuzz speaks the forkserver protocol itself and loops in-process (Fuzzer.Run is persistent).
   AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
     AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_QUIET=1 \
-    afl-fuzz "${args[@]}" -- dotnet "$out/PrivateSigstore.Fuzz.dll" afl "$target"
+    afl-fuzz "${args[@]}" -- dotnet "$out/afl/PrivateSigstore.Fuzz.dll" afl "$target"
 }
 
 stats() { # stats TARGET: one line from fuzzer_stats
@@ -67,13 +69,13 @@ case "$1" in
         for f in "$findings/$t"/default/$kind/id:*; do
           [ -e "$f" ] || continue
           echo "$t: $kind: $f"; failed=1
-          dotnet "$out/PrivateSigstore.Fuzz.dll" replay "$t" "$f" || true
+          dotnet "$out/plain/PrivateSigstore.Fuzz.dll" replay "$t" "$f" 2>&1 | head -n 12 || true
         done
       done
     done
     exit "$failed" ;;
   *)
-    dotnet "$out/PrivateSigstore.Fuzz.dll" list | grep -qx "$1" || { echo "error: unknown target \"$1\" (fuzz/run.sh --list)" >&2; exit 2; }
+    targets | grep -qx "$1" || { echo "error: unknown target \"$1\" (fuzz/run.sh --list)" >&2; exit 2; }
     fuzz "$1" "${2:-0}" || true
     stats "$1" ;;
 esac
