@@ -39,4 +39,17 @@ public sealed class MutationRegressionTests(StackFixture fixture) : IClassFixtur
         using var response = await SendAsync("explorer", HttpMethod.Get, path, "multipart/form-data", "garbage");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    // A form key over the reader's length limit threw InvalidDataException out of the form reader (antiforgery or
+    // OpenIddict) on the device verification page: a 500.
+    [Theory]
+    [InlineData("/connect/verify")]
+    [InlineData("/connect/authorize")]
+    [InlineData("/connect/token")]
+    [InlineData("/connect/device")]
+    public async Task A_form_the_reader_refuses_is_a_400_on_every_identity_endpoint(string path)
+    {
+        using var response = await SendAsync("identity", HttpMethod.Post, path, "application/x-www-form-urlencoded", new string('[', 12_000));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
 }
