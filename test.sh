@@ -121,6 +121,22 @@ if [ "${SKIP_AOT_SMOKE:-0}" != "1" ]; then
   log "psig NativeAOT build + smoke: $((SECONDS - aot_start)) s"
 fi
 
+# --- fuzzing: a short AFL++ run of every parser target (fuzz/run.sh, docs/reliability.md#fuzzing) -----
+# 15 targets x FUZZ_SECONDS (default 5) plus the build, instrumentation and afl start-up of each. Any crash or hang fails.
+fuzz_status=0
+if [ "${SKIP_FUZZ:-0}" != "1" ]; then
+  need_pkg afl-fuzz afl++
+  export PATH="$PATH:$HOME/.dotnet/tools"
+  if ! command -v sharpfuzz >/dev/null 2>&1; then
+    log "dotnet tool install -g SharpFuzz.CommandLine"
+    dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0 >/dev/null
+  fi
+  log "fuzz/run.sh --ci ${FUZZ_SECONDS:-5}"
+  if ! FUZZ_OUT="$results/fuzz-out" FUZZ_FINDINGS="$results/fuzz-findings" fuzz/run.sh --ci "${FUZZ_SECONDS:-5}"; then
+    fuzz_status=1
+  fi
+fi
+
 # --- summary from the test platform's own run summary -------------------------------------------
 # Microsoft.Testing.Platform ends with "total: N / failed: N / succeeded: N / skipped: N".
 summary="$(sed -n '/Test run summary/,$p' "$results/test.log")"
@@ -129,6 +145,7 @@ passed=$(num succeeded); failed=$(num failed); skipped=$(num skipped)
 passed=${passed:-0}; failed=${failed:-0}; skipped=${skipped:-0}
 if [ "$bench_status" -ne 0 ]; then failed=$((failed + 1)); log "benchmark smoke run failed"; fi
 if [ "$aot_status" -ne 0 ]; then failed=$((failed + 1)); log "psig NativeAOT build or its smoke test failed"; fi
+if [ "$fuzz_status" -ne 0 ]; then failed=$((failed + 1)); log "the short fuzzing run found a crash or hang (see above)"; fi
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then log "no test results found"; status=1; fi
 if [ "$failed" -ne 0 ]; then
   # The failures again, at the end where a truncated CI log still shows them.

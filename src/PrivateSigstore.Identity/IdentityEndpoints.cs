@@ -167,9 +167,10 @@ public static class IdentityEndpoints
         {
             form = await http.Request.ReadFormAsync(ct).ConfigureAwait(false);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            // The form reader refuses NUL and other invalid characters: a bad request, not a server error.
+            // The form reader refuses NUL and other invalid characters, and a multipart body that is not multipart
+            // (IOException: unexpected end of the stream): a bad request, not a server error.
             return LoginPage.Form(antiforgery.GetAndStoreTokens(http), "/", null, "The form could not be read. Sign in again.", StatusCodes.Status400BadRequest);
         }
         var returnUrl = SafeReturnUrl(form["returnUrl"]);

@@ -88,6 +88,17 @@ public sealed partial class StackHost : IAsyncDisposable
     /// <summary>The identity provider's services (admin tasks in-process: <c>IdentityAdmin</c> in a scope).</summary>
     public IServiceProvider IdentityServices => _apps[0].Services;
 
+    /// <summary>
+    /// The services (dependency injection container) of the running service whose <see cref="StackService.Key"/> is
+    /// <paramref name="key"/>: its endpoints, stores and options, for in-process checks.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No running service has that key.</exception>
+    public IServiceProvider ServicesOf(string key)
+    {
+        var port = new Uri(Url(key)).Port;
+        return _apps.First(a => a.Urls.Any(u => new Uri(u).Port == port)).Services;
+    }
+
     /// <summary>The identity provider's base URL.</summary>
     public string IdentityUrl => Url("identity");
 

@@ -140,6 +140,7 @@ public sealed class TimestampQuery
         ArgumentNullException.ThrowIfNull(acceptedPolicies);
         // upstream ParseJSONRequest: reject oversized requests before parsing.
         if (json.Length > MaxJsonBytes) throw new TimestampRequestException(TooLarge, $"request exceeds {MaxJsonBytes} bytes");
+        if (Core.Json.JsonUnicode.FindInvalidString(json, 4) is { } notUnicode) throw Bad($"the body is not valid JSON: {notUnicode}");
         string? artifactHash = null, hashAlgorithm = null, policy = null;
         bool certificates = false;
         byte[]? nonce = null;

@@ -11,6 +11,7 @@ internal static class TufJson
 
     public static JsonObject ParseObject(ReadOnlySpan<byte> bytes, string where)
     {
+        if (Core.Json.JsonUnicode.FindInvalidString(bytes, 32) is { } notUnicode) throw new TufFormatException($"{where}: malformed JSON: {notUnicode}");
         try
         {
             return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 32 }) as JsonObject

@@ -182,4 +182,18 @@ public sealed class HostileInputTests(TsaFixture tsa) : IClassFixture<TsaFixture
             Assert.True((int)status is 200 or 400, $"mutation {i} ({Convert.ToHexString(cut)}): {(int)status} {Encoding.UTF8.GetString(body)}");
         }
     }
+
+    // Found by fuzzing (fuzz/run.sh timestamp-request): a JSON request whose member name or string value is not valid
+    // UTF-8 (or is a lone escaped surrogate) threw InvalidOperationException out of Utf8JsonReader.GetString.
+    [Theory]
+    [InlineData("{\"\xff\":1}")]
+    [InlineData("{\"hashAlgorithm\":\"sha\xc3\"}")]
+    [InlineData("{\"artifactHash\":\"\\ud800\"}")]
+    [InlineData("{\"tsaPolicyOID\":\"1.2\xfe\"}")]
+    [InlineData("{\"\\udc00\":true}")]
+    public void A_json_request_with_a_string_that_is_not_unicode_is_a_bad_request(string latin1)
+    {
+        var e = Assert.Throws<TimestampRequestException>(() => TimestampQuery.FromJson(Encoding.Latin1.GetBytes(latin1), ["1.3.6.1.4.1.57264.2"]));
+        Assert.False(string.IsNullOrEmpty(e.Message));
+    }
 }

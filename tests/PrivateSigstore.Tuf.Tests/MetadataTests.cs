@@ -85,4 +85,17 @@ public sealed class MetadataTests
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
         Assert.StartsWith("1.root.json", e.Message, StringComparison.Ordinal);
     }
+
+    // Found by fuzzing (fuzz/run.sh tuf): metadata whose strings are not valid UTF-8 (or hold a lone escaped surrogate)
+    // threw InvalidOperationException out of JsonNode.GetValue<string> instead of a TufFormatException.
+    [Theory]
+    [InlineData("""{"signed":{"_type":"root","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z","keys":{},"roles":{"root":{"keyids":["ÿ"],"threshold":1}}},"signatures":[]}""")]
+    [InlineData("""{"signed":{"_type":"roÃ","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z"},"signatures":[]}""")]
+    [InlineData("""{"signed":{"_type":"root","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z"},"signatures":[{"keyid":"\ud800","sig":"00"}]}""")]
+    [InlineData("""{"signed":{"_type":"root","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z","keys":{"þ":{}},"roles":{}},"signatures":[]}""")]
+    public void Metadata_with_a_string_that_is_not_unicode_gets_a_clear_error(string latin1)
+    {
+        var e = Assert.Throws<TufFormatException>(() => TufMetadata.Parse(Encoding.Latin1.GetBytes(latin1), TufRole.Root, "1.root.json"));
+        Assert.StartsWith("1.root.json", e.Message, StringComparison.Ordinal);
+    }
 }

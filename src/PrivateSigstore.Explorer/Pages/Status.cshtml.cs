@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace PrivateSigstore.Explorer.Pages;
 
@@ -9,10 +10,13 @@ public sealed class StatusPage : ExplorerPage
 
     internal string Message { get; private set; } = "";
 
-    public void OnGet(int code)
+    // From the route only: with the default value providers an unreadable form body (a GET with a multipart content type)
+    // left the code 0 and the explorer answered "HTTP/1.1 0".
+    public void OnGet([FromRoute] int code)
     {
         var original = HttpContext.Features.Get<IStatusCodeReExecuteFeature>();
-        if (original is null) code = 404; // asked for directly: there is nothing here
+        // Asked for directly: there is nothing here. Re-executed: the original status, whatever the route value bound to.
+        code = original is null ? 404 : original.OriginalStatusCode is >= 400 and <= 599 ? original.OriginalStatusCode : 500;
         Response.StatusCode = code;
         (Title, Message) = code switch
         {

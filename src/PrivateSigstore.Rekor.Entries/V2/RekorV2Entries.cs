@@ -42,6 +42,11 @@ public static class RekorV2Entries
     public static CanonicalEntry Canonicalize(ReadOnlyMemory<byte> request, RekorV2EntryPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        if (Core.Json.JsonUnicode.FindInvalidString(request.Span, RekorV2EntryPolicy.MaxJsonDepth) is { } notUnicode)
+        {
+            throw Refuse("proto: syntax error: " + notUnicode);
+        }
+
         JsonDocument document;
         try
         {

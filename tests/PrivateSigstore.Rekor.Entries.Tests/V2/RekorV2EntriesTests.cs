@@ -131,4 +131,38 @@ public sealed class RekorV2EntriesTests
         var e = Assert.Throws<RekorEntryException>(() => RekorV2Entries.Canonicalize(Request(digest, P256.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence), P256.ExportSubjectPublicKeyInfo()), onlyP384));
         Assert.Contains("unsupported entry algorithm for ECDSA key, curve P-256, digest SHA-256", e.Reason, StringComparison.Ordinal);
     }
+
+    // Found by fuzzing (fuzz/run.sh rekor-v2): a string that is not valid UTF-8, or a lone escaped surrogate, in any
+    // field threw InvalidOperationException out of JsonElement.GetString (a 500 from POST /api/v2/log/entries).
+    public static TheoryData<string> NotUnicodeStrings() => ["\"\xff\"", "\"\xc3\"", "\"\\ud800\"", "\"a\\udc00b\""];
+
+    [Theory]
+    [MemberData(nameof(NotUnicodeStrings))]
+    public void A_string_that_is_not_unicode_in_any_field_is_refused_with_a_reason(string bad)
+    {
+        var digest = SHA256.HashData("utf8"u8);
+        var good = Encoding.UTF8.GetString(Request(digest, P256.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence), P256.ExportSubjectPublicKeyInfo()));
+        var value = Latin1(bad);
+        foreach (var request in new[]
+        {
+            Splice(good, "\"PKIX_ECDSA_P256_SHA_256\"", value),
+            Splice(good, "\"" + Convert.ToBase64String(digest) + "\"", value),
+            Splice(good, "\"hashedRekordRequestV002\"", value),
+            Splice(good, "{\"hashedRekordRequestV002\"", Latin1("{" + Encoding.Latin1.GetString(value) + ":1,\"hashedRekordRequestV002\"")),
+            Encoding.Latin1.GetBytes("{\"dsseRequestV002\":{\"envelope\":{\"payload\":\"aGk=\",\"payloadType\":" + Encoding.Latin1.GetString(value) + ",\"signatures\":[]},\"verifiers\":[]}}"),
+        })
+        {
+            var e = Assert.Throws<RekorEntryException>(() => RekorV2Entries.Canonicalize(request, RekorV2EntryPolicy.Default));
+            Assert.Equal(400, e.HttpStatus);
+        }
+    }
+
+    private static byte[] Latin1(string s) => Encoding.Latin1.GetBytes(s);
+
+    private static byte[] Splice(string json, string what, byte[] with)
+    {
+        var at = json.IndexOf(what, StringComparison.Ordinal);
+        Assert.True(at >= 0, what);
+        return [.. Encoding.Latin1.GetBytes(json[..at]), .. with, .. Encoding.Latin1.GetBytes(json[(at + what.Length)..])];
+    }
 }
