@@ -181,8 +181,9 @@ public static class IdentityApp
                 }
                 catch (Exception e) when (e is InvalidDataException or IOException)
                 {
-                    context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                    await context.Response.WriteAsync("the form could not be read\n", context.RequestAborted).ConfigureAwait(false);
+                    // Kestrel's own refusals keep their status (a body over the size limit is a 413), the rest is a 400.
+                    context.Response.StatusCode = e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+                    await context.Response.WriteAsync(e is BadHttpRequestException ? e.Message + "\n" : "the form could not be read\n", context.RequestAborted).ConfigureAwait(false);
                     return;
                 }
             }
