@@ -14,6 +14,7 @@ public sealed class MonitorMetrics : IDisposable
     private readonly Counter<long> _entries;
     private readonly Counter<long> _alerts;
     private readonly Counter<long> _webhooks;
+    private readonly Counter<long> _emails;
     private readonly ConcurrentDictionary<string, long> _sizes = new(StringComparer.Ordinal);
 
     /// <summary>Creates the instruments.</summary>
@@ -23,6 +24,7 @@ public sealed class MonitorMetrics : IDisposable
         _entries = _meter.CreateCounter<long>("privatesigstore.monitor.entries_read", "{entry}", "Entries read (identity watch, full audit), by log");
         _alerts = _meter.CreateCounter<long>("privatesigstore.monitor.alerts", "{alert}", "Alerts raised, by kind and log");
         _webhooks = _meter.CreateCounter<long>("privatesigstore.monitor.webhook_deliveries", "{delivery}", "Webhook deliveries by outcome (delivered, failed)");
+        _emails = _meter.CreateCounter<long>("privatesigstore.monitor.email_deliveries", "{delivery}", "Alert emails by outcome (delivered, failed)");
         _meter.CreateObservableGauge("privatesigstore.monitor.tree_size", () =>
             _sizes.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("log", kv.Key))), "{entry}", "The last verified tree size, by log");
     }
@@ -49,6 +51,9 @@ public sealed class MonitorMetrics : IDisposable
 
     /// <summary>A webhook delivery's outcome.</summary>
     public void Webhook(string outcome) => _webhooks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>An alert email's outcome.</summary>
+    public void Email(string outcome) => _emails.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -53,6 +53,40 @@ public sealed class WebhookOptions
     public int MaxAttempts { get; set; } = 6;
 }
 
+/// <summary>
+/// Alerts by email through an SMTP relay (section <c>Monitor:Email</c>; optional): one message per alert, with the alert's
+/// JSON, retried like a webhook.
+/// </summary>
+public sealed class EmailOptions
+{
+    /// <summary>The relay's host name.</summary>
+    public string SmtpHost { get; set; } = "";
+
+    /// <summary>The relay's port (25; 587 for submission with STARTTLS; 465 for implicit TLS).</summary>
+    public int SmtpPort { get; set; } = 25;
+
+    /// <summary>
+    /// <c>StartTlsWhenAvailable</c> (the default), <c>StartTls</c> (refuse a relay without it), <c>Tls</c> (implicit TLS, port
+    /// 465) or <c>None</c> (plain; a relay on the same host or network segment).
+    /// </summary>
+    public string Security { get; set; } = "StartTlsWhenAvailable";
+
+    /// <summary>The sender address.</summary>
+    public string From { get; set; } = "";
+
+    /// <summary>The recipients.</summary>
+    public List<string> To { get; set; } = [];
+
+    /// <summary>A user name, when the relay wants authentication (then <see cref="PasswordFile"/> too).</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>A file whose content (trimmed) is the relay password.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Delivery attempts per alert (exponential backoff between them, from 200 ms, capped at 30 s).</summary>
+    public int MaxAttempts { get; set; } = 6;
+}
+
 /// <summary>Settings of the monitor (configuration section "Monitor").</summary>
 public sealed class MonitorOptions : IServiceOptions
 {
@@ -89,6 +123,9 @@ public sealed class MonitorOptions : IServiceOptions
 
     /// <summary>Receivers of every alert.</summary>
     public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    /// <summary>Alerts by email through an SMTP relay; null (the default) sends none.</summary>
+    public EmailOptions? Email { get; set; }
 
     /// <summary>At most this many entries are read per log per poll (the rest on the next polls).</summary>
     public int MaxEntriesPerPoll { get; set; } = 10_000;
@@ -140,6 +177,23 @@ public sealed class MonitorOptions : IServiceOptions
             if (hook.SecretFile is not null && !File.Exists(hook.SecretFile)) throw new ArgumentException($"{name}:SecretFile {hook.SecretFile} does not exist");
             if (hook.SecretEnvironmentVariable is not null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(hook.SecretEnvironmentVariable))) throw new ArgumentException($"{name}:SecretEnvironmentVariable: {hook.SecretEnvironmentVariable} is not set");
             if (hook.MaxAttempts is < 1 or > 20) throw new ArgumentException($"{name}:MaxAttempts must be in 1..20");
+        }
+        if (Email is { } email)
+        {
+            if (string.IsNullOrWhiteSpace(email.SmtpHost)) throw new ArgumentException("Monitor:Email:SmtpHost must be set (or remove Monitor:Email)");
+            if (email.SmtpPort is < 1 or > 65535) throw new ArgumentException("Monitor:Email:SmtpPort must be in 1..65535");
+            if (!Enum.TryParse<MailKit.Security.SecureSocketOptions>(email.Security, ignoreCase: true, out var security) || security == MailKit.Security.SecureSocketOptions.Auto)
+            {
+                throw new ArgumentException($"Monitor:Email:Security must be StartTlsWhenAvailable, StartTls, Tls or None, got \"{email.Security}\"");
+            }
+            if (!MimeKit.MailboxAddress.TryParse(email.From, out _)) throw new ArgumentException($"Monitor:Email:From \"{email.From}\" is not an email address");
+            if (email.To is not { Count: > 0 }) throw new ArgumentException("Monitor:Email:To must list at least one recipient");
+            for (var i = 0; i < email.To.Count; i++)
+            {
+                if (!MimeKit.MailboxAddress.TryParse(email.To[i], out _)) throw new ArgumentException($"Monitor:Email:To:{i} \"{email.To[i]}\" is not an email address");
+            }
+            if (email.UserName is not null && (email.PasswordFile is null || !File.Exists(email.PasswordFile))) throw new ArgumentException("Monitor:Email:UserName needs Monitor:Email:PasswordFile, an existing file");
+            if (email.MaxAttempts is < 1 or > 20) throw new ArgumentException("Monitor:Email:MaxAttempts must be in 1..20");
         }
     }
 }

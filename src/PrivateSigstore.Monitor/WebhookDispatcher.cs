@@ -37,9 +37,11 @@ internal sealed partial class WebhookDispatcher(
         {
             await foreach (var alert in alerts.Outbox.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (_hooks.Length == 0) continue;
+                if (_hooks.Length == 0 && options.Email is null) continue;
                 var body = JsonSerializer.SerializeToUtf8Bytes(alert, MonitorJson.Default.MonitorAlert);
-                await Task.WhenAll(_hooks.Select(h => DeliverAsync(h.Hook, h.Secret, alert.Id, body, stoppingToken))).ConfigureAwait(false);
+                var deliveries = _hooks.Select(h => DeliverAsync(h.Hook, h.Secret, alert.Id, body, stoppingToken)).ToList();
+                if (options.Email is { } email) deliveries.Add(MailAsync(email, alert, body, stoppingToken));
+                await Task.WhenAll(deliveries).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -84,6 +86,64 @@ internal sealed partial class WebhookDispatcher(
         metrics.Webhook("failed");
         LogGaveUp(logger, id, hook.Url, hook.MaxAttempts);
     }
+
+    /// <summary>One message per alert through the SMTP relay: the summary in the subject, the alert's JSON in the body.</summary>
+    private async Task MailAsync(EmailOptions email, MonitorAlert alert, byte[] body, CancellationToken cancellationToken)
+    {
+        var message = new MimeKit.MimeMessage();
+        message.From.Add(MimeKit.MailboxAddress.Parse(email.From));
+        foreach (var to in email.To) message.To.Add(MimeKit.MailboxAddress.Parse(to));
+        var summary = $"{alert.Kind} on {alert.Log}: {alert.Message}";
+        message.Subject = "[PrivateSigstore monitor] " + (summary.Length > 180 ? summary[..180] + "…" : summary);
+        message.Headers.Add("X-PrivateSigstore-Alert-Id", alert.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        message.Body = new MimeKit.TextPart("plain")
+        {
+            Text = summary + "\n\n"
+                + "The alert as the feed (GET /api/v1/alerts) and the webhooks carry it:\n\n"
+                + JsonSerializer.Serialize(JsonDocument.Parse(body).RootElement, IndentedJson) + "\n\n"
+                + "An identity-match alert says that a certificate or key you watch signed something: who signed which bytes, not\n"
+                + "whether those bytes are safe.\n",
+        };
+        var security = Enum.Parse<MailKit.Security.SecureSocketOptions>(email.Security, ignoreCase: true);
+        var delay = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 1; attempt <= email.MaxAttempts; attempt++)
+        {
+            string failure;
+            try
+            {
+                using var smtp = new MailKit.Net.Smtp.SmtpClient { Timeout = (int)TimeSpan.FromSeconds(options.HttpTimeoutSeconds).TotalMilliseconds };
+                await smtp.ConnectAsync(email.SmtpHost, email.SmtpPort, security, cancellationToken).ConfigureAwait(false);
+                if (email.UserName is not null)
+                {
+                    var password = (await File.ReadAllTextAsync(email.PasswordFile!, cancellationToken).ConfigureAwait(false)).Trim();
+                    await smtp.AuthenticateAsync(email.UserName, password, cancellationToken).ConfigureAwait(false);
+                }
+                await smtp.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                await smtp.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+                metrics.Email("delivered");
+                return;
+            }
+            catch (Exception e) when (e is MailKit.ProtocolException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Security.AuthenticationException
+                or System.Net.Sockets.SocketException or IOException or TimeoutException or MailKit.Security.SslHandshakeException or NotSupportedException)
+            {
+                failure = e.Message;
+            }
+            LogMailRetry(logger, alert.Id, email.SmtpHost, attempt, failure);
+            if (attempt == email.MaxAttempts) break;
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+        metrics.Email("failed");
+        LogMailGaveUp(logger, alert.Id, email.SmtpHost, email.MaxAttempts);
+    }
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    [LoggerMessage(EventId = 8212, Level = LogLevel.Warning, Message = "Monitor: email of alert {Id} through {Relay} failed (attempt {Attempt}): {Failure}")]
+    private static partial void LogMailRetry(ILogger logger, long id, string relay, int attempt, string failure);
+
+    [LoggerMessage(EventId = 8213, Level = LogLevel.Error, Message = "Monitor: gave up emailing alert {Id} through {Relay} after {Attempts} attempts")]
+    private static partial void LogMailGaveUp(ILogger logger, long id, string relay, int attempts);
 
     [LoggerMessage(EventId = 8210, Level = LogLevel.Warning, Message = "Monitor: webhook delivery of alert {Id} to {Url} failed (attempt {Attempt}): {Failure}")]
     private static partial void LogRetry(ILogger logger, long id, string url, int attempt, string failure);
