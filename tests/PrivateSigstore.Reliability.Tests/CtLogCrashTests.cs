@@ -18,7 +18,7 @@ public sealed class CtLogCrashTests
     {
         var data = Directory.CreateTempSubdirectory("psig-crash-ctlog-").FullName;
         using var ca = new CtTestCa();
-        var log = CtLogState.Create(data, ca);
+        var log = CtLogState.Create(data, ca.Root.ExportCertificatePem() + "\n", ca);
         var loop = log.Loop();
         var (kills, acked, failed, took) = await loop.RunAsync();
 
@@ -43,7 +43,7 @@ internal sealed class CtLogState
     private readonly ECDsa _key;
     private int _checkedUpTo;
 
-    private CtLogState(string data, CtTestCa ca, ECDsa key, string[] args)
+    private CtLogState(string data, CtTestCa? ca, ECDsa key, string[] args)
     {
         Data = data;
         Ca = ca;
@@ -55,7 +55,8 @@ internal sealed class CtLogState
 
     public string Data { get; }
 
-    public CtTestCa Ca { get; }
+    /// <summary>The CA the writers of <see cref="WriteAsync"/> use (none when another service submits).</summary>
+    public CtTestCa? Ca { get; }
 
     public string[] Args { get; }
 
@@ -68,19 +69,21 @@ internal sealed class CtLogState
 
     public int IndexesSeen => _served.Count;
 
-    /// <summary>A log on <paramref name="data"/> with a key file of its own and <paramref name="ca"/>'s root trusted.</summary>
-    public static CtLogState Create(string data, CtTestCa ca, string prefix = "")
+    /// <summary>A log under <paramref name="data"/> with a key file of its own, trusting <paramref name="rootsPem"/>.</summary>
+    public static CtLogState Create(string data, string rootsPem, CtTestCa? ca = null)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var keyPath = Path.Combine(data, "ctlog-key.pem");
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         var roots = Path.Combine(data, "roots.pem");
-        File.WriteAllText(roots, ca.Root.ExportCertificatePem() + "\n");
+        File.WriteAllText(roots, rootsPem);
         string[] args = [$"--CtLog:DataDirectory={Path.Combine(data, "ctlog")}", $"--CtLog:Key:KeyPath={keyPath}", $"--CtLog:RootsPemFile={roots}"];
-        return new CtLogState(data, ca, key, prefix.Length == 0 ? args : [.. args, $"--CtLog:Prefix={prefix}"]);
+        return new CtLogState(data, ca, key, args);
     }
 
     public byte[] PublicKey => _key.ExportSubjectPublicKeyInfo();
+
+    public ECDsa Key => _key;
 
     public Task<ServiceProcess> StartAsync() => ServiceProcess.StartAsync("CtLog", Args, Data);
 
@@ -89,9 +92,10 @@ internal sealed class CtLogState
     /// <summary>Writers alternate add-chain and add-pre-chain; an SCT is kept only if it came with a 200 and verifies.</summary>
     public async Task WriteAsync(ServiceProcess service, int writer, CancellationToken ct)
     {
+        var ca = Ca ?? throw new InvalidOperationException("no CA to write with");
         var precert = RandomNumberGenerator.GetInt32(2) == 0;
-        var leafCert = Ca.Leaf(precert);
-        var body = new JsonObject { ["chain"] = new JsonArray([.. Ca.Chain(leafCert).Select(c => (JsonNode)Convert.ToBase64String(c))]) }.ToJsonString();
+        var leafCert = ca.Leaf(precert);
+        var body = new JsonObject { ["chain"] = new JsonArray([.. ca.Chain(leafCert).Select(c => (JsonNode)Convert.ToBase64String(c))]) }.ToJsonString();
         using var response = await Http.PostAsync(new Uri(service.BaseUrl, precert ? "ct/v1/add-pre-chain" : "ct/v1/add-chain"), new StringContent(body, Encoding.UTF8, "application/json"), ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
@@ -105,8 +109,8 @@ internal sealed class CtLogState
         if (precert)
         {
             var tbs = Precertificate.GetTbsWithoutPoison(leafCert);
-            Assert.True(SctVerification.VerifyPrecert(tbs, Ca.IssuerSpki, sct, _key), "an acknowledged precertificate SCT does not verify");
-            leaf = MerkleTreeLeaf.ForPrecert(sct.Timestamp, SHA256.HashData(Ca.IssuerSpki), tbs, []).Serialize();
+            Assert.True(SctVerification.VerifyPrecert(tbs, ca.IssuerSpki, sct, _key), "an acknowledged precertificate SCT does not verify");
+            leaf = MerkleTreeLeaf.ForPrecert(sct.Timestamp, SHA256.HashData(ca.IssuerSpki), tbs, []).Serialize();
             Interlocked.Increment(ref PrecertCount);
         }
         else
