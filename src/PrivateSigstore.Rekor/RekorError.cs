@@ -63,6 +63,14 @@ internal sealed class RekorErrorFilter : IEndpointFilter
         {
             return RekorError.Of(400, ex.Reason);
         }
+        catch (System.Data.Common.DbException)
+        {
+            // The store went away mid-request (database restarting, e.g. 57P03 "shutting down" while the inclusion proof
+            // of an appended entry is read): retryable, as when the sequencer cannot write. A retry of an entry that was
+            // appended gets 409 with its Location. Found by PostgresCrashTests (one 500 among 503s).
+            http.Response.SetRetryAfter(TimeSpan.FromSeconds(1));
+            return RekorError.Of(503, "the log store is unavailable; retry later");
+        }
         catch (RekorDuplicateEntryException ex)
         {
             // 409 with Location of the existing entry (rekor CreateLogEntryHandler, entryAlreadyExists).
