@@ -83,6 +83,16 @@ public static class ExplorerApp
                 o.Conventions.AddFolderApplicationModelConvention("/", m =>
                     m.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(m.ViewEnginePath == "/Index" ? "ratelimit:search" : "ratelimit:pages")));
             })
+            // The explorer is read-only and reads no forms: binding never looks at a request body. (The jQuery form value
+            // provider threw ArgumentException, a 500, on a form key with an unclosed '[': found by the HTTP mutation suite.)
+            .AddMvcOptions(o =>
+            {
+                foreach (var factory in o.ValueProviderFactories.Where(f => f is Microsoft.AspNetCore.Mvc.ModelBinding.FormValueProviderFactory
+                    or Microsoft.AspNetCore.Mvc.ModelBinding.JQueryFormValueProviderFactory or Microsoft.AspNetCore.Mvc.ModelBinding.FormFileValueProviderFactory).ToList())
+                {
+                    o.ValueProviderFactories.Remove(factory);
+                }
+            })
             .ConfigureApplicationPartManager(m =>
             {
                 // Hosted by the Stack, the entry assembly is not ours: add our pages (once).

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using PrivateSigstore.Core.Crypto;
@@ -119,6 +120,8 @@ public static class PemSigningKey
     }
 
     /// <summary>Writes a new file atomically with mode 0600; returns <c>false</c> if another writer created it first.</summary>
+    private const int EExist = 17; // Linux and the BSDs
+
     private static bool TryWriteNew(string fullPath, string pem)
     {
         var directory = Path.GetDirectoryName(fullPath)!;
@@ -153,6 +156,16 @@ public static class PemSigningKey
                 File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the umask may have narrowed, never widened, it
             }
 
+            if (!OperatingSystem.IsWindows())
+            {
+                // link(2) publishes the complete file under its name only if no file has that name: atomic against another
+                // creator. (File.Move without overwrite checks for the name and then renames, which lets two concurrent
+                // creators both "win", the second replacing the key the first already handed out.)
+                if (NativeMethods.Link(temp, fullPath) == 0) return true;
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EExist) return false; // a concurrent creator won; its key is used
+                throw new IOException($"link {temp} → {fullPath} failed (errno {errno})");
+            }
             try
             {
                 File.Move(temp, fullPath, overwrite: false);
@@ -388,4 +401,11 @@ public static class PemSigningKey
             throw new KeyConfigurationException($"key file {fullPath}: unsupported key: {e.Message}", e);
         }
     }
+}
+
+/// <summary>libc's link(2), for publishing a new key file without replacing one that a concurrent creator published.</summary>
+internal static partial class NativeMethods
+{
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Link(string existing, string newPath);
 }

@@ -40,6 +40,18 @@ public sealed class MutationRegressionTests(StackFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    // CI seed aL4_fvJ7k983: GET /status/-1 with a binary application/x-www-form-urlencoded body answered 500: ASP.NET's
+    // jQuery form value provider throws ArgumentException on a form key with an unclosed '['.
+    [Theory]
+    [InlineData("/status/-1?size=99999999999999999999")]
+    [InlineData("/")]
+    [InlineData("/logs")]
+    public async Task A_page_with_a_form_key_that_is_not_jquery_syntax_is_not_a_500(string path)
+    {
+        using var response = await SendAsync("explorer", HttpMethod.Get, path, "application/x-www-form-urlencoded", "a[b=1&%5B=2");
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode} for {path}");
+    }
+
     // A form key over the reader's length limit threw InvalidDataException out of the form reader (antiforgery or
     // OpenIddict) on the device verification page: a 500.
     [Theory]

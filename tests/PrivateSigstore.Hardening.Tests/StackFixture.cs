@@ -14,7 +14,7 @@ public sealed class StackFixture : IAsyncLifetime
         DataDirectory = Path.Combine(_dir, "data"),
         RekorPort = 0, FulcioPort = 0, CtLogPort = 0, IdentityPort = 0, TsaPort = 0, RekorV2Port = 0,
         TufPort = 0, WitnessPort = 0, MonitorPort = 0, ExplorerPort = 0,
-        LogLevel = "Critical",
+        LogLevel = Environment.GetEnvironmentVariable("PSIG_HARDENING_LOG_LEVEL") ?? "Critical",
         UseSoftHsm = false, // the stack's SoftHSM2 token is covered by the Stack tests; the HTTP surface is the same
     });
 
