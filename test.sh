@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-log() { printf '==> %s\n' "$*" >&2; }
+log() { printf '==> [%s, %ss] %s\n' "$(date -u +%H:%M:%S)" "$SECONDS" "$*" >&2; }
 
 # --- prerequisites -------------------------------------------------------------------------------
 apt_updated=0
