@@ -62,6 +62,7 @@ public sealed class HttpMutationTests(StackFixture fixture) : IClassFixture<Stac
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(service.Url), Timeout = TimeSpan.FromSeconds(30) };
 
         var before = await LogStateAsync();
+        var acknowledged = 0L;
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         await ProbeGen(routes).SampleAsync(async c =>
         {
@@ -100,16 +101,23 @@ public sealed class HttpMutationTests(StackFixture fixture) : IClassFixture<Stac
                 Assert.Fail($"{key}: {status} for {c}: {text[..Math.Min(text.Length, 400)]}");
             }
 
-            // A write route that answered 2xx to generated input has written something: the log check below shows what.
+            // A mutation of a valid request can still be valid (a byte of JSON whitespace inserted, a bit flipped in a
+            // field nobody checks): a write route may then accept it. That is a write the client was told about.
+            if (status is >= 200 and < 300 && c.Method == "POST") Interlocked.Increment(ref acknowledged);
         }, iter: CasesPerService, threads: 2, print: c => c.ToString());
 
         var after = await LogStateAsync();
-        Assert.Equal(before, after);
+        // Nothing is written that was not acknowledged: the logs grow by at most the writes that got a 2xx (none: not at all).
+        var growth = after.Zip(before, (a, b) => a - b).ToArray();
+        Assert.True(growth.All(g => g >= 0) && growth.Sum() <= acknowledged,
+            $"{key}: logs {Describe(before)} → {Describe(after)} with {acknowledged} acknowledged write(s)");
         TestContext.Current.TestOutputHelper?.WriteLine($"{key}: {routes.Length} routes, {CasesPerService} cases, statuses {string.Join(" ", seen.OrderBy(p => p.Key).Select(p => $"{p.Key}x{p.Value}"))}");
     }
 
-    /// <summary>Tree sizes of the three logs and the witness's state files: what a write would change.</summary>
-    private async Task<string> LogStateAsync()
+    private static string Describe(long[] sizes) => $"rekor={sizes[0]} ctlog={sizes[1]} rekor-v2={sizes[2]}";
+
+    /// <summary>Tree sizes of the three logs (Rekor v1, the CT log, Rekor v2): what a write would change.</summary>
+    private async Task<long[]> LogStateAsync()
     {
         var stack = fixture.Stack;
         using var http = new HttpClient();
@@ -120,7 +128,7 @@ public sealed class HttpMutationTests(StackFixture fixture) : IClassFixture<Stac
             .Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).Select(f => $"{Path.GetFileName(f)}={Hash(f)}"));
         // The witness's state is not compared: the monitor shows it every new checkpoint in the background, a legitimate write.
         _ = witness;
-        return $"rekor={rekor} ctlog={ct} rekor-v2={v2}";
+        return [rekor, ct, long.Parse(v2, System.Globalization.CultureInfo.InvariantCulture)];
     }
 
     private static string Hash(string file)
