@@ -52,10 +52,8 @@ internal sealed partial class WebhookDispatcher(
     private async Task DeliverAsync(WebhookOptions hook, byte[] secret, long id, byte[] body, CancellationToken cancellationToken)
     {
         var http = httpFactory.CreateClient(MonitorApp.HttpClientName);
-        var delay = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 1; attempt <= hook.MaxAttempts; attempt++)
+        var delivered = await RetryAsync(hook.MaxAttempts, async () =>
         {
-            string failure;
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
@@ -63,25 +61,21 @@ internal sealed partial class WebhookDispatcher(
                 request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(secret, body));
                 request.Headers.TryAddWithoutValidation("X-PrivateSigstore-Alert-Id", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    metrics.Webhook("delivered");
-                    return;
-                }
-                failure = $"HTTP {(int)response.StatusCode}";
+                return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
             }
             catch (HttpRequestException e)
             {
-                failure = e.Message;
+                return e.Message;
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                failure = "timed out";
+                return "timed out";
             }
-            LogRetry(logger, id, hook.Url, attempt, failure);
-            if (attempt == hook.MaxAttempts) break;
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }, (attempt, failure) => LogRetry(logger, id, hook.Url, attempt, failure), cancellationToken).ConfigureAwait(false);
+        if (delivered)
+        {
+            metrics.Webhook("delivered");
+            return;
         }
         metrics.Webhook("failed");
         LogGaveUp(logger, id, hook.Url, hook.MaxAttempts);
@@ -105,10 +99,8 @@ internal sealed partial class WebhookDispatcher(
                 + "whether those bytes are safe.\n",
         };
         var security = Enum.Parse<MailKit.Security.SecureSocketOptions>(email.Security, ignoreCase: true);
-        var delay = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 1; attempt <= email.MaxAttempts; attempt++)
+        var delivered = await RetryAsync(email.MaxAttempts, async () =>
         {
-            string failure;
             try
             {
                 using var smtp = new MailKit.Net.Smtp.SmtpClient { Timeout = (int)TimeSpan.FromSeconds(options.HttpTimeoutSeconds).TotalMilliseconds };
@@ -120,21 +112,39 @@ internal sealed partial class WebhookDispatcher(
                 }
                 await smtp.SendAsync(message, cancellationToken).ConfigureAwait(false);
                 await smtp.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
-                metrics.Email("delivered");
-                return;
+                return null;
             }
             catch (Exception e) when (e is MailKit.ProtocolException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Security.AuthenticationException
                 or System.Net.Sockets.SocketException or IOException or TimeoutException or MailKit.Security.SslHandshakeException or NotSupportedException)
             {
-                failure = e.Message;
+                return e.Message;
             }
-            LogMailRetry(logger, alert.Id, email.SmtpHost, attempt, failure);
-            if (attempt == email.MaxAttempts) break;
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }, (attempt, failure) => LogMailRetry(logger, alert.Id, email.SmtpHost, attempt, failure), cancellationToken).ConfigureAwait(false);
+        if (delivered)
+        {
+            metrics.Email("delivered");
+            return;
         }
         metrics.Email("failed");
         LogMailGaveUp(logger, alert.Id, email.SmtpHost, email.MaxAttempts);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="maxAttempts"/> tries of <paramref name="attempt"/> (null: done, else why it failed), with
+    /// exponential backoff from 200 ms capped at 30 s between them; true when one succeeded. Shared by webhooks and email.
+    /// </summary>
+    private async Task<bool> RetryAsync(int maxAttempts, Func<Task<string?>> attempt, Action<int, string> failed, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        for (var n = 1; n <= maxAttempts; n++)
+        {
+            if (await attempt().ConfigureAwait(false) is not { } failure) return true;
+            failed(n, failure);
+            if (n == maxAttempts) break;
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+        return false;
     }
 
     private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
