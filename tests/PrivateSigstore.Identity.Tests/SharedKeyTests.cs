@@ -83,6 +83,8 @@ public sealed class SharedKeyTests
                 Assert.Equal(jwks, JsonNode.Parse(await new HttpClient().GetStringAsync(again.Url + "/.well-known/jwks", Ct))!.ToJsonString());
             }
 
+            var conflicting = await Assert.ThrowsAsync<ArgumentException>(() => IdentityServer.StartAsync([.. database, "--Identity:Key:KeyPath", Path.Combine(dir, "key.pem")], dataDirectory: dir));
+            Assert.Contains("Provider Database", conflicting.Message, StringComparison.Ordinal);
             var refused = await Assert.ThrowsAsync<KeyConfigurationException>(() => IdentityServer.StartAsync([.. database, "--Identity:Key:Algorithm", "RsaPkcs1v15Sha256"], dataDirectory: dir));
             Assert.Contains("Identity:Key:Algorithm", refused.Message, StringComparison.Ordinal);
         }
