@@ -54,6 +54,11 @@ public static partial class CtLogApp
         });
         services.AddSingleton<CtLogMetrics>();
         services.AddHealthChecks().AddCachedReadinessCheck<CtLogReadiness>("log");
+        if (options.Storage == StorageProvider.Postgres)
+        {
+            // Other replicas append to the same tree: follow them (CtLogFollower).
+            services.AddHostedService(sp => new CtLogFollower(sp.GetRequiredService<CertificateLog>(), TimeSpan.FromMilliseconds(options.RefreshIntervalMilliseconds), sp.GetRequiredService<ILogger<CtLogFollower>>()));
+        }
         return services;
     }
 

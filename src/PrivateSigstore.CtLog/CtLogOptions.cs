@@ -106,6 +106,12 @@ public sealed class CtLogOptions : IServiceOptions
     /// </summary>
     public int MaxMergeDelaySeconds { get; set; } = 60;
 
+    /// <summary>
+    /// With PostgreSQL: how often a replica reads the shared store for appends made by the other replicas (default
+    /// 1,000 ms), so that its STH, get-entries and proofs include them. Appends never wait for it.
+    /// </summary>
+    public int RefreshIntervalMilliseconds { get; set; } = 1000;
+
     /// <summary>The log key (SCTs and STHs): PKCS#11, a PEM file, or a generated development key. ECDSA P-256.</summary>
     public SigningKeyOptions Key { get; set; } = new();
 
@@ -126,5 +132,7 @@ public sealed class CtLogOptions : IServiceOptions
         if (MaxRequestBytes is < 1024 or > 16 * 1024 * 1024) throw new ArgumentException("CtLog:MaxRequestBytes must be in 1 KiB..16 MiB");
         if (MaxGetEntries is < 1 or > 1000) throw new ArgumentException("CtLog:MaxGetEntries must be in 1..1000");
         if (MaxMergeDelaySeconds is < 1 or > 86_400) throw new ArgumentException("CtLog:MaxMergeDelaySeconds must be in 1..86400");
+        // A replica must see the others' entries well within the merge delay its SCTs promise.
+        if (RefreshIntervalMilliseconds < 100 || RefreshIntervalMilliseconds > MaxMergeDelaySeconds * 1000 / 2) throw new ArgumentException("CtLog:RefreshIntervalMilliseconds must be in 100..(MaxMergeDelaySeconds × 500)");
     }
 }

@@ -66,32 +66,34 @@ public static class IdentityApp
     {
         var issuer = CanonicalIssuer(options.Issuer ?? FirstUrl(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl));
 
-        // The key is opened before the container exists (OpenIddict's signing credentials need it), so it warns through
-        // this short-lived factory; the container owns the key from here on.
-        using var bootLoggerFactory = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
-        var logger = bootLoggerFactory.CreateLogger("PrivateSigstore.Identity");
-        // The store, keys and cookie keys: 0700 directory, 0600 files (also fixes a directory an older version left 0755/0644).
+        // The store, the development key (SQLite) and the imported legacy files: 0700 directory, 0600 files (also fixes a
+        // directory an older version left 0755/0644).
         OwnerOnlyFiles.SecureDirectory(options.DataDirectory);
-        var key = SigningKeyFactory.Create(options.Key, Path.Combine(options.DataDirectory, "identity-key.pem"), logger);
-        var credentials = JwtSigningKey.CreateCredentials(key);
         var retired = RetiredKeys.Load(options.RetiredKeys);
-        var encryptionKey = new SymmetricSecurityKey(LoadOrCreateSecret(Path.Combine(options.DataDirectory, "token-encryption.key")));
 
         builder.Services.AddIdentityStore(options);
-        // Created before the container (OpenIddict's signing credentials need it), owned by the container from here on.
-        builder.Services.AddSingleton(_ => key);
+        // The key material every replica shares (signing key, token encryption key, data-protection key ring), opened at
+        // start-up after the store is migrated; OpenIddict's credentials are read from it when its options are built.
+        builder.Services.AddStartupResource((sp, ct) => IdentityKeys.OpenAsync(sp, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Identity"), ct));
+        builder.Services.AddOptions<OpenIddictServerOptions>().Configure<IdentityKeys>((o, keys) =>
+        {
+            o.SigningCredentials.Add(keys.Credentials);
+            // As OpenIddict's AddEncryptionKey does for a symmetric key.
+            o.EncryptionCredentials.Add(new EncryptingCredentials(keys.EncryptionKey, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+        });
         builder.Services.AddSingleton(retired);
         builder.Services.AddSingleton(new IssuerIdentity(issuer));
         builder.Services.AddScoped<UserSignIn>();
         builder.Services.AddSingleton(new AccountRateLimit(ServiceApp.ReadRateLimit(builder.Configuration, Service, "login-account")));
         builder.Services.AddSingleton<IdentityMetrics>();
         builder.Services.AddHostedService<TokenPruning>();
-        // The cookie keys are kept in the data directory, readable by the service's user only; the warning that they are
-        // not encrypted at rest says nothing the operator can act on at every first start.
+        // The cookie keys are kept in the identity store, so that every replica reads a login cookie or an antiforgery token
+        // that another wrote; the warning that they are not encrypted at rest says nothing the operator can act on at every
+        // first start (the store's access control and backups protect them, as they protect the rest of the store).
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         builder.Services.AddDataProtection()
             .SetApplicationName("PrivateSigstore.Identity")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
+            .PersistKeysToDbContext<IdentityStoreContext>();
         builder.Services.AddAntiforgery(a => a.Cookie.Name = "psig-identity-af");
         builder.Services.AddAuthentication(CookieScheme).AddCookie(CookieScheme, c =>
         {
@@ -124,8 +126,7 @@ public static class IdentityApp
             s.SetAccessTokenLifetime(options.TokenLifetime).SetIdentityTokenLifetime(options.TokenLifetime)
                 .SetAuthorizationCodeLifetime(options.AuthorizationCodeLifetime)
                 .SetDeviceCodeLifetime(options.DeviceCodeLifetime).SetUserCodeLifetime(options.DeviceCodeLifetime);
-            s.AddSigningCredentials(credentials);
-            s.AddEncryptionKey(encryptionKey);
+            // The signing and encryption credentials come from IdentityKeys (above), shared by every replica.
             // The CA reads access tokens of workloads as JWTs: signed, not encrypted.
             s.DisableAccessTokenEncryption();
             s.AddEventHandler(SigstoreTokenClaims.Descriptor);
@@ -149,8 +150,8 @@ public static class IdentityApp
     /// <summary>Migrates the store, registers the public client, and maps the pages and OIDC endpoints.</summary>
     private static async Task MapIdentityProviderAsync(WebApplication app, CancellationToken cancellationToken)
     {
-        _ = app.Services.GetRequiredService<ISigningKey>();
-        await IdentityStore.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
+        // IdentityKeys (a start-up resource) has migrated the store and opened the keys.
+        _ = app.Services.GetRequiredService<IdentityKeys>();
         await using (var scope = app.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<IdentityAdmin>().EnsurePublicClientAsync(cancellationToken).ConfigureAwait(false);
@@ -203,28 +204,6 @@ public static class IdentityApp
             ? throw new ArgumentException($"Identity:Issuer is required when listening on a wildcard address ({first})")
             : first;
     }
-
-    /// <summary>A 256-bit secret kept in a file (created with owner-only permissions when missing).</summary>
-    private static byte[] LoadOrCreateSecret(string path)
-    {
-        if (File.Exists(path))
-        {
-            var existing = Convert.FromBase64String(File.ReadAllText(path).Trim());
-            return existing.Length == 32 ? existing : throw new InvalidOperationException($"{path} must hold 32 base64 bytes");
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var secret = RandomNumberGenerator.GetBytes(32);
-        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using (var writer = new StreamWriter(path, System.Text.Encoding.ASCII, fileOptions))
-        {
-            writer.Write(Convert.ToBase64String(secret));
-        }
-        return secret;
-    }
 }
 
 /// <summary>The issuer URL tokens carry.</summary>
@@ -232,7 +211,7 @@ public static class IdentityApp
 public sealed record IssuerIdentity(string Url);
 
 /// <summary>/readyz: the store answers and the signing key signs.</summary>
-internal sealed class IdentityReadiness(IServiceScopeFactory scopes, ISigningKey key) : IHealthCheck
+internal sealed class IdentityReadiness(IServiceScopeFactory scopes, IdentityKeys keys) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -244,7 +223,7 @@ internal sealed class IdentityReadiness(IServiceScopeFactory scopes, ISigningKey
             {
                 return HealthCheckResult.Unhealthy("store unreachable");
             }
-            key.Sign("readyz"u8);
+            keys.Signing.Sign("readyz"u8);
             return HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

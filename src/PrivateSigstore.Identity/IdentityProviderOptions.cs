@@ -86,6 +86,10 @@ public sealed class IdentityProviderOptions : PrivateSigstore.Hosting.IServiceOp
         {
             throw new ArgumentException($"Identity:Key:Algorithm must be EcdsaP256Sha256 (ES256), EcdsaP384Sha384 (ES384) or RsaPkcs1v15Sha256 (RS256); got {Key.Algorithm}");
         }
+        if (string.Equals(Key.Provider?.Trim(), IdentityKeys.DatabaseProvider, StringComparison.OrdinalIgnoreCase) && (!string.IsNullOrEmpty(Key.KeyPath) || !string.IsNullOrEmpty(Key.KeyLabel)))
+        {
+            throw new ArgumentException("Identity:Key:Provider Database keeps the key in the identity store; remove Identity:Key:KeyPath and Identity:Key:KeyLabel");
+        }
         foreach (var retired in RetiredKeys)
         {
             if (string.IsNullOrWhiteSpace(retired.PublicKeyPath)) throw new ArgumentException("Identity:RetiredKeys[].PublicKeyPath is required");

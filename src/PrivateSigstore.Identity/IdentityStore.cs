@@ -38,7 +38,13 @@ public static class IdentityStore
     {
         ArgumentNullException.ThrowIfNull(services);
         await using var scope = services.CreateAsyncScope();
-        var context = scope.ServiceProvider.GetRequiredService<IdentityStoreContext>();
+        await MigrateAsync(scope.ServiceProvider.GetRequiredService<IdentityStoreContext>(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies pending migrations through <paramref name="context"/> (SQLite in WAL mode).</summary>
+    public static async Task MigrateAsync(IdentityStoreContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
         await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         if (context.Database.IsSqlite())
         {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
@@ -5,9 +6,10 @@ namespace PrivateSigstore.Identity;
 
 /// <summary>
 /// The identity store: OpenIddict's applications, authorizations, scopes and tokens, plus people, workload identities
-/// and the audit log of issued tokens. Schema owned by EF Core migrations, one set per provider.
+/// and the audit log of issued tokens; the key material every replica shares (<see cref="IdentityKeys"/>). Schema owned by
+/// EF Core migrations, one set per provider.
 /// </summary>
-public abstract class IdentityStoreContext : DbContext
+public abstract class IdentityStoreContext : DbContext, IDataProtectionKeyContext
 {
     /// <summary>Creates the context.</summary>
     protected IdentityStoreContext(DbContextOptions options) : base(options) { }
@@ -20,6 +22,12 @@ public abstract class IdentityStoreContext : DbContext
 
     /// <summary>One row per token response.</summary>
     public DbSet<TokenAuditRecord> TokenAudit => Set<TokenAuditRecord>();
+
+    /// <summary>The token encryption key and, with <c>Identity:Key:Provider</c> Database, the signing key (<see cref="IdentityKeys"/>).</summary>
+    public DbSet<StoredKeyMaterial> KeyMaterial => Set<StoredKeyMaterial>();
+
+    /// <summary>The ASP.NET Core data-protection key ring (login cookies, antiforgery), shared by every replica.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -67,6 +75,21 @@ public abstract class IdentityStoreContext : DbContext
             e.Property(x => x.Warning).HasColumnName("warning").HasMaxLength(1000);
             e.HasIndex(x => x.IssuedAt);
             e.HasIndex(x => x.ClientId);
+        });
+        modelBuilder.Entity<StoredKeyMaterial>(e =>
+        {
+            e.ToTable("key_material");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasColumnName("name").HasMaxLength(100);
+            e.Property(x => x.Value).HasColumnName("value").HasMaxLength(16_384);
+            e.Property(x => x.Created).HasColumnName("created");
+        });
+        modelBuilder.Entity<DataProtectionKey>(e =>
+        {
+            e.ToTable("data_protection_keys");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.FriendlyName).HasColumnName("friendly_name");
+            e.Property(x => x.Xml).HasColumnName("xml");
         });
     }
 }

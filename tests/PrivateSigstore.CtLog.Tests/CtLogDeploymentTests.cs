@@ -147,6 +147,8 @@ public sealed class CtLogDeploymentTests
     [InlineData("--CtLog:RootsPem", "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n")]
     [InlineData("--CtLog:Key:Algorithm", "EcdsaP384Sha384")]
     [InlineData("--CtLog:ExtKeyUsages", "CodeSigning,bogus")]
+    [InlineData("--CtLog:RefreshIntervalMilliseconds", "50")]
+    [InlineData("--CtLog:RefreshIntervalMilliseconds", "40000")]
     public async Task Bad_configuration_fails_at_start(string key, string value)
     {
         var dir = NewDirectory("badconfig");

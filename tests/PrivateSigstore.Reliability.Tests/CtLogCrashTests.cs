@@ -69,15 +69,15 @@ internal sealed class CtLogState
 
     public int IndexesSeen => _served.Count;
 
-    /// <summary>A log under <paramref name="data"/> with a key file of its own, trusting <paramref name="rootsPem"/>.</summary>
-    public static CtLogState Create(string data, string rootsPem, CtTestCa? ca = null)
+    /// <summary>A log under <paramref name="data"/> with a key file of its own, trusting <paramref name="rootsPem"/>; <paramref name="extraArgs"/> follow the defaults.</summary>
+    public static CtLogState Create(string data, string rootsPem, CtTestCa? ca = null, IEnumerable<string>? extraArgs = null)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var keyPath = Path.Combine(data, "ctlog-key.pem");
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         var roots = Path.Combine(data, "roots.pem");
         File.WriteAllText(roots, rootsPem);
-        string[] args = [$"--CtLog:DataDirectory={Path.Combine(data, "ctlog")}", $"--CtLog:Key:KeyPath={keyPath}", $"--CtLog:RootsPemFile={roots}"];
+        string[] args = [$"--CtLog:DataDirectory={Path.Combine(data, "ctlog")}", $"--CtLog:Key:KeyPath={keyPath}", $"--CtLog:RootsPemFile={roots}", .. extraArgs ?? []];
         return new CtLogState(data, ca, key, args);
     }
 
@@ -170,7 +170,7 @@ internal sealed class CtLogState
         _checkedUpTo = acked.Length;
     }
 
-    private async Task<(ulong Size, byte[] Root)> VerifiedSthAsync(ServiceProcess service)
+    public async Task<(ulong Size, byte[] Root)> VerifiedSthAsync(ServiceProcess service)
     {
         var sth = await GetJsonAsync(service, "ct/v1/get-sth");
         var size = sth["tree_size"]!.GetValue<ulong>();

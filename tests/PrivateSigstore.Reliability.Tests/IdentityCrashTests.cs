@@ -127,7 +127,7 @@ public sealed class IdentityCrashTests
     }
 
     /// <summary>Checks a compact JWS (ES256/ES384/RS256) against the JWK of its kid; returns its claims.</summary>
-    private static JsonObject VerifyJwt(string jwt, JsonArray keys)
+    internal static JsonObject VerifyJwt(string jwt, JsonArray keys)
     {
         var parts = jwt.Split('.');
         Assert.Equal(3, parts.Length);
