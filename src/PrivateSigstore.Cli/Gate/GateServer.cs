@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using PrivateSigstore.Cli.Commands;
 using PrivateSigstore.Client.Oci;
 using PrivateSigstore.Client.Verification;
@@ -68,21 +67,38 @@ internal static class GateServer
     /// </summary>
     public static async Task<WebApplication> StartAsync(CliConsole console, GateEngine engine, int port, CancellationToken ct, RegistryClient? registry = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        // The smallest ASP.NET Core host: Kestrel alone, no configuration sources, logging, routing or result executors.
+        // Every type the host roots is start-up work for each cold psig command in the NativeAOT binary (its data is
+        // rehydrated at start), so the one route is matched by hand.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
-        // A plain RequestDelegate and JSON built as nodes: no reflection-based parameter binding or serialization (psig
-        // also ships as a NativeAOT binary).
-        app.MapPost("/v1/verify", async http => await (await VerifyAsync(http, console, engine, registry).ConfigureAwait(false)).ExecuteAsync(http).ConfigureAwait(false));
+        app.Run(async http =>
+        {
+            if (http.Request.Path != "/v1/verify")
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            if (!HttpMethods.IsPost(http.Request.Method))
+            {
+                http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                http.Response.Headers.Allow = "POST";
+                return;
+            }
+            var (status, json) = await VerifyAsync(http, console, engine, registry).ConfigureAwait(false);
+            http.Response.StatusCode = status;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await http.Response.WriteAsync(json, http.RequestAborted).ConfigureAwait(false);
+        });
         await app.StartAsync(ct).ConfigureAwait(false);
         return app;
     }
 
-    private static IResult BadRequest(string error) =>
-        Results.Text(new JsonObject { ["error"] = error }.ToJsonString(), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status400BadRequest);
+    private static (int, string) BadRequest(string error) =>
+        (StatusCodes.Status400BadRequest, new JsonObject { ["error"] = error }.ToJsonString());
 
-    private static async Task<IResult> VerifyAsync(HttpContext http, CliConsole console, GateEngine engine, RegistryClient? registry)
+    private static async Task<(int, string)> VerifyAsync(HttpContext http, CliConsole console, GateEngine engine, RegistryClient? registry)
     {
         JsonObject request;
         try
@@ -136,15 +152,15 @@ internal static class GateServer
         return Answer(decision);
     }
 
-    private static IResult Answer(GateDecision decision) => Results.Text(new JsonObject
+    private static (int, string) Answer(GateDecision decision) => (StatusCodes.Status200OK, new JsonObject
     {
         ["decision"] = decision.Allowed ? "allowed" : "refused",
         ["reason"] = decision.Reason,
         ["record"] = JsonNode.Parse(decision.Record.ToJson()),
-    }.ToJsonString(), "application/json");
+    }.ToJsonString());
 
     /// <summary><c>{"policy": NAME, "image": "registry/repository:tag|@sha256:…"}</c>: the gate reads the image's signatures and attestations from its registry.</summary>
-    private static async Task<IResult> ImageAsync(CliConsole console, GateEngine engine, RegistryClient? registry, string? name, JsonObject request, CancellationToken ct)
+    private static async Task<(int, string)> ImageAsync(CliConsole console, GateEngine engine, RegistryClient? registry, string? name, JsonObject request, CancellationToken ct)
     {
         if (name is null || request["image"] is not JsonValue value || !value.TryGetValue<string>(out var text))
         {

@@ -313,6 +313,12 @@ public sealed class BundleVerifier
                     reasons.Add($"{ca.Uri}: not valid at {time:O}");
                     continue;
                 }
+                // The issuer's name first (as CertificatePath.Validate does): a CA that did not issue the leaf is not checked.
+                if (!leaf.RawIssuer.SequenceEqual(ca.Chain[0].SubjectName.RawData))
+                {
+                    reasons.Add($"{ca.Uri}: issuer \"{leaf.Issuer}\" is not the CA \"{ca.Chain[0].Subject}\"");
+                    continue;
+                }
                 if (ca.Path!.Validate(leaf, time) is not { } problem)
                 {
                     return ca.Path;

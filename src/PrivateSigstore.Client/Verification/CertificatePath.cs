@@ -154,22 +154,9 @@ internal sealed class CertificatePath
         return eku is null || eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usage || o.Value == AnyExtendedKeyUsage);
     }
 
-    private static object ImportKey(byte[] spki)
-    {
-        switch (PublicKeyInfo.Validate(spki))
-        {
-            case PublicKeyInfo.EcPublicKeyOid:
-                var ec = ECDsa.Create();
-                ec.ImportSubjectPublicKeyInfo(spki, out _);
-                return ec;
-            case PublicKeyInfo.RsaEncryptionOid:
-                var rsa = RSA.Create();
-                rsa.ImportSubjectPublicKeyInfo(spki, out _);
-                return rsa;
-            default:
-                return Ed25519.PublicKeyFromSubjectPublicKeyInfo(spki);
-        }
-    }
+    // Keys are shared process-wide (PublicKeyInfo.ImportForVerification): a chain's keys are imported, and their points
+    // validated, once, however many CAs and certificates name them.
+    private static object ImportKey(byte[] spki) => PublicKeyInfo.ImportForVerification(spki);
 
     /// <summary>Verifies the signature of a DER certificate with the issuer's key, per its signatureAlgorithm.</summary>
     private static bool VerifySignedBy(byte[] certificateDer, object? issuerKey)

@@ -20,11 +20,17 @@ public sealed record TrustedLogKey(byte[] LogId, byte[] SubjectPublicKeyInfo, Pu
     /// <summary>True when <paramref name="time"/> lies in <see cref="ValidFor"/>, both ends inclusive.</summary>
     public bool ValidAt(DateTimeOffset time) => TrustedMaterial.Covers(ValidFor, time);
 
+    /// <summary>
+    /// The key's verifiers, imported on first use: a cold <c>psig verify-blob</c> reads a trusted root with many keys
+    /// and uses one or two of them (importing an EC key validates its point, a scalar multiplication per key).
+    /// </summary>
+    internal Lazy<(ECDsa? Ecdsa, INoteVerifier? Note)>? Verifiers { get; init; }
+
     /// <summary>The key imported once, when it is ECDSA (SETs, checkpoints and SCTs are ECDSA); null otherwise.</summary>
-    internal ECDsa? EcdsaKey { get; init; }
+    internal ECDsa? EcdsaKey => Verifiers?.Value.Ecdsa;
 
     /// <summary>The checkpoint verifier (ECDSA, or Ed25519 for Rekor v2 logs) named by the base URL's host; null for other keys.</summary>
-    internal INoteVerifier? NoteVerifier { get; init; }
+    internal INoteVerifier? NoteVerifier => Verifiers?.Value.Note;
 }
 
 /// <summary>A trusted certificate authority: its chain (intermediates first, root last) and validity.</summary>
@@ -41,13 +47,17 @@ public sealed class TrustedCertificateAuthority
         ValidFor = authority.ValidFor;
         Uri = authority.Uri;
         // A Fulcio CA's chain issues leaves; a TSA's chain starts with its signing certificate, issued by the rest.
-        Path = !timestampAuthority ? new CertificatePath(Chain)
+        // The chain is checked on first use (CertificatePath records a problem rather than throwing), so a
+        // verification that needs no CA (a key-based bundle) does not pay for checking every CA in the root.
+        _path = new Lazy<CertificatePath?>(() => !timestampAuthority ? new CertificatePath(Chain)
             : Chain.Count > 1 ? new CertificatePath([.. Chain.Skip(1)], CertificatePath.TimeStamping)
-            : null;
+            : null);
     }
 
+    private readonly Lazy<CertificatePath?> _path;
+
     /// <summary>The checked chain leaves (or, for a TSA, its signing certificate) are validated against; null for a lone TSA certificate.</summary>
-    internal CertificatePath? Path { get; }
+    internal CertificatePath? Path => _path.Value;
 
     /// <summary>The chain: intermediates first, the root last.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; }
@@ -137,6 +147,27 @@ public sealed class TrustedMaterial
         }
     }
 
+    private static (ECDsa? Ecdsa, INoteVerifier? Note) Import(string name, byte[] key)
+    {
+        var algorithm = Algorithm(key);
+        if (algorithm == PublicKeyInfo.EcPublicKeyOid)
+        {
+            return ((ECDsa)PublicKeyInfo.ImportForVerification(key), new EcdsaNoteVerifier(name, key));
+        }
+        if (algorithm == PublicKeyInfo.Ed25519Oid)
+        {
+            try
+            {
+                return (null, Ed25519NoteVerifier.FromSubjectPublicKeyInfo(name, key));
+            }
+            catch (WireFormatException)
+            {
+                // Not a point on the curve: the log's checkpoints cannot be verified with it (said where it is used).
+            }
+        }
+        return (null, null);
+    }
+
     private static Dictionary<string, TrustedLogKey> Index(IEnumerable<TransparencyLogInstance> logs)
     {
         var result = new Dictionary<string, TrustedLogKey>(StringComparer.Ordinal);
@@ -146,21 +177,9 @@ public sealed class TrustedMaterial
             {
                 continue;
             }
-            ECDsa? ecdsa = null;
-            INoteVerifier? noteVerifier = null;
-            var algorithm = Algorithm(key);
-            if (algorithm == PublicKeyInfo.EcPublicKeyOid)
-            {
-                ecdsa = ECDsa.Create();
-                ecdsa.ImportSubjectPublicKeyInfo(key, out _);
-                noteVerifier = new EcdsaNoteVerifier(HostName(log.BaseUrl), key);
-            }
-            else if (algorithm == PublicKeyInfo.Ed25519Oid)
-            {
-                noteVerifier = Ed25519NoteVerifier.FromSubjectPublicKeyInfo(HostName(log.BaseUrl), key);
-            }
+            var name = HostName(log.BaseUrl);
             result[Convert.ToHexStringLower(logId.KeyId)] =
-                new TrustedLogKey(logId.KeyId, key, log.PublicKey.KeyDetails, log.PublicKey.ValidFor, log.BaseUrl) { EcdsaKey = ecdsa, NoteVerifier = noteVerifier };
+                new TrustedLogKey(logId.KeyId, key, log.PublicKey.KeyDetails, log.PublicKey.ValidFor, log.BaseUrl) { Verifiers = new(() => Import(name, key)) };
         }
         return result;
     }

@@ -95,6 +95,30 @@ public static class PublicKeyInfo
         }
     }
 
+    /// <summary>
+    /// Validates <paramref name="der"/> as <see cref="Validate"/> does and returns the key for verification: an
+    /// <see cref="ECDsa"/> or <see cref="RSA"/> shared process-wide (imported once per distinct key; never dispose it), or
+    /// for Ed25519 the 32-byte public key. Throws <see cref="WireFormatException"/> as <see cref="Validate"/> does.
+    /// </summary>
+    public static object ImportForVerification(byte[] der)
+    {
+        ArgumentNullException.ThrowIfNull(der);
+        var oid = Validate(der);
+        try
+        {
+            return oid switch
+            {
+                EcPublicKeyOid => ImportedKeys.Ecdsa(der),
+                RsaEncryptionOid => ImportedKeys.Rsa(der),
+                _ => Ed25519.PublicKeyFromSubjectPublicKeyInfo(der),
+            };
+        }
+        catch (CryptographicException e)
+        {
+            throw new WireFormatException($"public key: key material does not import ({e.Message})", e);
+        }
+    }
+
     private static void RequireEnd(AsnReader reader)
     {
         if (reader.HasData)
