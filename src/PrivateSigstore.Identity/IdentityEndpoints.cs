@@ -63,8 +63,10 @@ public static class IdentityEndpoints
             {
                 return Forbid(Errors.LoginRequired, "the user is not signed in");
             }
-            // Back to this same authorization request after sign-in (form posts are replayed as a query string).
-            var parameters = http.Request.HasFormContentType ? [.. http.Request.Form] : http.Request.Query.ToList();
+            // Back to this same authorization request after sign-in (form posts are replayed as a query string, without
+            // a consent decision or an antiforgery token: those never go into a URL).
+            var parameters = (http.Request.HasFormContentType ? [.. http.Request.Form] : http.Request.Query.ToList())
+                .Where(p => p.Key != ConsentField && !p.Key.StartsWith("__", StringComparison.Ordinal)).ToList();
             var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);
             return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityApp.CookieScheme]);
         }

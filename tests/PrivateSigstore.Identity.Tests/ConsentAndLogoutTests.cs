@@ -75,6 +75,22 @@ public sealed class ConsentAndLogoutTests(IdentityFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_consent_post_after_the_session_ended_goes_to_sign_in_without_the_decision_or_the_form_token_in_the_url()
+    {
+        using var signedIn = await SignedInBrowserAsync();
+        var (_, challenge) = Pkce();
+        var fields = HiddenFields(await signedIn.GetStringAsync(AuthorizeUrl(challenge), Ct));
+        using var anonymous = fixture.Server.NewBrowser();
+        using var response = await anonymous.PostAsync("/connect/authorize", new FormUrlEncodedContent(new Dictionary<string, string>(fields) { ["consent"] = "allow" }), Ct);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = Uri.UnescapeDataString(response.Headers.Location!.ToString());
+        Assert.Contains("/account/login", location, StringComparison.Ordinal);
+        Assert.Contains("code_challenge=" + challenge, location, StringComparison.Ordinal);
+        Assert.DoesNotContain("RequestVerificationToken", location, StringComparison.Ordinal);
+        Assert.DoesNotContain("consent=", location, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prompt_none_for_a_signed_in_person_is_consent_required_not_a_code()
     {
         using var browser = await SignedInBrowserAsync();
