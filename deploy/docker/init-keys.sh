@@ -29,8 +29,9 @@ if softhsm2-util --show-slots 2>/dev/null | grep -Eq "Label:[[:space:]]+${PSIG_H
   log "token '${PSIG_HSM_TOKEN_LABEL}' exists"
 else
   log "initialising SoftHSM2 token '${PSIG_HSM_TOKEN_LABEL}'"
-  softhsm2-util --init-token --free --label "${PSIG_HSM_TOKEN_LABEL}" \
-    --pin "$(cat "${PSIG_HSM_PIN_FILE}")" --so-pin "$(cat "${PSIG_HSM_SO_PIN_FILE}")" >/dev/null
+  # Through PKCS#11, PINs read from the files: softhsm2-util would show them in the process list (--pin/--so-pin).
+  dotnet "${PSIG_FULCIO_DLL}" ca init-token --module "${PSIG_PKCS11_MODULE}" --token-label "${PSIG_HSM_TOKEN_LABEL}" \
+    --pin-file "${PSIG_HSM_PIN_FILE}" --so-pin-file "${PSIG_HSM_SO_PIN_FILE}" >/dev/null
 fi
 
 # 2. The CA chain (the ceremony refuses to overwrite a chain, so only run it when there is none).

@@ -55,7 +55,13 @@ public static partial class FulcioApp
         services.AddStartupResource((sp, _) => Task.FromResult(FulcioResources.Open(options, ctLog, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Fulcio"))));
         services.AddSingleton(sp => sp.GetRequiredService<FulcioResources>().Issuance);
         services.AddSingleton(new PublishedCtLog(options.CtLog.Url, options.CtLog.PublicKeyPath is { } keyPath ? File.ReadAllText(keyPath) : null));
-        services.AddCors(c => c.AddDefaultPolicy(p => p.AllowAnyOrigin().AllowAnyHeader().AllowAnyMethod()));
+        // CORS only for configured origins (none by default, as upstream).
+        services.AddCors(c => c.AddDefaultPolicy(p =>
+        {
+            if (options.CorsAllowedOrigins.Contains("*")) p.AllowAnyOrigin();
+            else p.WithOrigins([.. options.CorsAllowedOrigins]);
+            p.AllowAnyHeader().AllowAnyMethod();
+        }));
         services.AddHealthChecks().AddCachedReadinessCheck<FulcioReadiness>("ca");
         return services;
     }

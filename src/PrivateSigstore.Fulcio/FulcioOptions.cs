@@ -72,6 +72,13 @@ public sealed class FulcioOptions : PrivateSigstore.Hosting.IServiceOptions
     /// <summary>Largest identity token (GHSA-f83f-xpx7-ffpw).</summary>
     public int MaxTokenBytes { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// Origins a browser may call the API from (CORS), e.g. <c>https://app.example.com</c>; <c>*</c> allows every origin.
+    /// Empty (the default) sends no CORS headers, as upstream Fulcio's HTTP server (cmd/app/http.go) does not: clients that
+    /// are not browsers (cosign, sigstore-go, sigstore-js under Node, psig) never need them.
+    /// </summary>
+    public IList<string> CorsAllowedOrigins { get; set; } = [];
+
     /// <summary>Whether no key was configured, so the development CA is used.</summary>
     public bool UsesDevelopmentCa =>
         string.Equals((Key.Provider ?? "Auto").Trim(), "Auto", StringComparison.OrdinalIgnoreCase)
@@ -99,5 +106,10 @@ public sealed class FulcioOptions : PrivateSigstore.Hosting.IServiceOptions
         Require(CtLog.PublicKeyPath is null || File.Exists(CtLog.PublicKeyPath), $"CtLog:PublicKeyPath '{CtLog.PublicKeyPath}' does not exist");
         Require(CtLog.Timeout > TimeSpan.Zero, "CtLog:Timeout must be positive");
         Require(Enum.IsDefined(CtLog.Mode), $"CtLog:Mode must be Embedded or Detached");
+        foreach (var origin in CorsAllowedOrigins)
+        {
+            Require(origin == "*" || (Uri.TryCreate(origin, UriKind.Absolute, out var o) && o.Scheme is "http" or "https" && o.AbsolutePath == "/" && !origin.EndsWith('/')),
+                $"CorsAllowedOrigins: '{origin}' is not '*' or an origin such as https://app.example.com (scheme, host, optional port; no path)");
+        }
     }
 }

@@ -43,7 +43,8 @@ public sealed record ServiceDescription(string Name, string DefaultUrl)
 /// <item>loopback listen address unless <c>urls</c> is configured; Kestrel body, header and connection limits;</item>
 /// <item>structured console logging (<c>Logging:Console:FormatterName</c> = <c>json</c> for JSON lines);</item>
 /// <item>health checks: <c>/healthz</c> (alive) and <c>/readyz</c> (checks tagged "ready", whose results are cached);</item>
-/// <item>OpenTelemetry metrics (the service's meters, ASP.NET Core, runtime) at <c>/metrics</c> (Prometheus text);</item>
+/// <item>OpenTelemetry metrics (the service's meters, ASP.NET Core, runtime) at <c>/metrics</c> (Prometheus text), open
+/// unless <c>Metrics:BearerTokenFile</c> names a token that scrapes must send (<see cref="MetricsAccess"/>);</item>
 /// <item>ProblemDetails (RFC 9457) for unhandled errors on our own routes;</item>
 /// <item>rate limiting per route group (<c>RateLimits:&lt;group&gt;:PermitLimit</c>, <c>WindowSeconds</c>, <c>QueueLimit</c>;
 /// per client address, fixed window; none unless configured).</item>
@@ -77,6 +78,7 @@ public static class ServiceApp
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(MetricsAccess.FromConfiguration(builder.Configuration));
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
         {
@@ -206,7 +208,22 @@ public static class ServiceApp
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new() { Predicate = c => c.Tags.Contains(ReadyTag) });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var access = app.Services.GetRequiredService<MetricsAccess>();
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (access.RequiresToken)
+        {
+            metrics.Add(endpoint =>
+            {
+                var scrape = endpoint.RequestDelegate!;
+                endpoint.RequestDelegate = context =>
+                {
+                    if (access.Allows(context.Request)) return scrape(context);
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    return Task.CompletedTask;
+                };
+            });
+        }
         return app;
     }
 

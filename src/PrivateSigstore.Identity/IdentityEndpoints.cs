@@ -19,7 +19,7 @@ public static class IdentityEndpoints
     public static IEndpointRouteBuilder MapIdentity(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync);
+        app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync).DisableAntiforgery();
         app.MapPost("/connect/token", TokenAsync).WithRateLimit("token");
         app.MapMethods("/connect/verify", ["GET", "POST"], VerifyAsync);
         app.MapGet("/", (HttpContext http) => http.User.Identity?.IsAuthenticated == true
@@ -30,16 +30,29 @@ public static class IdentityEndpoints
         app.MapGet("/account/login", (HttpContext http, IAntiforgery antiforgery, string? returnUrl) =>
             LoginPage.Form(antiforgery.GetAndStoreTokens(http), SafeReturnUrl(returnUrl), username: null, error: null));
         app.MapPost("/account/login", LoginAsync).DisableAntiforgery().WithRateLimit("login");
-        app.MapPost("/account/logout", async (HttpContext http) =>
+        // Signing out changes state, so it is a POST with the form's antiforgery token (a cross-site form cannot sign a
+        // person out); a GET (a link) only shows the confirmation form.
+        app.MapGet("/account/logout", (HttpContext http, IAntiforgery antiforgery) =>
+            LoginPage.LogoutForm(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name, error: null));
+        app.MapPost("/account/logout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+            {
+                return LoginPage.LogoutForm(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name, "The form expired. Sign out again.", StatusCodes.Status400BadRequest);
+            }
             await http.SignOutAsync(IdentityApp.CookieScheme).ConfigureAwait(false);
             return Results.Redirect("/account/login");
-        });
+        }).DisableAntiforgery();
         return app;
     }
 
-    // Authorization code flow (RFC 6749 §4.1 + PKCE, already checked by OpenIddict): a signed-in, enabled person gets a code.
-    private static async Task<IResult> AuthorizeAsync(HttpContext http, IdentityStoreContext store, IdentityProviderOptions options, CancellationToken ct)
+    /// <summary>The consent form's decision field and the scopes a person's token can carry.</summary>
+    private const string ConsentField = "consent";
+    private static readonly string[] PersonScopes = [Scopes.OpenId, Scopes.Email, Scopes.Profile];
+
+    // Authorization code flow (RFC 6749 §4.1 + PKCE, already checked by OpenIddict): a signed-in, enabled person who
+    // consents on the page naming the client and scopes gets a code (OpenID Connect Core §3.1.2.4).
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, IdentityStoreContext store, IdentityProviderOptions options, IAntiforgery antiforgery, CancellationToken ct)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("not an OpenID Connect request");
         var cookie = await http.AuthenticateAsync(IdentityApp.CookieScheme).ConfigureAwait(false);
@@ -50,14 +63,50 @@ public static class IdentityEndpoints
             {
                 return Forbid(Errors.LoginRequired, "the user is not signed in");
             }
-            // Back to this same authorization request after sign-in (form posts are replayed as a query string).
-            var parameters = http.Request.HasFormContentType ? [.. http.Request.Form] : http.Request.Query.ToList();
+            // Back to this same authorization request after sign-in (form posts are replayed as a query string, without
+            // a consent decision or an antiforgery token: those never go into a URL).
+            var parameters = (http.Request.HasFormContentType ? [.. http.Request.Form] : http.Request.Query.ToList())
+                .Where(p => p.Key != ConsentField && !p.Key.StartsWith("__", StringComparison.Ordinal)).ToList();
             var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);
             return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityApp.CookieScheme]);
         }
+        var scopes = request.GetScopes().Intersect(PersonScopes, StringComparer.Ordinal).ToList();
+        var decision = HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType ? http.Request.Form[ConsentField].ToString() : "";
+        if (decision.Length == 0)
+        {
+            // No silent sign-in: every authorization request is shown to the person first (nothing is remembered), so a
+            // request that must not show a page cannot be answered with a code.
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.ConsentRequired, "the user has not consented to this client");
+            }
+            return await ConsentPageAsync(http, antiforgery, request, user.Username, scopes, error: null, StatusCodes.Status200OK, ct).ConfigureAwait(false);
+        }
+        if (!await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+        {
+            // A form from another site (or an expired one): ask again, with a fresh token; no code.
+            return await ConsentPageAsync(http, antiforgery, request, user.Username, scopes, "The form expired. Allow or deny again.", StatusCodes.Status400BadRequest, ct).ConfigureAwait(false);
+        }
+        if (decision != "allow")
+        {
+            // OpenIddict sends the browser back to the client with error=access_denied (and the client's state).
+            return Forbid(Errors.AccessDenied, "the user denied the request");
+        }
         var principal = PersonPrincipal(user, options.PublicClientId);
-        principal.SetScopes(request.GetScopes().Intersect([Scopes.OpenId, Scopes.Email, Scopes.Profile], StringComparer.Ordinal));
+        principal.SetScopes(scopes);
         return Results.SignIn(principal, authenticationScheme: OidcScheme);
+    }
+
+    /// <summary>The consent page: the client (display name and id), the person, the scopes; the request's parameters are posted back with the decision.</summary>
+    private static async Task<IResult> ConsentPageAsync(HttpContext http, IAntiforgery antiforgery, OpenIddictRequest request, string username, IReadOnlyList<string> scopes, string? error, int status, CancellationToken ct)
+    {
+        var client = await ClientNameAsync(http, request.ClientId ?? "", ct).ConfigureAwait(false);
+        var source = http.Request.HasFormContentType ? [.. http.Request.Form] : http.Request.Query.ToList();
+        var parameters = source
+            .Where(p => p.Key != ConsentField && !p.Key.StartsWith("__", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))
+            .ToList();
+        return LoginPage.Consent(antiforgery.GetAndStoreTokens(http), client, username, scopes, parameters, error, status);
     }
 
     private static async Task<IResult> TokenAsync(HttpContext http, IdentityStoreContext store, IdentityProviderOptions options, CancellationToken ct)

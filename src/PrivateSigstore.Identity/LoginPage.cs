@@ -67,6 +67,55 @@ internal static class LoginPage
         return Page("Sign in a device", html.ToString(), StatusCodes.Status200OK);
     }
 
+    /// <summary>What each scope lets the client see, in the person's words.</summary>
+    private static string ScopeText(string scope) => scope switch
+    {
+        "openid" => "openid: your username, as the identity your signing certificate names",
+        "email" => "email: your email address and whether it is verified",
+        "profile" => "profile: your username",
+        _ => scope,
+    };
+
+    /// <summary>
+    /// The consent step of a browser sign-in: which client (display name and id) asks for which scopes, for which person;
+    /// Allow or Deny post the authorization request back with the decision and the antiforgery token.
+    /// </summary>
+    public static IResult Consent(AntiforgeryTokenSet tokens, string client, string username, IReadOnlyList<string> scopes, IReadOnlyList<KeyValuePair<string, string>> parameters, string? error, int status)
+    {
+        var html = new StringBuilder();
+        html.Append("<h1>Allow sign-in?</h1>");
+        AppendError(html, error);
+        html.Append("<p id=\"client\">The client <strong>").Append(Encode(client)).Append("</strong> asks to sign in as <strong>")
+            .Append(Encode(username)).Append("</strong> and to read:</p><ul id=\"scopes\">");
+        foreach (var scope in scopes)
+        {
+            html.Append("<li>").Append(Encode(ScopeText(scope))).Append("</li>");
+        }
+        html.Append("</ul><p>It gets a short-lived identity token for signing. Allow only if you started this sign-in.</p>");
+        html.Append("<form method=\"post\" action=\"/connect/authorize\">");
+        AppendAntiforgery(html, tokens);
+        foreach (var (name, value) in parameters)
+        {
+            html.Append("<input type=\"hidden\" name=\"").Append(Encode(name)).Append("\" value=\"").Append(Encode(value)).Append("\">");
+        }
+        html.Append("<button type=\"submit\" name=\"consent\" value=\"allow\" autofocus>Allow</button> ");
+        html.Append("<button type=\"submit\" name=\"consent\" value=\"deny\">Deny</button></form>");
+        return Page("Allow sign-in", html.ToString(), status);
+    }
+
+    /// <summary>Sign out: a form (POST with the antiforgery token), so that a link or another site cannot sign a person out.</summary>
+    public static IResult LogoutForm(AntiforgeryTokenSet tokens, string? username, string? error, int status = StatusCodes.Status200OK)
+    {
+        var html = new StringBuilder();
+        html.Append("<h1>Sign out</h1>");
+        AppendError(html, error);
+        html.Append("<p>").Append(username is null ? "You are not signed in." : "You are signed in as <strong>" + Encode(username) + "</strong>.").Append("</p>");
+        html.Append("<form method=\"post\" action=\"/account/logout\">");
+        AppendAntiforgery(html, tokens);
+        html.Append("<button type=\"submit\" autofocus>Sign out</button></form>");
+        return Page("Sign out", html.ToString(), status);
+    }
+
     public static IResult Message(string title, string text) =>
         Page(title, "<h1>" + Encode(title) + "</h1><p role=\"status\">" + Encode(text) + "</p>", StatusCodes.Status200OK);
 

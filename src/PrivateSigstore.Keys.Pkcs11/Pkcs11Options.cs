@@ -40,7 +40,7 @@ public sealed class Pkcs11Options
     /// <see cref="Pin"/>. Throws <see cref="KeyConfigurationException"/> (never containing the PIN)
     /// when the configured source is missing or empty, or no source is configured.
     /// </summary>
-    internal string ResolvePin()
+    public string ResolvePin()
     {
         if (!string.IsNullOrEmpty(PinFile))
         {

@@ -86,6 +86,63 @@ public sealed class Pkcs11Token : IDisposable
     }
 
     /// <summary>
+    /// Initialises a token in the module's first slot whose token is not yet initialised (SoftHSM2 always keeps one:
+    /// what <c>softhsm2-util --init-token --free</c> picks) with <paramref name="label"/>, the security officer PIN
+    /// <paramref name="soPin"/> and the user PIN <paramref name="userPin"/> (C_InitToken, then C_Login as SO and C_InitPIN).
+    /// The PINs stay in this process: softhsm2-util takes them only as arguments (visible in the process list) or from a
+    /// terminal. Throws <see cref="KeyConfigurationException"/> when a token already has the label, no slot is free, or
+    /// the module refuses.
+    /// </summary>
+    public static void InitializeToken(string modulePath, string label, string soPin, string userPin)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modulePath);
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        ArgumentException.ThrowIfNullOrEmpty(soPin);
+        ArgumentException.ThrowIfNullOrEmpty(userPin);
+        if (System.Text.Encoding.UTF8.GetByteCount(label) > 32)
+        {
+            throw new KeyConfigurationException($"the token label '{label}' is longer than 32 bytes (PKCS#11 CK_TOKEN_INFO.label)");
+        }
+
+        var module = Pkcs11Module.Acquire(modulePath);
+        try
+        {
+            ISlot? free = null;
+            foreach (var slot in module.Library.GetSlotList(SlotsType.WithTokenPresent))
+            {
+                var info = slot.GetTokenInfo();
+                if (!info.TokenFlags.TokenInitialized)
+                {
+                    free ??= slot;
+                }
+                else if (info.Label.TrimEnd(' ', '\0') == label)
+                {
+                    throw new KeyConfigurationException($"a PKCS#11 token labelled '{label}' already exists in module {module.Path} (slot {slot.SlotId})");
+                }
+            }
+
+            if (free is null)
+            {
+                throw new KeyConfigurationException($"PKCS#11 module {module.Path} has no uninitialised token to initialise (for a hardware HSM, use the vendor's tool)");
+            }
+
+            free.InitToken(soPin, label);
+            using var session = free.OpenSession(SessionType.ReadWrite);
+            session.Login(CKU.CKU_SO, soPin);
+            session.InitPin(userPin);
+            session.Logout();
+        }
+        catch (Pkcs11Exception e)
+        {
+            throw new KeyConfigurationException($"PKCS#11 module {module.Path}: {e.Method} failed with {e.RV} while initialising token '{label}'", e);
+        }
+        finally
+        {
+            module.Release();
+        }
+    }
+
+    /// <summary>
     /// Returns the private key labelled <paramref name="label"/>. The returned key borrows this
     /// token: disposing it does nothing, disposing the token ends it. Throws
     /// <see cref="KeyConfigurationException"/> if no key or several keys have the label, or the key is

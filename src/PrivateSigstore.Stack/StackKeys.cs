@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -27,8 +26,8 @@ internal sealed partial class StackKeys
 
     private StackKeys(string pinPath) => _pinPath = pinPath;
 
-    /// <summary>Whether SoftHSM2 (module and softhsm2-util) is installed.</summary>
-    public static bool SoftHsmAvailable => OperatingSystem.IsLinux() && File.Exists(ModulePath) && FindUtil() is not null;
+    /// <summary>Whether SoftHSM2 (its PKCS#11 module) is installed.</summary>
+    public static bool SoftHsmAvailable => OperatingSystem.IsLinux() && File.Exists(ModulePath);
 
     /// <summary>Settings that make a service open <paramref name="label"/> from the stack's token.</summary>
     public SigningKeyOptions KeyOptions(string label) => KeyOptions(label, label switch
@@ -91,12 +90,14 @@ internal sealed partial class StackKeys
     /// </summary>
     public static StackKeys Prepare(string dataDirectory, string fulcioDirectory, string ctLabel, string rekorLabel, out byte[] ctSpki, out byte[] rekorSpki)
     {
-        var (conf, pinPath) = Configure(dataDirectory);
+        var (_, pinPath) = Configure(dataDirectory);
         if (!File.Exists(pinPath))
         {
             string pin = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             string soPin = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            InitToken(conf, pin, soPin);
+            // Initialised through PKCS#11 in this process: softhsm2-util would take the PINs as arguments, visible to every
+            // user in the process list (issue 20, finding 9).
+            Pkcs11Token.InitializeToken(ModulePath, TokenLabel, soPin, pin);
             WriteSecret(pinPath, pin);
             WriteSecret(Path.Combine(Path.GetDirectoryName(pinPath)!, "so-pin"), soPin);
         }
@@ -167,31 +168,6 @@ internal sealed partial class StackKeys
 
         File.WriteAllText(path, value);
     }
-
-    private static void InitToken(string conf, string pin, string soPin)
-    {
-        var start = new ProcessStartInfo(FindUtil()!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "--init-token", "--free", "--label", TokenLabel, "--pin", pin, "--so-pin", soPin })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["SOFTHSM2_CONF"] = conf;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start softhsm2-util");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"softhsm2-util --init-token failed ({process.ExitCode}): {output.Result} {error}");
-        }
-    }
-
-    private static string? FindUtil() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, "softhsm2-util"))
-            .FirstOrDefault(File.Exists);
 
     private static partial class NativeMethods
     {

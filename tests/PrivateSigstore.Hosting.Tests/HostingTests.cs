@@ -80,6 +80,70 @@ public sealed class HostingTests
         }
     }
 
+    /// <summary>Issue 20, finding 9: /metrics was open on every service; with a token file it needs that bearer token.</summary>
+    [Fact]
+    public async Task With_a_token_file_metrics_need_that_bearer_token_and_health_stays_open()
+    {
+        var dir = Directory.CreateTempSubdirectory("psig-metrics-");
+        try
+        {
+            var tokenFile = Path.Combine(dir.FullName, "metrics-token");
+            await File.WriteAllTextAsync(tokenFile, "s3cret-scrape-token-0123456789\n", Ct);
+            var (app, http) = await StartAsync(["--Metrics:BearerTokenFile", tokenFile]);
+            await using (app)
+            using (http)
+            {
+                using (var none = await http.GetAsync("/metrics", Ct))
+                {
+                    Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+                    Assert.Equal("Bearer", Assert.Single(none.Headers.WwwAuthenticate).Scheme);
+                    Assert.DoesNotContain("# TYPE", await none.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+                }
+                foreach (var wrong in new[] { "Bearer wrong", "Bearer s3cret-scrape-token-012345678", "Basic czNjcmV0", "s3cret-scrape-token-0123456789", "Bearer s3cret-scrape-token-0123456789x" })
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+                    request.Headers.TryAddWithoutValidation("Authorization", wrong);
+                    using var response = await http.SendAsync(request, Ct);
+                    Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                }
+                using (var request = new HttpRequestMessage(HttpMethod.Get, "/metrics"))
+                {
+                    request.Headers.Authorization = new("Bearer", "s3cret-scrape-token-0123456789");
+                    using var response = await http.SendAsync(request, Ct);
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    Assert.Contains("# TYPE", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+                }
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz", Ct)).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz", Ct)).StatusCode);
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("empty")]
+    [InlineData("short")]
+    public async Task A_metrics_token_file_that_is_missing_empty_or_short_fails_at_start(string kind)
+    {
+        var dir = Directory.CreateTempSubdirectory("psig-metrics-");
+        try
+        {
+            var tokenFile = Path.Combine(dir.FullName, "metrics-token");
+            if (kind == "empty") await File.WriteAllTextAsync(tokenFile, "\n", Ct);
+            if (kind == "short") await File.WriteAllTextAsync(tokenFile, "abc", Ct);
+            var e = Assert.Throws<ArgumentException>(() => ServiceApp.CreateBuilder(TestService, ["--Metrics:BearerTokenFile", tokenFile]));
+            Assert.Contains("Metrics:BearerTokenFile", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_configured_rate_limit_answers_429_with_retry_after_and_unconfigured_groups_are_unlimited()
     {

@@ -83,7 +83,11 @@ public sealed class BrowserLoginTests(IdentityFixture fixture) : IClassFixture<I
         Assert.Equal(1, r["labels"]!["password"]!.GetValue<int>());
         Assert.Equal(401, r["wrongPassword"]!["status"]!.GetValue<int>());
         Assert.Equal(IdentityEndpoints.SignInFailedMessage, r["wrongPassword"]!["alert"]!.GetValue<string>());
-        Assert.Equal(3, r["screenshots"]!.AsArray().Count);
+        Assert.Equal("Allow sign-in · PrivateSigstore", r["consent"]!["title"]!.GetValue<string>());
+        Assert.Contains("Sigstore clients (sigstore)", r["consent"]!["client"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("alice", r["consent"]!["client"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(2, r["consent"]!["scopes"]!.AsArray().Count); // openid, email
+        Assert.Equal(4, r["screenshots"]!.AsArray().Count);
         Assert.All(r["screenshots"]!.AsArray(), s => Assert.True(new FileInfo(s!.GetValue<string>()).Length > 1000));
 
         // The code the browser brought back redeems, with the PKCE verifier, for alice's ID token.

@@ -12,6 +12,32 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
     public static TheoryData<SigningAlgorithm> TokenAlgorithms =>
         [SigningAlgorithm.EcdsaP256Sha256, SigningAlgorithm.EcdsaP384Sha384, SigningAlgorithm.EcdsaP521Sha512, SigningAlgorithm.RsaPkcs1v15Sha256];
 
+    /// <summary>
+    /// Issue 20, finding 9: tokens were initialised with softhsm2-util, whose PINs are arguments in the process list;
+    /// <see cref="Pkcs11Token.InitializeToken"/> does it in-process through PKCS#11.
+    /// </summary>
+    [Fact]
+    public void A_token_initialised_through_pkcs11_opens_with_its_user_pin_and_its_label_cannot_be_taken_twice()
+    {
+        hsm.Require();
+        var label = "init-" + Guid.NewGuid().ToString("N")[..8];
+        Pkcs11Token.InitializeToken(SoftHsmFixture.ModulePath, label, "so-pin-0123456789", "user-pin-0123456789");
+
+        using (var token = Pkcs11Token.Open(new Pkcs11Options { ModulePath = SoftHsmFixture.ModulePath, TokenLabel = label, Pin = "user-pin-0123456789" }))
+        {
+            using var key = token.GenerateKey("k", SigningAlgorithm.EcdsaP256Sha256);
+            Assert.True(Signatures.Verify(SigningAlgorithm.EcdsaP256Sha256, key.SubjectPublicKeyInfo, [1, 2, 3], key.Sign([1, 2, 3])));
+        }
+
+        var wrongPin = Assert.Throws<KeyConfigurationException>(() => Pkcs11Token.Open(new Pkcs11Options { ModulePath = SoftHsmFixture.ModulePath, TokenLabel = label, Pin = "so-pin-0123456789" }));
+        Assert.DoesNotContain("so-pin-0123456789", wrongPin.Message, StringComparison.Ordinal);
+        var twice = Assert.Throws<KeyConfigurationException>(() => Pkcs11Token.InitializeToken(SoftHsmFixture.ModulePath, label, "another-so-pin-1", "another-user-pin-1"));
+        Assert.Contains("already exists", twice.Message, StringComparison.Ordinal);
+        // The test token of the fixture is untouched.
+        using var fixtureToken = hsm.OpenToken();
+        Assert.Equal(SoftHsmFixture.TokenLabel, fixtureToken.Label);
+    }
+
     [Theory]
     [MemberData(nameof(TokenAlgorithms))]
     public void Keys_generated_in_the_token_sign_verifiably(SigningAlgorithm algorithm)

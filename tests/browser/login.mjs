@@ -2,7 +2,8 @@
 // Usage: node login.mjs <results.json>
 // Environment: IDENTITY_URL (http://127.0.0.1:port), AUTHORIZE_PATH (/connect/authorize?... with a PKCE challenge),
 // CALLBACK_PREFIX (the client's loopback redirect URI, where the test listens), USERNAME, PASSWORD, SCREENSHOT_DIR, CHROMIUM (optional path).
-// Writes {wrongPassword: {status, alert, url}, callbackUrl, screenshots: [...], labels: {...}} to results.json.
+// Writes {wrongPassword: {status, alert, url}, consent: {title, client, scopes}, callbackUrl, screenshots: [...], labels: {...}}
+// to results.json.
 import { chromium } from 'playwright-core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,12 +46,23 @@ try {
   await page.screenshot({ path: wrongShot, fullPage: true });
   results.screenshots.push(wrongShot);
 
-  // 3. The right password signs in and the browser is sent back to the client with a code.
+  // 3. The right password signs in and the consent page names the client and the scopes it asks for.
   await page.getByLabel('Password').fill(env('PASSWORD'));
   const beforeShot = join(shots, 'identity-login-filled.png');
   await page.screenshot({ path: beforeShot, fullPage: true });
   results.screenshots.push(beforeShot);
-  await Promise.all([page.waitForURL(`${callbackPrefix}**`), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+  results.consent = {
+    title: await page.title(),
+    client: (await page.locator('#client').textContent())?.trim(),
+    scopes: await page.locator('#scopes li').allTextContents(),
+  };
+  const consentShot = join(shots, 'identity-consent.png');
+  await page.screenshot({ path: consentShot, fullPage: true });
+  results.screenshots.push(consentShot);
+
+  // 4. Allow sends the browser back to the client with a code.
+  await Promise.all([page.waitForURL(`${callbackPrefix}**`), page.getByRole('button', { name: 'Allow' }).click()]);
   results.callbackUrl = page.url();
   const doneShot = join(shots, 'identity-login-callback.png');
   await page.screenshot({ path: doneShot, fullPage: true });

@@ -9,12 +9,17 @@ using PrivateSigstore.Keys.Pkcs11;
 namespace PrivateSigstore.Fulcio.Ca;
 
 /// <summary>
-/// The CA admin commands (<c>PrivateSigstore.Fulcio ca ceremony|import-chain</c>). Exit codes: 0 done, 1 failed, 2 usage error.
+/// The CA admin commands (<c>PrivateSigstore.Fulcio ca init-token|ceremony|import-chain</c>). Exit codes: 0 done, 1 failed, 2 usage error.
 /// </summary>
 public static class CaCommands
 {
     private const string Usage = """
         usage:
+          ca init-token --token-label <label> (--pin-file <path> | --pin-env <VAR>) (--so-pin-file <path> | --so-pin-env <VAR>)
+                      [--module <path>]
+              Initialises the module's free token (SoftHSM2; for a hardware HSM use the vendor's tool) with the label, the
+              security officer PIN and the user PIN, through PKCS#11: the PINs never appear on a command line (softhsm2-util
+              takes them only as arguments or from a terminal).
           ca ceremony --token-label <label> (--pin-file <path> | --pin-env <VAR>) --out <chain.pem>
                       [--module <path>] [--root-token-label <label> (--root-pin-file <path> | --root-pin-env <VAR>)]
                       [--root-label privatesigstore-root] [--intermediate-label privatesigstore-intermediate]
@@ -51,6 +56,7 @@ public static class CaCommands
         {
             return args.FirstOrDefault() switch
             {
+                "init-token" => InitToken(options, output),
                 "ceremony" => Ceremony(options, output),
                 "import-chain" => ImportChain(options, output),
                 _ => throw new ArgumentException(args.Length == 0 ? "missing command" : $"unknown command '{args[0]}'"),
@@ -67,6 +73,21 @@ public static class CaCommands
             error.WriteLine($"failed: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>Initialises a token with PINs read from files or the environment.</summary>
+    private static int InitToken(Dictionary<string, string> o, TextWriter output)
+    {
+        var user = TokenOptions(o, "token-label", "pin-file", "pin-env");
+        if (Optional(o, "so-pin-file") is null && Optional(o, "so-pin-env") is null)
+        {
+            throw new ArgumentException("--so-pin-file or --so-pin-env is required (the PIN is never taken from the command line)");
+        }
+
+        var securityOfficer = new Pkcs11Options { PinFile = Optional(o, "so-pin-file"), PinEnvironmentVariable = Optional(o, "so-pin-env") };
+        Pkcs11Token.InitializeToken(user.ModulePath, user.TokenLabel!, securityOfficer.ResolvePin(), user.ResolvePin());
+        output.WriteLine($"initialised token '{user.TokenLabel}' in {user.ModulePath}");
+        return 0;
     }
 
     /// <summary>The key ceremony: root and intermediate keys generated in the HSM, the chain written out.</summary>

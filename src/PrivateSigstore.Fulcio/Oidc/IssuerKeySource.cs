@@ -176,8 +176,54 @@ internal sealed class IssuerKeySource : IDisposable
         return ToKeySet(config.JsonWebKeySet, config.SigningKeys);
     }
 
+    /// <summary>The issuer whose keys these are.</summary>
+    internal string IssuerUrl => _issuer.IssuerUrl;
+
+    /// <summary>Whether <see cref="Dispose"/> ran (its HTTP client is closed).</summary>
+    internal bool IsDisposed { get; private set; }
+
+    private readonly Lock _useGate = new();
+    private int _users;
+    private bool _retired;
+
+    /// <summary>A verification starts using this source (called by the cache while it holds the source).</summary>
+    internal void Acquire()
+    {
+        lock (_useGate)
+        {
+            ObjectDisposedException.ThrowIf(_retired, this);
+            _users++;
+        }
+    }
+
+    /// <summary>A verification is done with this source; the last user of a retired source disposes it.</summary>
+    internal void Release()
+    {
+        bool dispose;
+        lock (_useGate)
+        {
+            _users--;
+            dispose = _retired && _users == 0;
+        }
+        if (dispose) Dispose();
+    }
+
+    /// <summary>The cache dropped this source: it is disposed now, or by its last user.</summary>
+    internal void Retire()
+    {
+        bool dispose;
+        lock (_useGate)
+        {
+            if (_retired) return;
+            _retired = true;
+            dispose = _users == 0;
+        }
+        if (dispose) Dispose();
+    }
+
     public void Dispose()
     {
+        IsDisposed = true;
         _http?.Dispose();
         _lock.Dispose();
     }

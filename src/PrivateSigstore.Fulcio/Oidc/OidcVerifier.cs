@@ -19,7 +19,11 @@ public sealed class OidcVerifier : IDisposable
     private readonly OidcVerifierOptions _options;
     private readonly TimeProvider _time;
     private readonly JsonWebTokenHandler _handler = new();
-    private readonly ConcurrentDictionary<string, Lazy<IssuerKeySource>> _sources = new(StringComparer.Ordinal);
+    // Issuer key sources, least recently used first; bounded by MaxCachedIssuers, evicted sources are disposed.
+    private readonly Lock _sourcesGate = new();
+    private readonly Dictionary<string, LinkedListNode<IssuerKeySource>> _sources = new(StringComparer.Ordinal);
+    private readonly LinkedList<IssuerKeySource> _sourceOrder = new();
+    private bool _disposed;
     private readonly ConcurrentDictionary<string, Regex> _globs = new(StringComparer.Ordinal);
 
     /// <summary>Creates the verifier.</summary>
@@ -89,8 +93,16 @@ public sealed class OidcVerifier : IDisposable
             throw new OidcVerificationException(OidcErrorReason.UnknownIssuer, $"unsupported issuer \"{iss}\"");
         }
 
-        var source = GetSource(issuer);
-        var keys = await source.GetKeysAsync(unverified.Kid, cancellationToken).ConfigureAwait(false);
+        var source = RentSource(issuer);
+        IssuerKeySource.KeySet keys;
+        try
+        {
+            keys = await source.GetKeysAsync(unverified.Kid, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            source.Release();
+        }
         if (alg == "EdDSA")
         {
             VerifyEd25519(rawToken, unverified, keys, issuer);
@@ -185,14 +197,57 @@ public sealed class OidcVerifier : IDisposable
         }
     }
 
-    private IssuerKeySource GetSource(OidcIssuerConfig issuer)
+    /// <summary>How many issuers' key sources are cached.</summary>
+    internal int CachedIssuerCount
     {
-        if (_sources.Count >= _options.MaxCachedIssuers && !_sources.ContainsKey(issuer.IssuerUrl))
+        get
         {
-            // Bounded like upstream's LRU; meta issuers are the only unbounded source. Old sources are left to the GC.
-            _sources.Clear();
+            lock (_sourcesGate) return _sources.Count;
         }
-        return _sources.GetOrAdd(issuer.IssuerUrl, _ => new Lazy<IssuerKeySource>(() => new IssuerKeySource(issuer, _options, _time))).Value;
+    }
+
+    /// <summary>The cached key source of <paramref name="issuer"/> (not held: tests).</summary>
+    internal IssuerKeySource GetSource(OidcIssuerConfig issuer)
+    {
+        var source = RentSource(issuer);
+        source.Release();
+        return source;
+    }
+
+    /// <summary>
+    /// The key source of <paramref name="issuer"/>, held until <see cref="IssuerKeySource.Release"/>: a bounded LRU like
+    /// upstream's (meta issuers are the only unbounded source of entries); the least recently used source is evicted and
+    /// disposed (its HTTP client with it) once no verification holds it.
+    /// </summary>
+    internal IssuerKeySource RentSource(OidcIssuerConfig issuer)
+    {
+        IssuerKeySource? evicted = null;
+        IssuerKeySource source;
+        lock (_sourcesGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_sources.TryGetValue(issuer.IssuerUrl, out var node))
+            {
+                _sourceOrder.Remove(node);
+                _sourceOrder.AddLast(node);
+            }
+            else
+            {
+                if (_sources.Count >= Math.Max(1, _options.MaxCachedIssuers))
+                {
+                    var oldest = _sourceOrder.First!;
+                    _sourceOrder.RemoveFirst();
+                    _sources.Remove(oldest.Value.IssuerUrl);
+                    evicted = oldest.Value;
+                }
+                node = _sourceOrder.AddLast(new IssuerKeySource(issuer, _options, _time));
+                _sources.Add(issuer.IssuerUrl, node);
+            }
+            source = node.Value;
+            source.Acquire();
+        }
+        evicted?.Retire();
+        return source;
     }
 
     private static OidcVerificationException Map(Exception? ex) => ex switch
@@ -289,13 +344,17 @@ public sealed class OidcVerifier : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var source in _sources.Values)
+        List<IssuerKeySource> sources;
+        lock (_sourcesGate)
         {
-            if (source.IsValueCreated)
-            {
-                source.Value.Dispose();
-            }
+            _disposed = true;
+            sources = [.. _sourceOrder];
+            _sourceOrder.Clear();
+            _sources.Clear();
         }
-        _sources.Clear();
+        foreach (var source in sources)
+        {
+            source.Retire();
+        }
     }
 }

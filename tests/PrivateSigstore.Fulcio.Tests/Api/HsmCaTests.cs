@@ -25,6 +25,34 @@ public sealed class HsmCaTests(SoftHsmFixture hsm)
         return path;
     }
 
+    /// <summary>Issue 20, finding 9: a token is initialised with PINs from files, never from the command line.</summary>
+    [Fact]
+    public void Init_token_takes_the_pins_from_files_and_the_token_then_holds_a_ceremony()
+    {
+        hsm.Require();
+        var dir = NewDirectory();
+        var label = "ca-" + Guid.NewGuid().ToString("N")[..8];
+        var pin = Path.Combine(dir, "ca.pin");
+        var soPin = Path.Combine(dir, "ca.sopin");
+        File.WriteAllText(pin, "ca-user-pin-0123\n");
+        File.WriteAllText(soPin, "ca-so-pin-0123\n");
+
+        // Without an SO PIN source, or with none for the user PIN: a usage error (a PIN is never an argument).
+        Assert.Equal(2, Run("init-token", "--module", SoftHsmFixture.ModulePath, "--token-label", label, "--pin-file", pin).Exit);
+        Assert.Equal(2, Run("init-token", "--module", SoftHsmFixture.ModulePath, "--token-label", label, "--so-pin-file", soPin).Exit);
+
+        var (exit, output, error) = Run("init-token", "--module", SoftHsmFixture.ModulePath, "--token-label", label, "--pin-file", pin, "--so-pin-file", soPin);
+        Assert.True(exit == 0, error);
+        Assert.Contains(label, output, StringComparison.Ordinal);
+        var again = Run("init-token", "--module", SoftHsmFixture.ModulePath, "--token-label", label, "--pin-file", pin, "--so-pin-file", soPin);
+        Assert.Equal(1, again.Exit);
+        Assert.Contains("already exists", again.Error, StringComparison.Ordinal);
+
+        var ceremony = Run("ceremony", "--module", SoftHsmFixture.ModulePath, "--token-label", label, "--pin-file", pin, "--out", Path.Combine(dir, "chain.pem"));
+        Assert.True(ceremony.Exit == 0, ceremony.Error);
+        Assert.Equal(2, CertificateAuthority.ReadChain(Path.Combine(dir, "chain.pem")).Length);
+    }
+
     [Fact]
     public async Task Ceremony_creates_keys_in_the_token_and_the_service_issues_with_them()
     {

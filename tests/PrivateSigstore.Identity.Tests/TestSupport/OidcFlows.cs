@@ -72,12 +72,31 @@ internal static partial class OidcFlows
         }), Ct);
     }
 
-    /// <summary>Follows redirects inside the provider until one leaves it; returns that Location (or the last response's).</summary>
+    /// <summary>The hidden fields of a page's form (the consent page posts the authorization request back with them).</summary>
+    public static Dictionary<string, string> HiddenFields(string html) => HiddenField().Matches(html)
+        .ToDictionary(m => WebUtility.HtmlDecode(m.Groups["name"].Value), m => WebUtility.HtmlDecode(m.Groups["value"].Value));
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]*)\" value=\"(?<value>[^\"]*)\">")]
+    private static partial Regex HiddenField();
+
+    /// <summary>
+    /// Follows redirects inside the provider until one leaves it; returns that Location (or the last response's). On the
+    /// consent page it presses Allow, as the person would.
+    /// </summary>
     public static async Task<Uri> FollowToClientAsync(HttpClient browser, string path)
     {
+        HttpResponseMessage? next = null;
         for (var i = 0; i < 10; i++)
         {
-            using var response = await browser.GetAsync(path, Ct);
+            using var response = next ?? await browser.GetAsync(path, Ct);
+            next = null;
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var html = await response.Content.ReadAsStringAsync(Ct);
+                Assert.True(html.Contains("name=\"consent\" value=\"allow\"", StringComparison.Ordinal), $"{path}: 200 that is not the consent page: {html}");
+                next = await browser.PostAsync("/connect/authorize", new FormUrlEncodedContent(new Dictionary<string, string>(HiddenFields(html)) { ["consent"] = "allow" }), Ct);
+                continue;
+            }
             var location = response.Headers.Location ?? throw new InvalidOperationException($"{path}: {(int)response.StatusCode} without a redirect: {await response.Content.ReadAsStringAsync(Ct)}");
             var absolute = location.IsAbsoluteUri ? location : new Uri(browser.BaseAddress!, location);
             if (absolute.Authority != browser.BaseAddress!.Authority)
@@ -86,6 +105,7 @@ internal static partial class OidcFlows
             }
             path = absolute.PathAndQuery;
         }
+        next?.Dispose();
         throw new InvalidOperationException("too many redirects");
     }
 
