@@ -2,7 +2,7 @@
 # make-secrets.sh [dir]: creates the compose secrets once (random values; existing files are kept) in dir (default:
 # deploy/compose/secrets/):
 #   db_admin_password            the PostgreSQL superuser's password (only the postgres container reads it);
-#   db_password_<service>        one login role per service (identity, ctlog, rekor), each owning only its own schema;
+#   db_password_<service>        one login role per service (identity, ctlog, rekor, rekor_v2), each owning only its own schema;
 #   pgpass_<service>             the matching pgpass line the service reads (Npgsql's Passfile: no password in any
 #                                environment variable);
 #   hsm_pin, hsm_so_pin          the online SoftHSM2 token Fulcio signs with (the intermediate key);
@@ -15,7 +15,7 @@ dir="${1:-$(cd "$(dirname "$0")" && pwd)/secrets}"
 mkdir -p "$dir" && chmod 0700 "$dir"
 rand() { head -c 24 /dev/urandom | base64 | tr -d '/+=' ; }
 [ -s "$dir/db_admin_password" ] || rand > "$dir/db_admin_password"
-for service in identity ctlog rekor; do
+for service in identity ctlog rekor rekor_v2; do
   [ -s "$dir/db_password_$service" ] || rand > "$dir/db_password_$service"
   [ -s "$dir/pgpass_$service" ] || printf '*:*:*:%s:%s\n' "$service" "$(cat "$dir/db_password_$service")" > "$dir/pgpass_$service"
 done

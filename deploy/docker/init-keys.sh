@@ -8,7 +8,8 @@
 #   2. Fulcio's key ceremony: the root key in the root token, the intermediate in the online token (both
 #      non-extractable) → chain + root PEM in PSIG_CA_DIR. SoftHSM2 reads one token directory per process, so the ceremony
 #      runs on a staged copy of both tokens (in $TMPDIR) that is copied back to each token's own directory;
-#   3. the CT log and Rekor signing keys as PKCS#8 PEM files (0600) with their public halves in PSIG_CA_DIR;
+#   3. the CT log and Rekor signing keys (and with PSIG_REKOR_V2_KEY_DIR the Rekor v2 checkpoint key, Ed25519) as PKCS#8
+#      PEM files (0600) with their public halves in PSIG_CA_DIR;
 #   4. the internal TLS CA (PSIG_TLS_CA_DIR, a directory only this script sees; its certificate is
 #      PSIG_CA_DIR/internal-ca.pem) and one server certificate per service in PSIG_TLS_SERVICES, written to
 #      PSIG_TLS_DIR/<service>/tls.crt and tls.key (subjectAltName: the service name, its PSIG_TLS_DOMAIN_SUFFIXES forms,
@@ -26,6 +27,7 @@ set -euo pipefail
 : "${PSIG_CA_DIR:=/var/lib/privatesigstore/ca}"
 : "${PSIG_CTLOG_KEY_DIR:=/var/lib/privatesigstore/keys/ctlog}"
 : "${PSIG_REKOR_KEY_DIR:=/var/lib/privatesigstore/keys/rekor}"
+: "${PSIG_REKOR_V2_KEY_DIR:=}"   # set: also the Rekor v2 checkpoint key (Ed25519, rekor-v2-key.pem)
 : "${PSIG_FULCIO_DLL:=/app/PrivateSigstore.Fulcio.dll}"
 : "${PSIG_ORGANIZATION:=PrivateSigstore}"
 : "${PSIG_PKCS11_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
@@ -104,12 +106,16 @@ fi
 fi
 
 # 3. The log keys (ECDSA P-256, what Sigstore clients verify SETs, checkpoints and SCTs with).
-log_key() { # log_key <dir> <name>
+log_key() { # log_key <dir> <name> [ed25519]
   local dir="$1" name="$2"
   mkdir -p "$dir"
   if [ ! -s "$dir/$name-key.pem" ]; then
     log "generating the $name signing key"
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name-key.pem.tmp"
+    if [ "${3:-}" = "ed25519" ]; then
+      openssl genpkey -algorithm ed25519 -out "$dir/$name-key.pem.tmp"
+    else
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name-key.pem.tmp"
+    fi
     mv "$dir/$name-key.pem.tmp" "$dir/$name-key.pem"
   fi
   (umask 022; openssl pkey -in "$dir/$name-key.pem" -pubout -out "${PSIG_CA_DIR}/$name-public.pem")
@@ -117,6 +123,7 @@ log_key() { # log_key <dir> <name>
 if [ "${PSIG_LOG_KEYS}" = "true" ]; then
   log_key "${PSIG_CTLOG_KEY_DIR}" ctlog
   log_key "${PSIG_REKOR_KEY_DIR}" rekor
+  [ -z "${PSIG_REKOR_V2_KEY_DIR}" ] || log_key "${PSIG_REKOR_V2_KEY_DIR}" rekor-v2 ed25519
 fi
 
 # 4. Internal TLS: a CA for the services' own traffic (not the Sigstore CA) and one server certificate per service.

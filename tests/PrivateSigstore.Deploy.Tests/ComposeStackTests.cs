@@ -52,7 +52,7 @@ public sealed class ComposeStackTests
         // The root key is in the root token only, on a volume no running service mounts; the online token Fulcio mounts
         // holds the intermediate only.
         var services = deployment.Compose.ApplicationServices();
-        Assert.Equal(["ctlog", "fulcio", "identity", "rekor"], services.Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["ctlog", "fulcio", "identity", "rekor", "rekor-v2"], services.Select(s => s.Name).Order(StringComparer.Ordinal));
         Assert.All(services, s => Assert.DoesNotContain(s.Mounts, m => m.Source is "softhsm-root-tokens" or "internal-ca"));
         Assert.True(TokenHolds(deployment.Volume("softhsm-tokens"), "privatesigstore-intermediate"), "the intermediate is not in the online token");
         Assert.False(TokenHolds(deployment.Volume("softhsm-tokens"), "privatesigstore-root"), "the root key is in the token Fulcio mounts");
@@ -85,6 +85,11 @@ public sealed class ComposeStackTests
                 using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
                 await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync(new UriBuilder(process.BaseUrl) { Scheme = "http" }.Uri, Ct));
             }
+
+            // Rekor v2 serves its signed checkpoint (origin from the compose file) over HTTPS.
+            var rekorV2 = running.Single(p => p.Name == "rekor-v2");
+            var checkpoint = await http.GetStringAsync(new Uri(rekorV2.BaseUrl, "/api/v2/checkpoint"), Ct);
+            Assert.StartsWith(deployment.Compose.Services["rekor-v2"].Environment["RekorV2__Origin"] + "\n", checkpoint, StringComparison.Ordinal);
 
             // The services connected as their own roles, and each role's tables (EF's migration history included) are in
             // its own schema: none in public, and no role reads another's schema or creates objects in public.

@@ -9,7 +9,7 @@ namespace PrivateSigstore.Deploy.Tests;
 /// </summary>
 public sealed class DeploymentFileTests
 {
-    private static readonly string[] ApplicationServices = ["identity", "ctlog", "fulcio", "rekor"];
+    private static readonly string[] ApplicationServices = ["identity", "ctlog", "fulcio", "rekor", "rekor-v2"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -93,18 +93,18 @@ public sealed class DeploymentFileTests
         // bootstrap covers exactly those services; nobody connects as the superuser.
         var connections = apps.SelectMany(s => s.Environment.Where(e => e.Key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal))
             .Select(e => (Service: s, Cs: new Npgsql.NpgsqlConnectionStringBuilder(e.Value)))).ToList();
-        Assert.Equal(["ctlog", "identity", "rekor"], connections.Select(c => c.Cs.Username!).Order(StringComparer.Ordinal));
+        Assert.Equal(["ctlog", "identity", "rekor", "rekor_v2"], connections.Select(c => c.Cs.Username!).Order(StringComparer.Ordinal));
         foreach (var (service, cs) in connections)
         {
-            Assert.Equal(service.Name, cs.Username);
+            Assert.Equal(service.Name.Replace('-', '_'), cs.Username);
             Assert.Equal(cs.Username, cs.SearchPath);
-            Assert.Equal($"/run/secrets/pgpass_{service.Name}", cs.Passfile);
-            Assert.Equal([$"pgpass_{service.Name}"], service.Secrets.Where(x => x.StartsWith("pgpass", StringComparison.Ordinal)));
+            Assert.Equal($"/run/secrets/pgpass_{cs.Username}", cs.Passfile);
+            Assert.Equal([$"pgpass_{cs.Username}"], service.Secrets.Where(x => x.StartsWith("pgpass", StringComparison.Ordinal)));
             Assert.Null(cs.Password);
         }
 
         var postgres = compose.Services["postgres"];
-        Assert.Equal("identity ctlog rekor", postgres.Environment["PSIG_DB_SERVICES"]);
+        Assert.Equal("identity ctlog rekor rekor_v2", postgres.Environment["PSIG_DB_SERVICES"]);
         Assert.Contains(("./deploy/postgres/init-roles.sh", "/docker-entrypoint-initdb.d/10-privatesigstore-roles.sh"), postgres.Mounts);
         Assert.NotEqual("privatesigstore", postgres.Environment["POSTGRES_USER"]);
 
@@ -134,7 +134,7 @@ public sealed class DeploymentFileTests
         Assert.Contains("ENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]", lines);
         Assert.Contains(lines, l => l.Trim() == "ENV PSIG_SERVICE=${SERVICE} \\");
         var compose = ComposeFile.Load(Repository.File("docker-compose.yml"));
-        Assert.Equal(["CtLog", "Fulcio", "Identity", "Rekor"], compose.ApplicationServices().Select(s => s.ImageService!).Order(StringComparer.Ordinal));
+        Assert.Equal(["CtLog", "Fulcio", "Identity", "Rekor", "Rekor"], compose.ApplicationServices().Select(s => s.ImageService!).Order(StringComparer.Ordinal));
         Assert.Contains("softhsm2", File.ReadAllText(Repository.File("docker-compose.yml")), StringComparison.Ordinal);
     }
 

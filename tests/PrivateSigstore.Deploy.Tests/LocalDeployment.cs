@@ -242,7 +242,7 @@ internal sealed partial class LocalDeployment : IDisposable
             env[k] = v;
         }
 
-        return ServiceProcess.Start(service.Name, service.ImageService!, BaseUrl(service.Name), env, Path.Combine(Root, "work"));
+        return ServiceProcess.Start(service.Name, service.ImageService!, BaseUrl(service.Name), env, Path.Combine(Root, "work"), service.Command ?? []);
     }
 
     public void Dispose()
