@@ -9,7 +9,7 @@
 #   - /etc/privatesigstore/ca/: ca-chain.pem, ca-chain.root.pem, ctlog-public.pem, rekor-public.pem, internal-ca.pem
 #     (public, 0644);
 #   - /etc/privatesigstore/credentials/ (root-only, handed to the units by LoadCredential=): rekor-key.pem,
-#     ctlog-key.pem, identity-key.pem, fulcio-hsm-pin (+ so-pin, root pins), tls/<unit>/tls.{crt,key},
+#     ctlog-key.pem, rekor-v2-key.pem (Ed25519), identity-key.pem, fulcio-hsm-pin (+ so-pin, root pins), tls/<unit>/tls.{crt,key},
 #     internal-ca/ (the internal TLS CA's key), db/db_password_<service> and pgpass-<service> (one PostgreSQL role per
 #     service: create them with deploy/postgres/init-roles.sh, PSIG_DB_PASSWORD_DIR=/etc/privatesigstore/credentials/db).
 set -euo pipefail
@@ -20,8 +20,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 : "${PSIG_FULCIO_DLL:=$PSIG_OPT/fulcio/PrivateSigstore.Fulcio.dll}"
 : "${PSIG_TOKEN_OWNER=privatesigstore}"   # the CA unit's User=; empty: leave ownership as is
 : "${PSIG_HSM_ROOT_TOKEN_DIR:=/var/lib/privatesigstore-offline/root-tokens}"
-: "${PSIG_TLS_SERVICES:=identity ctlog fulcio rekor}"
-: "${PSIG_DB_SERVICES:=identity ctlog rekor}"
+: "${PSIG_TLS_SERVICES:=identity ctlog fulcio rekor rekor-v2}"
+: "${PSIG_DB_SERVICES:=identity ctlog rekor rekor_v2}"
 export SOFTHSM2_CONF="${SOFTHSM2_CONF:-$PSIG_ETC/softhsm2.conf}"
 creds="$PSIG_ETC/credentials"
 umask 077
@@ -40,7 +40,7 @@ done
 PSIG_HSM_TOKEN_LABEL=fulcio PSIG_HSM_PIN_FILE="$creds/fulcio-hsm-pin" PSIG_HSM_SO_PIN_FILE="$creds/fulcio-hsm-so-pin" \
 PSIG_HSM_ROOT_TOKEN_LABEL=fulcio-root PSIG_HSM_ROOT_TOKEN_DIR="$PSIG_HSM_ROOT_TOKEN_DIR" \
 PSIG_HSM_ROOT_PIN_FILE="$creds/fulcio-root-pin" PSIG_HSM_ROOT_SO_PIN_FILE="$creds/fulcio-root-so-pin" \
-PSIG_CA_DIR="$PSIG_ETC/ca" PSIG_CTLOG_KEY_DIR="$creds" PSIG_REKOR_KEY_DIR="$creds" PSIG_FULCIO_DLL="$PSIG_FULCIO_DLL" \
+PSIG_CA_DIR="$PSIG_ETC/ca" PSIG_CTLOG_KEY_DIR="$creds" PSIG_REKOR_KEY_DIR="$creds" PSIG_REKOR_V2_KEY_DIR="$creds" PSIG_FULCIO_DLL="$PSIG_FULCIO_DLL" \
 PSIG_TLS_CA_DIR="$creds/internal-ca" PSIG_TLS_DIR="$creds/tls" PSIG_TLS_SERVICES="$PSIG_TLS_SERVICES" \
   bash "$PSIG_INIT_KEYS"
 

@@ -11,7 +11,7 @@ namespace PrivateSigstore.Deploy.Tests;
 /// </summary>
 public sealed class SystemdConfigurationTests
 {
-    private static readonly string[] Units = ["identity", "ctlog", "fulcio", "rekor"];
+    private static readonly string[] Units = ["identity", "ctlog", "fulcio", "rekor", "rekor-v2"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -85,6 +85,7 @@ public sealed class SystemdConfigurationTests
             var roots = JsonNode.Parse(await http.GetStringAsync(new Uri(ctlog.BaseUrl, "/test/ct/v1/get-roots"), Ct))!;
             Assert.Single(roots["certificates"]!.AsArray());
             Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor", $"index.db")), "Rekor did not keep its data in its StateDirectory");
+            Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor-v2", "rekor-v2.db")), "Rekor v2 did not keep its log in its StateDirectory");
         }
         finally
         {
@@ -120,7 +121,7 @@ public sealed class SystemdConfigurationTests
             var imageService = Path.GetFileNameWithoutExtension(exec[1])["PrivateSigstore.".Length..];
             var port = int.Parse(env["ASPNETCORE_URLS"].Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
             (string, string)[] mounts = [("state", "/var/lib"), ("credentials-" + name, $"/run/credentials/privatesigstore-{name}.service"), ("etc", "/etc/privatesigstore")];
-            return new Unit(name, new ComposeService(name, imageService, null, env, mounts, [], port, []), credentials);
+            return new Unit(name, new ComposeService(name, imageService, null, env, mounts, [], port, [], Command: exec[2..]), credentials);
         }
     }
 }
