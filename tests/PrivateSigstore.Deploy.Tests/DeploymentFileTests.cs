@@ -193,10 +193,10 @@ public sealed class DeploymentFileTests
         }
 
         var postgres = policies["postgres"];
-        Assert.Equal(["ctlog", "identity", "rekor"], Seq(postgres["spec"], "ingress").SelectMany(r => SelectedApps((YamlMappingNode)r)).Order(StringComparer.Ordinal));
+        Assert.Equal(["ctlog", "identity", "rekor", "rekor-v2"], Seq(postgres["spec"], "ingress").SelectMany(r => SelectedApps((YamlMappingNode)r)).Order(StringComparer.Ordinal));
         Assert.Empty(Seq(postgres["spec"], "egress"));
         Assert.Equal(["ctlog", "identity"], Seq(policies["fulcio"]["spec"], "egress").SelectMany(r => SelectedApps((YamlMappingNode)r)).Order(StringComparer.Ordinal));
-        foreach (var app in new[] { "identity", "ctlog", "rekor" })
+        foreach (var app in new[] { "identity", "ctlog", "rekor", "rekor-v2" })
         {
             Assert.Equal(["postgres"], Seq(policies[app]["spec"], "egress").SelectMany(r => SelectedApps((YamlMappingNode)r)));
         }
@@ -212,7 +212,7 @@ public sealed class DeploymentFileTests
             Assert.All(data.Values, v => Assert.DoesNotContain("http://", v, StringComparison.Ordinal));
             foreach (var cs in data.Where(kv => kv.Key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal)).Select(kv => new Npgsql.NpgsqlConnectionStringBuilder(kv.Value)))
             {
-                Assert.Equal(name[..^"-env".Length], cs.Username);
+                Assert.Equal(name[..^"-env".Length].Replace('-', '_'), cs.Username);
                 Assert.Equal(cs.Username, cs.SearchPath);
             }
         }

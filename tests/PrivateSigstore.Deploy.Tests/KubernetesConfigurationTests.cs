@@ -33,7 +33,7 @@ public sealed class KubernetesConfigurationTests
         await File.WriteAllTextAsync(Path.Combine(deployment.Volume("secret-fulcio-root-hsm"), "so-pin"), "8765-root-so-pin", Ct);
         var db = deployment.Volume("secret-privatesigstore-db");
         await File.WriteAllTextAsync(Path.Combine(db, "admin-password"), "unused-admin", Ct);
-        foreach (var role in new[] { "identity", "ctlog", "rekor" })
+        foreach (var role in new[] { "identity", "ctlog", "rekor", "rekor_v2" })
         {
             await File.WriteAllTextAsync(Path.Combine(db, $"db_password_{role}"), "unused-" + role, Ct);
             await File.WriteAllTextAsync(Path.Combine(db, $"pgpass-{role}"), $"*:*:*:{db0.RolePrefix}{role}:unused\n", Ct);
@@ -51,10 +51,10 @@ public sealed class KubernetesConfigurationTests
         var (tlsCode, tlsOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "init-keys.sh")], deployment.Root, new Dictionary<string, string>
         {
             ["PSIG_CEREMONY"] = "false", ["PSIG_LOG_KEYS"] = "false", ["PSIG_CA_DIR"] = tls, ["PSIG_TLS_CA_DIR"] = Path.Combine(tls, "ca"), ["PSIG_TLS_DIR"] = tls,
-            ["PSIG_TLS_SERVICES"] = "identity ctlog fulcio rekor", ["PSIG_TLS_DOMAIN_SUFFIXES"] = ".privatesigstore.svc .privatesigstore.svc.cluster.local",
+            ["PSIG_TLS_SERVICES"] = "identity ctlog fulcio rekor rekor-v2", ["PSIG_TLS_DOMAIN_SUFFIXES"] = ".privatesigstore.svc .privatesigstore.svc.cluster.local",
         }, Ct);
         Assert.True(tlsCode == 0, tlsOutput);
-        foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor" })
+        foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2" })
         {
             File.Copy(Path.Combine(tls, name, "tls.crt"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.crt"));
             File.Copy(Path.Combine(tls, name, "tls.key"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.key"));
@@ -68,6 +68,8 @@ public sealed class KubernetesConfigurationTests
             Assert.True(code == 0, output);
         }
 
+        var (edCode, edOutput) = await RequiredTool.RunAsync(openssl, ["genpkey", "-algorithm", "ed25519", "-out", Path.Combine(deployment.Volume("secret-rekor-v2-key"), "key.pem")], deployment.Root, null, Ct);
+        Assert.True(edCode == 0, edOutput);
         var (pubCode, pubOutput) = await RequiredTool.RunAsync(openssl, ["pkey", "-in", Path.Combine(deployment.Volume("secret-ctlog-key"), "key.pem"), "-pubout", "-out", Path.Combine(deployment.Volume("cm-ctlog-public"), "ctlog-public.pem")], deployment.Root, null, Ct);
         Assert.True(pubCode == 0, pubOutput);
         foreach (var (name, data) in manifests.ConfigMapFiles)
@@ -90,7 +92,7 @@ public sealed class KubernetesConfigurationTests
         using var http = LocalDeployment.CreateHttpClient(internalCa);
         try
         {
-            foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor" })
+            foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2" })
             {
                 var process = deployment.Start(services.Single(s => s.Name == $"{name}.{Namespace}"));
                 running.Add(process);
@@ -188,13 +190,14 @@ public sealed class KubernetesConfigurationTests
                 var mounts = Children(container, "volumeMounts").Select(m => (volumes.GetValueOrDefault(Text(m["name"]), $"pvc-{name}-{Text(m["name"])}"), Text(m["mountPath"]))).ToList(); // unlisted: a volumeClaimTemplate
                 var ports = Children(container, "ports").Select(p => int.Parse(Text(p["containerPort"]), System.Globalization.CultureInfo.InvariantCulture)).ToList();
                 var entrypoint = container.Children.TryGetValue("command", out var command) ? ((YamlSequenceNode)command).Select(Text).ToList() : null;
+                var arguments = container.Children.TryGetValue("args", out var args) ? ((YamlSequenceNode)args).Select(Text).ToList() : null;
                 var serviceName = Text(o["kind"]) == "Deployment" ? $"{name}.{Namespace}" : name;
                 if (imageService is null)
                 {
                     ports.Clear(); // PostgreSQL is the test server, not a mapped port
                 }
 
-                services.Add(new ComposeService(serviceName, imageService, entrypoint, env, mounts, [], ports.Count > 0 ? ports[0] : null, []));
+                services.Add(new ComposeService(serviceName, imageService, entrypoint, env, mounts, [], ports.Count > 0 ? ports[0] : null, [], Command: arguments));
             }
 
             return services;
