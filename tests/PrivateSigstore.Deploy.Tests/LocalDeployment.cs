@@ -135,6 +135,7 @@ internal sealed partial class LocalDeployment : IDisposable
     /// </summary>
     public async Task BootstrapDatabaseAsync(CancellationToken cancellationToken, string serviceName = "postgres")
     {
+        RequiredTool.Command("psql", "postgresql-client-15"); // init-roles.sh runs psql, as the postgres image does
         var postgres = Compose.Services[serviceName];
         // A file (compose: ./deploy/postgres/init-roles.sh) or a directory (Kubernetes: ConfigMap postgres-init) mounted
         // under /docker-entrypoint-initdb.d; the image runs every *.sh there.
