@@ -42,6 +42,7 @@ fi
 need_pkg docker-compose docker-compose
 need_pkg systemd-analyze systemd
 need_pkg openssl openssl
+need_pkg psql postgresql-client-15   # deploy/postgres/init-roles.sh in the Deploy tests
 # Image signing (psig sign-image/verify-image, tests/PrivateSigstore.Cli.Tests/ImageTests): Debian's docker-registry
 # (distribution 2.8, no referrers API) started by the tests as a plain process on a loopback port.
 need_pkg docker-registry docker-registry

@@ -1,16 +1,26 @@
 #!/bin/sh
-# Creates the compose secrets once (random values; existing files are kept): the PostgreSQL password, the matching
-# pgpass file the services read (Npgsql's Passfile, so no password is in any environment variable), and the SoftHSM2
-# user PIN and SO PIN. Docker Compose without Swarm bind-mounts these files with their host owner and mode, and the
-# containers read them as other users (PostgreSQL as uid 999, the services as uid 10001): the files are world-readable
-# inside a directory only their owner can enter (0700), so on the host only that owner (and root) reaches them.
+# make-secrets.sh [dir]: creates the compose secrets once (random values; existing files are kept) in dir (default:
+# deploy/compose/secrets/):
+#   db_admin_password            the PostgreSQL superuser's password (only the postgres container reads it);
+#   db_password_<service>        one login role per service (identity, ctlog, rekor, rekor_v2), each owning only its own schema;
+#   pgpass_<service>             the matching pgpass line the service reads (Npgsql's Passfile: no password in any
+#                                environment variable);
+#   hsm_pin, hsm_so_pin          the online SoftHSM2 token Fulcio signs with (the intermediate key);
+#   hsm_root_pin, hsm_root_so_pin  the root token, which only the ceremony (keys-init) ever opens.
+# Docker Compose without Swarm bind-mounts these files with their host owner and mode, and the containers read them as
+# other users (PostgreSQL as uid 999, the services as uid 10001): the files are world-readable inside a directory only
+# their owner can enter (0700), so on the host only that owner (and root) reaches them.
 set -eu
-dir="$(cd "$(dirname "$0")" && pwd)/secrets"
+dir="${1:-$(cd "$(dirname "$0")" && pwd)/secrets}"
 mkdir -p "$dir" && chmod 0700 "$dir"
 rand() { head -c 24 /dev/urandom | base64 | tr -d '/+=' ; }
-[ -s "$dir/db_password" ] || rand > "$dir/db_password"
-[ -s "$dir/pgpass" ] || printf '*:*:privatesigstore:privatesigstore:%s\n' "$(cat "$dir/db_password")" > "$dir/pgpass"
-[ -s "$dir/hsm_pin" ] || rand > "$dir/hsm_pin"
-[ -s "$dir/hsm_so_pin" ] || rand > "$dir/hsm_so_pin"
-chmod 0444 "$dir"/db_password "$dir"/pgpass "$dir"/hsm_pin "$dir"/hsm_so_pin
+[ -s "$dir/db_admin_password" ] || rand > "$dir/db_admin_password"
+for service in identity ctlog rekor rekor_v2; do
+  [ -s "$dir/db_password_$service" ] || rand > "$dir/db_password_$service"
+  [ -s "$dir/pgpass_$service" ] || printf '*:*:*:%s:%s\n' "$service" "$(cat "$dir/db_password_$service")" > "$dir/pgpass_$service"
+done
+for pin in hsm_pin hsm_so_pin hsm_root_pin hsm_root_so_pin; do
+  [ -s "$dir/$pin" ] || rand > "$dir/$pin"
+done
+chmod 0444 "$dir"/*
 echo "secrets in $dir"

@@ -12,6 +12,7 @@ namespace PrivateSigstore.Deploy.Tests;
 /// <param name="Secrets">The secrets it gets under /run/secrets/.</param>
 /// <param name="ContainerPort">The container port it publishes, or null.</param>
 /// <param name="DependsOn">The services it starts after.</param>
+/// <param name="Ports">The published ports as written ([host address:]host port:container port), if any.</param>
 internal sealed record ComposeService(
     string Name,
     string? ImageService,
@@ -20,7 +21,13 @@ internal sealed record ComposeService(
     IReadOnlyList<(string Source, string Target)> Mounts,
     IReadOnlyList<string> Secrets,
     int? ContainerPort,
-    IReadOnlyList<string> DependsOn);
+    IReadOnlyList<string> DependsOn,
+    IReadOnlyList<string>? Ports = null,
+    IReadOnlyList<string>? Command = null)
+{
+    /// <summary>The URL scheme it serves: https when its listen address (ASPNETCORE_URLS) is https.</summary>
+    public string Scheme => Environment.TryGetValue("ASPNETCORE_URLS", out var urls) && urls.StartsWith("https://", StringComparison.Ordinal) ? "https" : "http";
+}
 
 /// <summary>docker-compose.yml read with YamlDotNet.</summary>
 internal sealed partial class ComposeFile
@@ -86,9 +93,11 @@ internal sealed partial class ComposeFile
                 ? ((YamlSequenceNode)vols).Select(v => Scalar(v).Split(':')).Select(p => (p[0], p[1])).ToList()
                 : [];
             var secrets = s.Children.TryGetValue("secrets", out var sec) ? ((YamlSequenceNode)sec).Select(Scalar).ToList() : [];
-            int? port = s.Children.TryGetValue("ports", out var ports) ? int.Parse(Scalar(((YamlSequenceNode)ports)[0]).Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture) : null;
+            var command = s.Children.TryGetValue("command", out var cmd) ? ((YamlSequenceNode)cmd).Select(Scalar).ToList() : null;
+            var published = s.Children.TryGetValue("ports", out var ports) ? ((YamlSequenceNode)ports).Select(Scalar).ToList() : null;
+            int? port = published is { Count: > 0 } ? int.Parse(published[0].Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture) : null;
             var dependsOn = s.Children.TryGetValue("depends_on", out var dep) ? ((YamlMappingNode)dep).Children.Keys.Select(Scalar).ToList() : [];
-            services[name] = new ComposeService(name, imageService, entrypoint, environment, mounts, secrets, port, dependsOn);
+            services[name] = new ComposeService(name, imageService, entrypoint, environment, mounts, secrets, port, dependsOn, published, command);
         }
 
         return new ComposeFile(services);

@@ -9,10 +9,12 @@ using PrivateSigstore.Core.Notes;
 namespace PrivateSigstore.Deploy.Tests;
 
 /// <summary>
-/// docker-compose.yml's configuration really starts: keys-init's script and each service's image command run as plain
-/// processes with the compose environment (host names → 127.0.0.1, volumes → temporary directories, PostgreSQL → a test
-/// database), every service gets ready on PostgreSQL with the CA key in SoftHSM2, and a workload token from Identity
-/// buys a certificate from Fulcio with an SCT from the CT log.
+/// docker-compose.yml's configuration really starts: the postgres service's role bootstrap, keys-init's script and each
+/// service's image command run as plain processes with the compose environment (host names → 127.0.0.1, volumes →
+/// temporary directories, PostgreSQL → a test database), every service gets ready on PostgreSQL as its own role in its
+/// own schema, serves HTTPS with a certificate from the internal CA, reaches the others over HTTPS trusting only that CA
+/// (SSL_CERT_FILE), and a workload token from Identity buys a certificate from Fulcio with an SCT from the CT log; the
+/// CA's online token holds the intermediate but not the root.
 /// </summary>
 public sealed class ComposeStackTests
 {
@@ -38,17 +40,28 @@ public sealed class ComposeStackTests
     {
         RequireTools();
         await using var db = await TestDatabase.CreateAsync(Ct);
-        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), db.ConnectionString);
+        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), db.ConnectionString, db.RolePrefix);
+        await deployment.BootstrapDatabaseAsync(Ct);
+        await deployment.BootstrapDatabaseAsync(Ct); // idempotent
         await deployment.InitializeKeysAsync(Ct);
         // keys-init is idempotent: a second run keeps the token, chain and keys.
         var chain = await File.ReadAllTextAsync(Path.Combine(deployment.Volume("ca-public"), "ca-chain.pem"), Ct);
         await deployment.InitializeKeysAsync(Ct);
         Assert.Equal(chain, await File.ReadAllTextAsync(Path.Combine(deployment.Volume("ca-public"), "ca-chain.pem"), Ct));
 
+        // The root key is in the root token only, on a volume no running service mounts; the online token Fulcio mounts
+        // holds the intermediate only.
         var services = deployment.Compose.ApplicationServices();
-        Assert.Equal(["ctlog", "fulcio", "identity", "rekor"], services.Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["ctlog", "fulcio", "identity", "rekor", "rekor-v2"], services.Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.All(services, s => Assert.DoesNotContain(s.Mounts, m => m.Source is "softhsm-root-tokens" or "internal-ca"));
+        Assert.True(TokenHolds(deployment.Volume("softhsm-tokens"), "privatesigstore-intermediate"), "the intermediate is not in the online token");
+        Assert.False(TokenHolds(deployment.Volume("softhsm-tokens"), "privatesigstore-root"), "the root key is in the token Fulcio mounts");
+        Assert.True(TokenHolds(deployment.Volume("softhsm-root-tokens"), "privatesigstore-root"), "the root is not in the root token");
+        Assert.False(TokenHolds(deployment.Volume("softhsm-root-tokens"), "privatesigstore-intermediate"));
+
+        var internalCa = Path.Combine(deployment.Volume("ca-public"), "internal-ca.pem");
         var running = new List<ServiceProcess>();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = LocalDeployment.CreateHttpClient(internalCa);
         try
         {
             foreach (var service in services)
@@ -62,14 +75,43 @@ public sealed class ComposeStackTests
                 await process.WaitReadyAsync(http, Ct);
             }
 
-            // The image's HEALTHCHECK script answers from each running service (and fails for a path that is not 200).
+            // Every service answers over HTTPS with a server certificate from the internal CA naming it, and not over HTTP.
             foreach (var process in running)
             {
-                var env = new Dictionary<string, string> { ["PSIG_HEALTH_PORT"] = process.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                Assert.Equal("https", process.BaseUrl.Scheme);
+                var presented = await ServerCertificateAsync(process.BaseUrl, internalCa);
+                var names = presented.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames().ToList();
+                Assert.Contains(process.Name, names);
+                using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync(new UriBuilder(process.BaseUrl) { Scheme = "http" }.Uri, Ct));
+            }
+
+            // Rekor v2 serves its signed checkpoint (origin from the compose file) over HTTPS.
+            var rekorV2 = running.Single(p => p.Name == "rekor-v2");
+            var checkpoint = await http.GetStringAsync(new Uri(rekorV2.BaseUrl, "/api/v2/checkpoint"), Ct);
+            Assert.StartsWith(deployment.Compose.Services["rekor-v2"].Environment["RekorV2__Origin"] + "\n", checkpoint, StringComparison.Ordinal);
+
+            // The services connected as their own roles, and each role's tables (EF's migration history included) are in
+            // its own schema: none in public, and no role reads another's schema or creates objects in public.
+            await AssertLeastPrivilegeAsync(deployment, db, Ct);
+
+            // The image's HEALTHCHECK script answers from each running service over TLS, checking the certificate against
+            // the internal CA (and fails for a path that is not 200).
+            foreach (var process in running)
+            {
+                var env = new Dictionary<string, string>
+                {
+                    ["PSIG_HEALTH_PORT"] = process.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["ASPNETCORE_URLS"] = "https://0.0.0.0:1",
+                    ["SSL_CERT_FILE"] = internalCa,
+                };
                 var (ok, okOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "healthcheck.sh"), "/healthz"], deployment.Root, env, Ct);
                 Assert.True(ok == 0, $"healthcheck.sh /healthz failed for {process.Name}: {okOutput}");
                 var (missing, _) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "healthcheck.sh"), "/no-such-path"], deployment.Root, env, Ct);
                 Assert.Equal(1, missing);
+                var (untrusted, _) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "healthcheck.sh"), "/healthz"], deployment.Root,
+                    new Dictionary<string, string>(env) { ["SSL_CERT_FILE"] = Path.Combine(deployment.Volume("ca-public"), "ca-chain.root.pem") }, Ct);
+                Assert.Equal(1, untrusted);
             }
 
             // Fulcio serves the chain from the ceremony; its key is in the token (no development CA), and the CT log
@@ -132,15 +174,16 @@ public sealed class ComposeStackTests
             var rekor = running.Single(p => p.Name == "rekor");
             var work = Directory.CreateDirectory(Path.Combine(deployment.Root, "client")).FullName;
             var trustedRoot = Path.Combine(work, "trusted_root.json");
-            await PsigAsync(work, null, "trusted-root", "--rekor-url", rekor.BaseUrl.AbsoluteUri, "--fulcio-url", fulcio.BaseUrl.AbsoluteUri,
+            var trust = new Dictionary<string, string> { ["SSL_CERT_FILE"] = internalCa };
+            await PsigAsync(work, trust, "trusted-root", "--rekor-url", rekor.BaseUrl.AbsoluteUri, "--fulcio-url", fulcio.BaseUrl.AbsoluteUri,
                 "--ctlog-public-key", Path.Combine(deployment.Volume("ca-public"), "ctlog-public.pem"), "--out", trustedRoot);
             var blob = Path.Combine(work, "release.tar");
             await File.WriteAllTextAsync(blob, "release artifact", Ct);
-            await PsigAsync(work, new Dictionary<string, string> { ["PSIG_OIDC_CLIENT_SECRET"] = secret }, "sign-blob", blob, "--bundle", blob + ".sigstore.json",
+            await PsigAsync(work, new Dictionary<string, string>(trust) { ["PSIG_OIDC_CLIENT_SECRET"] = secret }, "sign-blob", blob, "--bundle", blob + ".sigstore.json",
                 "--oidc-issuer", identity.BaseUrl.AbsoluteUri, "--oidc-client-id", "release-builder", "--fulcio-url", fulcio.BaseUrl.AbsoluteUri, "--rekor-url", rekor.BaseUrl.AbsoluteUri);
             string[] verify = ["verify-blob", blob, "--bundle", blob + ".sigstore.json", "--certificate-identity", "builder@example.com",
                 "--certificate-oidc-issuer", identity.BaseUrl.AbsoluteUri, "--trusted-root", trustedRoot];
-            await PsigAsync(work, null, verify);
+            await PsigAsync(work, trust, verify);
             await File.WriteAllTextAsync(blob, "release artifact, changed", Ct);
             var (changed, changedOutput) = await RequiredTool.RunAsync("dotnet", [Repository.File("src", "PrivateSigstore.Cli", "bin", Repository.Configuration, "net10.0", "psig.dll"), .. verify], work, null, Ct);
             Assert.True(changed == 1, $"a changed blob verified ({changed}): {changedOutput}");
@@ -150,6 +193,88 @@ public sealed class ComposeStackTests
             foreach (var process in running)
             {
                 await process.DisposeAsync();
+            }
+        }
+    }
+    /// <summary>
+    /// Whether any object file under a SoftHSM2 token directory carries <paramref name="label"/>: SoftHSM2's file store
+    /// keeps an object's public attributes (CKA_LABEL among them) in clear, so the label of every key and certificate the
+    /// ceremony stored in a token is found in that token's files and in no other token's.
+    /// </summary>
+    private static bool TokenHolds(string tokenDirectory, string label)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(label);
+        return Directory.EnumerateFiles(tokenDirectory, "*.object", SearchOption.AllDirectories)
+            .Any(f => File.ReadAllBytes(f).AsSpan().IndexOf(needle) >= 0);
+    }
+
+    /// <summary>The certificate a TLS server presents for the name localhost, which must chain to <paramref name="caFile"/> alone.</summary>
+    private static async Task<X509Certificate2> ServerCertificateAsync(Uri url, string caFile)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(url.Host, url.Port, Ct);
+        await using var ssl = new System.Net.Security.SslStream(tcp.GetStream(), false);
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { ca },
+                RevocationMode = X509RevocationMode.NoCheck,
+            },
+        }, Ct);
+        return X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate!.GetRawCertData());
+    }
+
+    /// <summary>Each service role owns exactly its schema's tables; nothing is in public; roles are confined.</summary>
+    internal static async Task AssertLeastPrivilegeAsync(LocalDeployment deployment, TestDatabase db, CancellationToken ct)
+    {
+        var roles = deployment.Compose.Services.Values
+            .SelectMany(s => s.Environment.Where(e => e.Key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal))
+                .Select(e => new Npgsql.NpgsqlConnectionStringBuilder(e.Value)))
+            .ToList();
+        Assert.Equal(roles.Count, roles.Select(r => r.Username).Distinct().Count());
+        await using var admin = new Npgsql.NpgsqlConnection(db.ConnectionString);
+        await admin.OpenAsync(ct);
+        var tables = new List<(string Schema, string Table, string Owner)>();
+        await using (var list = new Npgsql.NpgsqlCommand("SELECT schemaname, tablename, tableowner FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')", admin))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                tables.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        Assert.DoesNotContain(tables, t => t.Schema == "public");
+        foreach (var role in roles)
+        {
+            var schema = role.SearchPath!;
+            Assert.Equal(role.Username, schema); // the convention: role identity owns schema identity
+            var own = tables.Where(t => t.Schema == schema).ToList();
+            Assert.Contains(own, t => t.Table == "__EFMigrationsHistory");
+            Assert.All(own, t => Assert.Equal(db.RolePrefix + role.Username, t.Owner));
+        }
+
+        foreach (var role in roles)
+        {
+            var other = roles.First(r => r.Username != role.Username);
+            var otherTable = tables.First(t => t.Schema == other.SearchPath && t.Table != "__EFMigrationsHistory");
+            var cs = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = db.RolePrefix + role.Username, SearchPath = role.SearchPath, Pooling = false };
+            await using var conn = new Npgsql.NpgsqlConnection(cs.ConnectionString);
+            await conn.OpenAsync(ct);
+            await using (var read = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM \"{otherTable.Schema}\".\"{otherTable.Table}\"", conn))
+            {
+                var denied = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => read.ExecuteScalarAsync(ct));
+                Assert.Equal("42501", denied.SqlState); // insufficient_privilege
+            }
+
+            await using (var create = new Npgsql.NpgsqlCommand("CREATE TABLE public.psig_probe (x int)", conn))
+            {
+                var denied = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => create.ExecuteNonQueryAsync(ct));
+                Assert.Equal("42501", denied.SqlState);
             }
         }
     }

@@ -9,7 +9,7 @@ namespace PrivateSigstore.Deploy.Tests;
 /// </summary>
 public sealed class DeploymentFileTests
 {
-    private static readonly string[] ApplicationServices = ["identity", "ctlog", "fulcio", "rekor"];
+    private static readonly string[] ApplicationServices = ["identity", "ctlog", "fulcio", "rekor", "rekor-v2"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -49,6 +49,79 @@ public sealed class DeploymentFileTests
     }
 
     [Fact]
+    public async Task Compose_file_applies_finding_8_least_privilege_database_roles_offline_root_tls_and_loopback_ports()
+    {
+        var compose = ComposeFile.Load(Repository.File("docker-compose.yml"));
+        var apps = compose.ApplicationServices();
+
+        // Ports: published on the loopback address only (a reverse proxy exposes them), never on every interface.
+        foreach (var s in compose.Services.Values.Where(s => s.Ports is not null))
+        {
+            Assert.All(s.Ports!, p => Assert.StartsWith("127.0.0.1:", p, StringComparison.Ordinal));
+        }
+
+        // TLS: every service listens on HTTPS with its own certificate (from its own volume) and trusts the internal CA.
+        foreach (var s in apps)
+        {
+            Assert.StartsWith("https://", s.Environment["ASPNETCORE_URLS"], StringComparison.Ordinal);
+            Assert.Equal("/var/lib/privatesigstore/tls/tls.crt", s.Environment["Kestrel__Certificates__Default__Path"]);
+            Assert.Equal("/var/lib/privatesigstore/tls/tls.key", s.Environment["Kestrel__Certificates__Default__KeyPath"]);
+            Assert.Contains(($"{s.Name}-tls", "/var/lib/privatesigstore/tls"), s.Mounts);
+            Assert.Equal("/var/lib/privatesigstore/ca/internal-ca.pem", s.Environment["SSL_CERT_FILE"]);
+            Assert.Contains(s.Mounts, m => m.Source == "ca-public" && m.Target == "/var/lib/privatesigstore/ca");
+            Assert.All(s.Environment.Values, v => Assert.DoesNotContain("http://", v, StringComparison.Ordinal));
+        }
+
+        var fulcio = compose.Services["fulcio"];
+        Assert.Equal("false", fulcio.Environment["Fulcio__AllowHttpIssuers"]);
+        Assert.StartsWith("https://ctlog:", fulcio.Environment["Fulcio__CtLog__Url"], StringComparison.Ordinal);
+        var issuers = await File.ReadAllTextAsync(Repository.File("deploy", "compose", "fulcio-config.yaml"), Ct);
+        Assert.DoesNotContain("http://", issuers, StringComparison.Ordinal);
+        Assert.Contains("IssuerURL: https://identity:5556/", issuers, StringComparison.Ordinal);
+        Assert.StartsWith("https://identity:5556/", compose.Services["identity"].Environment["Identity__Issuer"], StringComparison.Ordinal);
+
+        // The CA root key: its token volume and the internal TLS CA's key are mounted by the ceremony only.
+        Assert.Contains(compose.Services["keys-init"].Mounts, m => m.Source == "softhsm-root-tokens");
+        Assert.Equal("fulcio-root", compose.Services["keys-init"].Environment["PSIG_HSM_ROOT_TOKEN_LABEL"]);
+        foreach (var s in compose.Services.Values.Where(s => s.Name != "keys-init"))
+        {
+            Assert.DoesNotContain(s.Mounts, m => m.Source is "softhsm-root-tokens" or "internal-ca");
+            Assert.DoesNotContain(s.Secrets, x => x.StartsWith("hsm_root", StringComparison.Ordinal));
+        }
+
+        // PostgreSQL: one role per service, each with its own schema as search path and its own pgpass; the role
+        // bootstrap covers exactly those services; nobody connects as the superuser.
+        var connections = apps.SelectMany(s => s.Environment.Where(e => e.Key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal))
+            .Select(e => (Service: s, Cs: new Npgsql.NpgsqlConnectionStringBuilder(e.Value)))).ToList();
+        Assert.Equal(["ctlog", "identity", "rekor", "rekor_v2"], connections.Select(c => c.Cs.Username!).Order(StringComparer.Ordinal));
+        foreach (var (service, cs) in connections)
+        {
+            Assert.Equal(service.Name.Replace('-', '_'), cs.Username);
+            Assert.Equal(cs.Username, cs.SearchPath);
+            Assert.Equal($"/run/secrets/pgpass_{cs.Username}", cs.Passfile);
+            Assert.Equal([$"pgpass_{cs.Username}"], service.Secrets.Where(x => x.StartsWith("pgpass", StringComparison.Ordinal)));
+            Assert.Null(cs.Password);
+        }
+
+        var postgres = compose.Services["postgres"];
+        Assert.Equal("identity ctlog rekor rekor_v2", postgres.Environment["PSIG_DB_SERVICES"]);
+        Assert.Contains(("./deploy/postgres/init-roles.sh", "/docker-entrypoint-initdb.d/10-privatesigstore-roles.sh"), postgres.Mounts);
+        Assert.NotEqual("privatesigstore", postgres.Environment["POSTGRES_USER"]);
+
+        // make-secrets.sh creates every secret the file names (and nothing it does not), owner-only directory.
+        var dir = Path.Combine(Directory.CreateTempSubdirectory("psig-secrets-").FullName, "secrets");
+        var (code, output) = await RequiredTool.RunAsync("sh", [Repository.File("deploy", "compose", "make-secrets.sh"), dir], Repository.Root, null, Ct);
+        Assert.True(code == 0, output);
+        var declared = compose.Services.Values.SelectMany(s => s.Secrets).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(declared, Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+        }
+        Assert.StartsWith("*:*:*:rekor:", await File.ReadAllTextAsync(Path.Combine(dir, "pgpass_rekor"), Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Dockerfile_builds_on_the_sdk_runs_on_aspnet_as_a_non_root_user_with_a_health_check()
     {
         var lines = File.ReadAllLines(Repository.File("deploy", "docker", "Dockerfile"));
@@ -61,7 +134,7 @@ public sealed class DeploymentFileTests
         Assert.Contains("ENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]", lines);
         Assert.Contains(lines, l => l.Trim() == "ENV PSIG_SERVICE=${SERVICE} \\");
         var compose = ComposeFile.Load(Repository.File("docker-compose.yml"));
-        Assert.Equal(["CtLog", "Fulcio", "Identity", "Rekor"], compose.ApplicationServices().Select(s => s.ImageService!).Order(StringComparer.Ordinal));
+        Assert.Equal(["CtLog", "Fulcio", "Identity", "Rekor", "Rekor"], compose.ApplicationServices().Select(s => s.ImageService!).Order(StringComparer.Ordinal));
         Assert.Contains("softhsm2", File.ReadAllText(Repository.File("docker-compose.yml")), StringComparison.Ordinal);
     }
 
@@ -86,12 +159,80 @@ public sealed class DeploymentFileTests
     }
 
     [Fact]
+    public void Kubernetes_manifests_deny_by_default_allow_only_the_service_paths_and_use_tls_roles_and_an_offline_root()
+    {
+        string dir = Repository.File("deploy", "kubernetes");
+        var objects = new List<YamlMappingNode>();
+        foreach (var file in Directory.GetFiles(dir, "*.yaml"))
+        {
+            var yaml = new YamlStream();
+            yaml.Load(new StringReader(File.ReadAllText(file)));
+            objects.AddRange(yaml.Documents.Select(d => (YamlMappingNode)d.RootNode));
+        }
+
+        static string T(YamlNode n) => ((YamlScalarNode)n).Value ?? "";
+        static YamlMappingNode M(YamlNode n, params string[] path) => (YamlMappingNode)path.Aggregate(n, (x, k) => x[k]);
+        static IEnumerable<YamlNode> Seq(YamlNode n, string key) => ((YamlMappingNode)n).Children.TryGetValue(key, out var v) ? (YamlSequenceNode)v : [];
+        var policies = objects.Where(o => T(o["kind"]) == "NetworkPolicy").ToDictionary(o => T(o["metadata"]["name"]));
+
+        // Default deny, in and out, for every pod of the namespace.
+        var deny = policies["default-deny"];
+        Assert.Empty(M(deny, "spec", "podSelector").Children);
+        Assert.Equal(["Egress", "Ingress"], Seq(deny["spec"], "policyTypes").Select(T).Order(StringComparer.Ordinal));
+        Assert.False(M(deny, "spec").Children.ContainsKey("ingress") || M(deny, "spec").Children.ContainsKey("egress"));
+
+        // Every workload's pods have a policy of their own; postgres admits exactly its three clients and sends nothing.
+        string[] SelectedApps(YamlMappingNode rule) => [.. Seq(rule, "from").Concat(Seq(rule, "to"))
+            .Where(p => ((YamlMappingNode)p).Children.ContainsKey("podSelector"))
+            .Select(p => T(p["podSelector"]["matchLabels"]["app.kubernetes.io/name"]))];
+        foreach (var w in objects.Where(o => T(o["kind"]) is "Deployment" or "StatefulSet"))
+        {
+            var app = T(w["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]);
+            Assert.True(policies.TryGetValue(app, out var policy), $"no NetworkPolicy for {app}");
+            Assert.Equal(app, T(policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]));
+        }
+
+        var postgres = policies["postgres"];
+        Assert.Equal(["ctlog", "identity", "rekor", "rekor-v2"], Seq(postgres["spec"], "ingress").SelectMany(r => SelectedApps((YamlMappingNode)r)).Order(StringComparer.Ordinal));
+        Assert.Empty(Seq(postgres["spec"], "egress"));
+        Assert.Equal(["ctlog", "identity"], Seq(policies["fulcio"]["spec"], "egress").SelectMany(r => SelectedApps((YamlMappingNode)r)).Order(StringComparer.Ordinal));
+        foreach (var app in new[] { "identity", "ctlog", "rekor", "rekor-v2" })
+        {
+            Assert.Equal(["postgres"], Seq(policies[app]["spec"], "egress").SelectMany(r => SelectedApps((YamlMappingNode)r)));
+        }
+
+        // TLS, HTTPS issuers, one role per service.
+        var env = objects.Where(o => T(o["kind"]) == "ConfigMap" && T(o["metadata"]["name"]).EndsWith("-env", StringComparison.Ordinal))
+            .ToDictionary(o => T(o["metadata"]["name"]), o => M(o, "data").Children.ToDictionary(kv => T(kv.Key), kv => T(kv.Value)));
+        foreach (var (name, data) in env)
+        {
+            Assert.StartsWith("https://0.0.0.0:", data["ASPNETCORE_URLS"], StringComparison.Ordinal);
+            Assert.Equal("/run/secrets/tls/tls.crt", data["Kestrel__Certificates__Default__Path"]);
+            Assert.True(data.ContainsKey("SSL_CERT_FILE"), name);
+            Assert.All(data.Values, v => Assert.DoesNotContain("http://", v, StringComparison.Ordinal));
+            foreach (var cs in data.Where(kv => kv.Key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal)).Select(kv => new Npgsql.NpgsqlConnectionStringBuilder(kv.Value)))
+            {
+                Assert.Equal(name[..^"-env".Length].Replace('-', '_'), cs.Username);
+                Assert.Equal(cs.Username, cs.SearchPath);
+            }
+        }
+
+        Assert.Equal("false", env["fulcio-env"]["Fulcio__AllowHttpIssuers"]);
+
+        // The root token's PVC is the ceremony Job's only.
+        foreach (var w in objects.Where(o => T(o["kind"]) is "Deployment" or "StatefulSet"))
+        {
+            Assert.DoesNotContain(Seq(w["spec"]["template"]["spec"], "volumes"), v => ((YamlMappingNode)v).Children.TryGetValue("persistentVolumeClaim", out var pvc) && T(pvc["claimName"]) == "fulcio-root-hsm");
+        }
+    }
+
+    [Fact]
     public async Task Systemd_units_verify_cleanly_and_are_hardened()
     {
         var analyze = RequiredTool.Command("systemd-analyze", "systemd");
         string dir = Repository.File("deploy", "systemd");
         var units = Directory.GetFiles(dir, "*.service").Concat(Directory.GetFiles(dir, "*.target")).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(5, units.Length);
+        Assert.Equal(6, units.Length);
         var (code, output) = await RequiredTool.RunAsync(analyze, ["verify", .. units], dir, null, Ct);
         // verify exits 0 on unknown keys and unparsable values and only prints them: any output is a failure.
         Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify:\n{output}");
@@ -107,7 +248,18 @@ public sealed class DeploymentFileTests
             Assert.Contains(lines, l => l == "DynamicUser=yes" || l.StartsWith("User=", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.StartsWith("StateDirectory=privatesigstore/", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.StartsWith("ExecStart=/usr/bin/dotnet /opt/privatesigstore/", StringComparison.Ordinal));
+
+            // Finding 8: HTTPS on loopback with the unit's own certificate (credentials), the internal CA trusted, no
+            // plain-HTTP URL anywhere, and a PostgreSQL credential of its own.
+            Assert.Contains(lines, l => l.StartsWith("Environment=ASPNETCORE_URLS=https://127.0.0.1:", StringComparison.Ordinal));
+            Assert.Contains("Environment=Kestrel__Certificates__Default__Path=%d/tls.crt", lines);
+            Assert.Contains("Environment=Kestrel__Certificates__Default__KeyPath=%d/tls.key", lines);
+            Assert.Contains("Environment=SSL_CERT_FILE=/etc/privatesigstore/ca/internal-ca.pem", lines);
+            Assert.DoesNotContain(lines, l => !l.StartsWith('#') && (l.Contains("http://", StringComparison.Ordinal) || l.Contains("0.0.0.0", StringComparison.Ordinal)));
+            Assert.DoesNotContain("LoadCredential=pgpass:/etc/privatesigstore/credentials/pgpass", lines);
         }
+
+        Assert.Contains("Environment=Fulcio__AllowHttpIssuers=false", File.ReadAllLines(Path.Combine(dir, "privatesigstore-fulcio.service")));
 
         // A typo is reported.
         var broken = Path.Combine(Directory.CreateTempSubdirectory("psig-systemd-").FullName, "privatesigstore-rekor.service");

@@ -22,20 +22,54 @@ public sealed class KubernetesConfigurationTests
         var openssl = RequiredTool.Command("openssl", "openssl");
         var manifests = Manifests.Load(Repository.File("deploy", "kubernetes"));
         var services = manifests.Services();
-        await using var db = await TestDatabase.CreateAsync(Ct);
-        using var deployment = new LocalDeployment(ComposeFile.Of(services), db.ConnectionString);
+        await using var db0 = await TestDatabase.CreateAsync(Ct);
+        using var deployment = new LocalDeployment(ComposeFile.Of(services), db0.ConnectionString, db0.RolePrefix);
         var fulcio = services.Single(s => s.ImageService == "Fulcio" && s.Entrypoint is null);
 
         // What the operator creates before applying (deploy/kubernetes/examples/secrets.yaml): Secrets and key ConfigMaps.
         await File.WriteAllTextAsync(Path.Combine(deployment.Volume("secret-fulcio-hsm"), "pin"), "4321-pin", Ct);
         await File.WriteAllTextAsync(Path.Combine(deployment.Volume("secret-fulcio-hsm"), "so-pin"), "8765-so-pin", Ct);
-        await File.WriteAllTextAsync(Path.Combine(deployment.Volume("secret-privatesigstore-db"), "pgpass"), "*:*:*:*:unused\n", Ct);
+        await File.WriteAllTextAsync(Path.Combine(deployment.Volume("secret-fulcio-root-hsm"), "pin"), "4321-root-pin", Ct);
+        await File.WriteAllTextAsync(Path.Combine(deployment.Volume("secret-fulcio-root-hsm"), "so-pin"), "8765-root-so-pin", Ct);
+        var db = deployment.Volume("secret-privatesigstore-db");
+        await File.WriteAllTextAsync(Path.Combine(db, "admin-password"), "unused-admin", Ct);
+        foreach (var role in new[] { "identity", "ctlog", "rekor", "rekor_v2" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(db, $"db_password_{role}"), "unused-" + role, Ct);
+            await File.WriteAllTextAsync(Path.Combine(db, $"pgpass-{role}"), $"*:*:*:{db0.RolePrefix}{role}:unused\n", Ct);
+        }
+
+        // The roles: ConfigMap postgres-init is deploy/postgres/init-roles.sh (the documented kubectl command), run by the
+        // postgres StatefulSet with its environment on first start.
+        await File.WriteAllTextAsync(Path.Combine(deployment.Volume("cm-postgres-init"), "10-privatesigstore-roles.sh"),
+            await File.ReadAllTextAsync(Repository.File("deploy", "postgres", "init-roles.sh"), Ct), Ct);
+        await deployment.BootstrapDatabaseAsync(Ct, "postgres");
+
+        // Internal TLS as examples/secrets.yaml makes it: init-keys.sh's TLS step only, then Secrets <service>-tls and
+        // ConfigMap internal-ca.
+        var tls = deployment.Volume("internal-tls");
+        var (tlsCode, tlsOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "init-keys.sh")], deployment.Root, new Dictionary<string, string>
+        {
+            ["PSIG_CEREMONY"] = "false", ["PSIG_LOG_KEYS"] = "false", ["PSIG_CA_DIR"] = tls, ["PSIG_TLS_CA_DIR"] = Path.Combine(tls, "ca"), ["PSIG_TLS_DIR"] = tls,
+            ["PSIG_TLS_SERVICES"] = "identity ctlog fulcio rekor rekor-v2", ["PSIG_TLS_DOMAIN_SUFFIXES"] = ".privatesigstore.svc .privatesigstore.svc.cluster.local",
+        }, Ct);
+        Assert.True(tlsCode == 0, tlsOutput);
+        foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2" })
+        {
+            File.Copy(Path.Combine(tls, name, "tls.crt"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.crt"));
+            File.Copy(Path.Combine(tls, name, "tls.key"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.key"));
+        }
+
+        var internalCa = Path.Combine(deployment.Volume("cm-internal-ca"), "internal-ca.pem");
+        File.Copy(Path.Combine(tls, "internal-ca.pem"), internalCa);
         foreach (var key in new[] { "rekor-key", "ctlog-key", "identity-key" })
         {
             var (code, output) = await RequiredTool.RunAsync(openssl, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", Path.Combine(deployment.Volume("secret-" + key), "key.pem")], deployment.Root, null, Ct);
             Assert.True(code == 0, output);
         }
 
+        var (edCode, edOutput) = await RequiredTool.RunAsync(openssl, ["genpkey", "-algorithm", "ed25519", "-out", Path.Combine(deployment.Volume("secret-rekor-v2-key"), "key.pem")], deployment.Root, null, Ct);
+        Assert.True(edCode == 0, edOutput);
         var (pubCode, pubOutput) = await RequiredTool.RunAsync(openssl, ["pkey", "-in", Path.Combine(deployment.Volume("secret-ctlog-key"), "key.pem"), "-pubout", "-out", Path.Combine(deployment.Volume("cm-ctlog-public"), "ctlog-public.pem")], deployment.Root, null, Ct);
         Assert.True(pubCode == 0, pubOutput);
         foreach (var (name, data) in manifests.ConfigMapFiles)
@@ -51,18 +85,22 @@ public sealed class KubernetesConfigurationTests
         var rootPem = Path.Combine(deployment.Volume("pvc-fulcio-hsm"), "ca", "ca-chain.root.pem");
         File.Copy(rootPem, Path.Combine(deployment.Volume("cm-fulcio-root"), "root.pem"));
         Assert.True(Directory.EnumerateFileSystemEntries(Path.Combine(deployment.Volume("pvc-fulcio-hsm"), "tokens")).Any(), "the token is not on the PVC");
+        Assert.True(Directory.EnumerateFileSystemEntries(Path.Combine(deployment.Volume("pvc-fulcio-root-hsm"), "tokens")).Any(), "the root token is not on its PVC");
+        Assert.DoesNotContain(fulcio.Mounts, m => m.Source == "pvc-fulcio-root-hsm");
 
         var running = new List<ServiceProcess>();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = LocalDeployment.CreateHttpClient(internalCa);
         try
         {
-            foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor" })
+            foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2" })
             {
                 var process = deployment.Start(services.Single(s => s.Name == $"{name}.{Namespace}"));
                 running.Add(process);
                 await process.WaitReadyAsync(http, Ct);
             }
 
+            Assert.All(running, p => Assert.Equal("https", p.BaseUrl.Scheme));
+            await ComposeStackTests.AssertLeastPrivilegeAsync(deployment, db0, Ct);
             var ca = running.Single(p => p.Name.StartsWith("fulcio.", StringComparison.Ordinal));
             Assert.Contains("(hardware-backed: True)", ca.Output, StringComparison.Ordinal);
             var ctlog = running.Single(p => p.Name.StartsWith("ctlog.", StringComparison.Ordinal));
@@ -115,18 +153,18 @@ public sealed class KubernetesConfigurationTests
         public List<ComposeService> Services()
         {
             var services = new List<ComposeService>();
-            foreach (var o in _objects.Where(o => Text(o["kind"]) is "Deployment" or "Job"))
+            foreach (var o in _objects.Where(o => Text(o["kind"]) is "Deployment" or "Job" or "StatefulSet"))
             {
                 var name = Text(o["metadata"]["name"]);
                 var pod = (YamlMappingNode)o["spec"]["template"]["spec"];
                 var container = (YamlMappingNode)((YamlSequenceNode)pod["containers"])[0];
                 var image = Text(container["image"]);
-                if (!image.StartsWith("privatesigstore/", StringComparison.Ordinal))
+                if (!image.StartsWith("privatesigstore/", StringComparison.Ordinal) && !image.StartsWith("postgres:", StringComparison.Ordinal))
                 {
                     continue;
                 }
 
-                var imageService = image["privatesigstore/".Length..image.IndexOf(':', StringComparison.Ordinal)] switch
+                var imageService = image.StartsWith("postgres:", StringComparison.Ordinal) ? null : image["privatesigstore/".Length..image.IndexOf(':', StringComparison.Ordinal)] switch
                 {
                     "rekor" => "Rekor",
                     "ctlog" => "CtLog",
@@ -149,11 +187,17 @@ public sealed class KubernetesConfigurationTests
                 }
 
                 var volumes = Children(pod, "volumes").ToDictionary(v => Text(v["name"]), v => VolumeSource(name, v));
-                var mounts = Children(container, "volumeMounts").Select(m => (volumes[Text(m["name"])], Text(m["mountPath"]))).ToList();
+                var mounts = Children(container, "volumeMounts").Select(m => (volumes.GetValueOrDefault(Text(m["name"]), $"pvc-{name}-{Text(m["name"])}"), Text(m["mountPath"]))).ToList(); // unlisted: a volumeClaimTemplate
                 var ports = Children(container, "ports").Select(p => int.Parse(Text(p["containerPort"]), System.Globalization.CultureInfo.InvariantCulture)).ToList();
                 var entrypoint = container.Children.TryGetValue("command", out var command) ? ((YamlSequenceNode)command).Select(Text).ToList() : null;
+                var arguments = container.Children.TryGetValue("args", out var args) ? ((YamlSequenceNode)args).Select(Text).ToList() : null;
                 var serviceName = Text(o["kind"]) == "Deployment" ? $"{name}.{Namespace}" : name;
-                services.Add(new ComposeService(serviceName, imageService, entrypoint, env, mounts, [], ports.Count > 0 ? ports[0] : null, []));
+                if (imageService is null)
+                {
+                    ports.Clear(); // PostgreSQL is the test server, not a mapped port
+                }
+
+                services.Add(new ComposeService(serviceName, imageService, entrypoint, env, mounts, [], ports.Count > 0 ? ports[0] : null, [], Command: arguments));
             }
 
             return services;

@@ -1,23 +1,28 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
+using Npgsql;
 
 namespace PrivateSigstore.Deploy.Tests;
 
 /// <summary>
 /// docker-compose.yml brought onto this machine without containers: every named volume and secret becomes a directory or
-/// file under a temporary root, compose host names (http://identity:5556) and the wildcard listen addresses become
-/// 127.0.0.1 with free ports, and the PostgreSQL connection strings point at a test database. Everything else in each
-/// service's environment is used exactly as the compose file has it.
+/// file under a temporary root, compose host names (https://identity:5556) and the wildcard listen addresses become
+/// 127.0.0.1 with free ports, and the PostgreSQL connection strings point at a test database (host, port and database
+/// replaced; the role gets the test's prefix, so parallel tests on one server do not share roles; the search path and
+/// everything else as written). Everything else in each service's environment is used exactly as the compose file has it.
 /// </summary>
 internal sealed partial class LocalDeployment : IDisposable
 {
     private readonly Dictionary<string, int> _ports = [];
 
-    public LocalDeployment(ComposeFile compose, string postgresConnectionString)
+    public LocalDeployment(ComposeFile compose, string postgresConnectionString, string rolePrefix = "")
     {
         Compose = compose;
         PostgresConnectionString = postgresConnectionString;
+        RolePrefix = rolePrefix;
         Root = Directory.CreateTempSubdirectory("psig-deploy-").FullName;
         foreach (var s in compose.Services.Values.Where(s => s.ContainerPort is not null))
         {
@@ -25,10 +30,15 @@ internal sealed partial class LocalDeployment : IDisposable
         }
 
         Directory.CreateDirectory(Path.Combine(Root, "secrets"));
-        File.WriteAllText(Secret("hsm_pin"), "4321-" + Guid.NewGuid().ToString("N")[..8]);
-        File.WriteAllText(Secret("hsm_so_pin"), "8765-" + Guid.NewGuid().ToString("N")[..8]);
-        File.WriteAllText(Secret("db_password"), "unused-the-test-server-trusts-loopback");
-        File.WriteAllText(Secret("pgpass"), "*:*:*:*:unused\n");
+        // Every secret the services name, as deploy/compose/make-secrets.sh makes them (the test server trusts loopback,
+        // so the database passwords are not checked; the roles' privileges are).
+        foreach (var secret in compose.Services.Values.SelectMany(s => s.Secrets).Concat(["hsm_pin", "hsm_so_pin", "hsm_root_pin", "hsm_root_so_pin"]).Distinct())
+        {
+            File.WriteAllText(Secret(secret), secret.StartsWith("pgpass_", StringComparison.Ordinal)
+                ? $"*:*:*:{rolePrefix}{secret["pgpass_".Length..]}:unused\n"
+                : secret + "-" + Guid.NewGuid().ToString("N")[..12]);
+        }
+
         Directory.CreateDirectory(Path.Combine(Root, "work"));
         File.WriteAllText(SoftHsmConfig, $"directories.tokendir = {Volume("softhsm-tokens")}\nobjectstore.backend = file\nlog.level = ERROR\n");
     }
@@ -36,6 +46,9 @@ internal sealed partial class LocalDeployment : IDisposable
     public ComposeFile Compose { get; }
 
     public string PostgresConnectionString { get; }
+
+    /// <summary>Prepended to every PostgreSQL role name (the test database's <see cref="TestDatabase.RolePrefix"/>).</summary>
+    public string RolePrefix { get; }
 
     /// <summary>The temporary root holding volumes/, secrets/, config/ and work/.</summary>
     public string Root { get; }
@@ -55,8 +68,32 @@ internal sealed partial class LocalDeployment : IDisposable
     /// <summary>Gives <paramref name="service"/> another port (a second instance of it).</summary>
     public void Reassign(string service) => _ports[service] = FreePort();
 
-    /// <summary>Where the service listens on this machine.</summary>
-    public Uri BaseUrl(string service) => new($"http://127.0.0.1:{Port(service)}/");
+    /// <summary>Where the service listens on this machine (https when its compose listen address is https).</summary>
+    public Uri BaseUrl(string service) => new($"{Compose.Services[service].Scheme}://127.0.0.1:{Port(service)}/");
+
+    /// <summary>
+    /// An HTTP client for the test's own requests that trusts exactly the CA certificate in <paramref name="caFile"/>
+    /// (the internal TLS CA the ceremony made) and checks host names as any client does.
+    /// </summary>
+    public static HttpClient CreateHttpClient(string caFile)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+    }
 
     /// <summary>The service's compose environment, mapped onto this machine.</summary>
     public Dictionary<string, string> Environment(ComposeService service)
@@ -64,7 +101,7 @@ internal sealed partial class LocalDeployment : IDisposable
         var env = new Dictionary<string, string>();
         foreach (var (key, value) in service.Environment)
         {
-            env[key] = key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal) ? PostgresConnectionString : Map(service, value);
+            env[key] = key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal) ? MapConnectionString(service, value) : Map(service, value);
         }
 
         if (service.Mounts.Any(m => m.Target == "/var/lib/softhsm/tokens"))
@@ -73,6 +110,52 @@ internal sealed partial class LocalDeployment : IDisposable
         }
 
         return env;
+    }
+
+    /// <summary>The compose connection string with the test server's host, port and database and the prefixed role.</summary>
+    public string MapConnectionString(ComposeService service, string value)
+    {
+        var test = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
+        var mapped = new NpgsqlConnectionStringBuilder(Map(service, value)) { Host = test.Host, Port = test.Port, Database = test.Database };
+        if (!string.IsNullOrEmpty(mapped.Username))
+        {
+            mapped.Username = RolePrefix + mapped.Username;
+        }
+        else
+        {
+            mapped.Username = test.Username;
+        }
+
+        return mapped.ConnectionString;
+    }
+
+    /// <summary>
+    /// Runs the postgres service's role bootstrap (deploy/postgres/init-roles.sh, which the postgres image runs from
+    /// /docker-entrypoint-initdb.d) with that service's environment against the test database, as the server's superuser.
+    /// </summary>
+    public async Task BootstrapDatabaseAsync(CancellationToken cancellationToken, string serviceName = "postgres")
+    {
+        RequiredTool.Command("psql", "postgresql-client-15"); // init-roles.sh runs psql, as the postgres image does
+        var postgres = Compose.Services[serviceName];
+        // A file (compose: ./deploy/postgres/init-roles.sh) or a directory (Kubernetes: ConfigMap postgres-init) mounted
+        // under /docker-entrypoint-initdb.d; the image runs every *.sh there.
+        var (source, _) = postgres.Mounts.Single(m => m.Target.StartsWith("/docker-entrypoint-initdb.d", StringComparison.Ordinal));
+        var scripts = source.StartsWith("./", StringComparison.Ordinal)
+            ? [Repository.File(source[2..])]
+            : Directory.GetFiles(Volume(source), "*.sh").Order(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(scripts);
+        var env = Environment(postgres);
+        var test = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
+        env["PGHOST"] = test.Host!;
+        env["PGPORT"] = test.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["POSTGRES_USER"] = new NpgsqlConnectionStringBuilder(System.Environment.GetEnvironmentVariable("PRIVATESIGSTORE_TEST_POSTGRES")).Username!;
+        env["POSTGRES_DB"] = test.Database!;
+        env["PSIG_DB_ROLE_PREFIX"] = RolePrefix;
+        foreach (var script in scripts)
+        {
+            var (code, output) = await RequiredTool.RunAsync("bash", [script], Path.Combine(Root, "work"), env, cancellationToken);
+            Assert.True(code == 0, $"{script} failed ({code}):\n{output}");
+        }
     }
 
     /// <summary>One value mapped: compose URLs and listen addresses to loopback ports, container paths to host paths.</summary>
@@ -114,6 +197,29 @@ internal sealed partial class LocalDeployment : IDisposable
             map[$"/run/secrets/{secret}"] = Secret(secret);
         }
 
+        if (service.Secrets.Count > 0)
+        {
+            map["/run/secrets"] = Path.Combine(Root, "secrets");
+        }
+
+        // A directory whose children are separate mounts (keys-init's /var/lib/privatesigstore/tls/<service> volumes):
+        // a directory of links to those volumes, so a path naming the parent reaches them as in the container.
+        foreach (var group in service.Mounts.Where(m => !m.Source.StartsWith("./", StringComparison.Ordinal))
+            .GroupBy(m => Path.GetDirectoryName(m.Target)!).Where(g => g.Key != "/" && !map.ContainsKey(g.Key)))
+        {
+            var parent = Directory.CreateDirectory(Path.Combine(Root, "parents", service.Name, group.Key.TrimStart('/'))).FullName;
+            foreach (var (source, target) in group)
+            {
+                var link = Path.Combine(parent, Path.GetFileName(target));
+                if (!Path.Exists(link))
+                {
+                    File.CreateSymbolicLink(link, Volume(source));
+                }
+            }
+
+            map[group.Key] = parent;
+        }
+
         return map;
     }
 
@@ -137,7 +243,7 @@ internal sealed partial class LocalDeployment : IDisposable
             env[k] = v;
         }
 
-        return ServiceProcess.Start(service.Name, service.ImageService!, BaseUrl(service.Name), env, Path.Combine(Root, "work"));
+        return ServiceProcess.Start(service.Name, service.ImageService!, BaseUrl(service.Name), env, Path.Combine(Root, "work"), service.Command ?? []);
     }
 
     public void Dispose()
@@ -153,7 +259,7 @@ internal sealed partial class LocalDeployment : IDisposable
     }
 
     /// <summary>
-    /// In one pass (a mapped port is never mapped again): http://&lt;service&gt;:&lt;port&gt; and 127.0.0.1:&lt;port&gt; of every
+    /// In one pass (a mapped port is never mapped again): http(s)://&lt;service&gt;:&lt;port&gt; and 127.0.0.1:&lt;port&gt; of every
     /// service, and 0.0.0.0:&lt;port&gt; of <paramref name="own"/>, become 127.0.0.1 with the service's loopback port.
     /// </summary>
     private string MapUrls(string text, ComposeService? own = null)
@@ -162,6 +268,7 @@ internal sealed partial class LocalDeployment : IDisposable
         foreach (var other in Compose.Services.Values.Where(s => s.ContainerPort is not null))
         {
             map[$"http://{other.Name}:{other.ContainerPort}"] = $"http://127.0.0.1:{Port(other.Name)}";
+            map[$"https://{other.Name}:{other.ContainerPort}"] = $"https://127.0.0.1:{Port(other.Name)}";
             map[$"127.0.0.1:{other.ContainerPort}"] = $"127.0.0.1:{Port(other.Name)}";
         }
 

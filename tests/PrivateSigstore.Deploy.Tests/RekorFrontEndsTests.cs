@@ -26,7 +26,8 @@ public sealed class RekorFrontEndsTests
         RequiredTool.Command("openssl", "openssl");
         RequiredTool.Command("softhsm2-util", "softhsm2");
         await using var db = await TestDatabase.CreateAsync(Ct);
-        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), db.ConnectionString);
+        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), db.ConnectionString, db.RolePrefix);
+        await deployment.BootstrapDatabaseAsync(Ct);
         await deployment.InitializeKeysAsync(Ct);
         var rekor = deployment.Compose.Services["rekor"];
         Assert.Equal("Postgres", rekor.Environment["Rekor__Storage"]);
@@ -35,7 +36,8 @@ public sealed class RekorFrontEndsTests
         logKey.ImportFromPem(await File.ReadAllTextAsync(Path.Combine(deployment.Volume("ca-public"), "rekor-public.pem"), Ct));
         var verifier = new EcdsaNoteVerifier(hostname, logKey.ExportSubjectPublicKeyInfo());
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = LocalDeployment.CreateHttpClient(Path.Combine(deployment.Volume("ca-public"), "internal-ca.pem"));
+        http.Timeout = TimeSpan.FromSeconds(30);
         await using var a = deployment.Start(rekor);
         await a.WaitReadyAsync(http, Ct);
         deployment.Reassign("rekor");

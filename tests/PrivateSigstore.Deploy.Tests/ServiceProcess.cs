@@ -40,7 +40,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// Starts the image's entrypoint (deploy/docker/entrypoint.sh, which execs <c>dotnet PrivateSigstore.&lt;service&gt;.dll</c>)
     /// with the service's build output in place of the image's /app and <paramref name="environment"/> added.
     /// </summary>
-    public static ServiceProcess Start(string name, string imageService, Uri baseUrl, IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    public static ServiceProcess Start(string name, string imageService, Uri baseUrl, IReadOnlyDictionary<string, string> environment, string workingDirectory, IReadOnlyList<string>? arguments = null)
     {
         var start = new ProcessStartInfo("sh")
         {
@@ -50,6 +50,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Repository.File("deploy", "docker", "entrypoint.sh"));
+        foreach (var argument in arguments ?? [])
+        {
+            start.ArgumentList.Add(argument); // the compose service's command: the image entrypoint's arguments
+        }
+
         start.Environment["PSIG_SERVICE"] = imageService; // ENV PSIG_SERVICE=${SERVICE} in the image
         start.Environment["PSIG_APP_DIR"] = Path.GetDirectoryName(Repository.ServiceDll(imageService))!;
         foreach (var (k, v) in environment)

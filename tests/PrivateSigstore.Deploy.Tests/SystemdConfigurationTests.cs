@@ -11,49 +11,52 @@ namespace PrivateSigstore.Deploy.Tests;
 /// </summary>
 public sealed class SystemdConfigurationTests
 {
-    private static readonly string[] Units = ["identity", "ctlog", "fulcio", "rekor"];
+    private static readonly string[] Units = ["identity", "ctlog", "fulcio", "rekor", "rekor-v2"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Every_unit_starts_from_its_own_settings_and_gets_ready()
     {
-        var softhsm = RequiredTool.Command("softhsm2-util", "softhsm2");
-        var openssl = RequiredTool.Command("openssl", "openssl");
+        RequiredTool.Command("softhsm2-util", "softhsm2");
+        RequiredTool.Command("openssl", "openssl");
         var units = Units.Select(name => Unit.Load(name)).ToList();
         using var deployment = new LocalDeployment(ComposeFile.Of(units.Select(u => u.Service)), "unused: the units name no database");
         string etc = deployment.Volume("etc");
-        string credentials = Directory.CreateDirectory(Path.Combine(etc, "credentials")).FullName;
+        string credentials = Path.Combine(etc, "credentials");
 
-        // What the operator puts in /etc/privatesigstore (docs/operations.md, "systemd"): keys, PIN, SoftHSM2 config.
-        foreach (var key in new[] { "rekor-key.pem", "ctlog-key.pem", "identity-key.pem" })
-        {
-            var (code, output) = await RequiredTool.RunAsync(openssl, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", Path.Combine(credentials, key)], etc, null, Ct);
-            Assert.True(code == 0, output);
-        }
-
-        var (pubCode, pubOutput) = await RequiredTool.RunAsync(openssl, ["pkey", "-in", Path.Combine(credentials, "ctlog-key.pem"), "-pubout", "-out", Path.Combine(etc, "ctlog-public.pem")], etc, null, Ct);
-        Assert.True(pubCode == 0, pubOutput);
-        await File.WriteAllTextAsync(Path.Combine(credentials, "fulcio-hsm-pin"), "4321-pin", Ct);
-        await File.WriteAllTextAsync(Path.Combine(credentials, "pgpass"), "*:*:*:*:unused\n", Ct);
+        // What the operator runs (docs/operations.md, "systemd"): the SoftHSM2 configuration, then the documented
+        // privatesigstore-keys.sh as root: tokens (root in its own directory), ceremony, log keys, internal TLS CA and the
+        // units' certificates, PINs and database passwords in /etc/privatesigstore/credentials.
         var fulcio = units.Single(u => u.Name == "fulcio");
         await File.WriteAllTextAsync(Path.Combine(etc, "softhsm2.conf"), deployment.Map(fulcio.Service, await File.ReadAllTextAsync(Repository.File("deploy", "systemd", "softhsm2.conf"), Ct)), Ct);
         await File.WriteAllTextAsync(Path.Combine(etc, "fulcio-config.yaml"), deployment.Map(fulcio.Service,
-            "OIDCIssuers:\n  http://127.0.0.1:5556/:\n    IssuerURL: http://127.0.0.1:5556/\n    ClientID: sigstore\n    Type: email\n"), Ct);
+            "OIDCIssuers:\n  https://127.0.0.1:5556/:\n    IssuerURL: https://127.0.0.1:5556/\n    ClientID: sigstore\n    Type: email\n"), Ct);
+        var rootTokens = Path.Combine(deployment.Volume("offline"), "root-tokens");
+        var keysEnv = new Dictionary<string, string>
+        {
+            ["PSIG_ETC"] = etc,
+            ["PSIG_FULCIO_DLL"] = Repository.ServiceDll("Fulcio"),
+            ["PSIG_TOKEN_OWNER"] = "", // the test is the CA's user
+            ["PSIG_HSM_ROOT_TOKEN_DIR"] = rootTokens,
+            ["SOFTHSM2_CONF"] = Path.Combine(etc, "softhsm2.conf"),
+        };
+        foreach (var run in new[] { 1, 2 }) // idempotent
+        {
+            var (keysCode, keysOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "systemd", "privatesigstore-keys.sh")], etc, keysEnv, Ct);
+            Assert.True(keysCode == 0, $"privatesigstore-keys.sh (run {run}) failed:\n{keysOutput}");
+        }
 
-        // The ceremony as documented: token, then `ca ceremony` as the CA's user with the unit's SoftHSM2 configuration.
-        var fulcioEnv = deployment.Environment(fulcio.Service);
-        Directory.CreateDirectory(Path.Combine(deployment.Volume("state"), "privatesigstore", "fulcio", "tokens"));
-        var (initCode, initOutput) = await RequiredTool.RunAsync(softhsm, ["--init-token", "--free", "--label", "fulcio", "--pin", "4321-pin", "--so-pin", "8765-so"], etc, fulcioEnv, Ct);
-        Assert.True(initCode == 0, initOutput);
-        var (ceremonyCode, ceremonyOutput) = await RequiredTool.RunAsync("dotnet",
-            [Repository.ServiceDll("Fulcio"), "ca", "ceremony", "--token-label", "fulcio", "--pin-file", Path.Combine(credentials, "fulcio-hsm-pin"), "--out", Path.Combine(etc, "fulcio-chain.pem")],
-            etc, fulcioEnv, Ct);
-        Assert.True(ceremonyCode == 0, ceremonyOutput);
-        File.Copy(Path.Combine(etc, "fulcio-chain.root.pem"), Path.Combine(etc, "fulcio-root.pem"));
+        Assert.True(Directory.EnumerateFileSystemEntries(rootTokens).Any(), "no root token");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(credentials));
+        }
+        Assert.StartsWith("*:*:*:rekor:", await File.ReadAllTextAsync(Path.Combine(credentials, "pgpass-rekor"), Ct), StringComparison.Ordinal);
+        var internalCa = Path.Combine(etc, "ca", "internal-ca.pem");
 
         var running = new List<ServiceProcess>();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = LocalDeployment.CreateHttpClient(internalCa);
         try
         {
             foreach (var unit in units)
@@ -71,12 +74,18 @@ public sealed class SystemdConfigurationTests
                 await process.WaitReadyAsync(http, Ct);
             }
 
+            // Every unit serves HTTPS on loopback with its certificate from the internal CA; the CA reaches the CT log
+            // over HTTPS (its readiness needs the log) and issuers only over HTTPS.
+            Assert.All(running, p => Assert.Equal("https", p.BaseUrl.Scheme));
+            Assert.Equal("false", fulcio.Service.Environment["Fulcio__AllowHttpIssuers"]);
+            Assert.StartsWith("https://127.0.0.1:", fulcio.Service.Environment["Fulcio__CtLog__Url"], StringComparison.Ordinal);
             var ca = running.Single(p => p.Name == "fulcio");
             Assert.Contains("(hardware-backed: True)", ca.Output, StringComparison.Ordinal);
             var ctlog = running.Single(p => p.Name == "ctlog");
             var roots = JsonNode.Parse(await http.GetStringAsync(new Uri(ctlog.BaseUrl, "/test/ct/v1/get-roots"), Ct))!;
             Assert.Single(roots["certificates"]!.AsArray());
             Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor", $"index.db")), "Rekor did not keep its data in its StateDirectory");
+            Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor-v2", "rekor-v2.db")), "Rekor v2 did not keep its log in its StateDirectory");
         }
         finally
         {
@@ -112,7 +121,7 @@ public sealed class SystemdConfigurationTests
             var imageService = Path.GetFileNameWithoutExtension(exec[1])["PrivateSigstore.".Length..];
             var port = int.Parse(env["ASPNETCORE_URLS"].Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
             (string, string)[] mounts = [("state", "/var/lib"), ("credentials-" + name, $"/run/credentials/privatesigstore-{name}.service"), ("etc", "/etc/privatesigstore")];
-            return new Unit(name, new ComposeService(name, imageService, null, env, mounts, [], port, []), credentials);
+            return new Unit(name, new ComposeService(name, imageService, null, env, mounts, [], port, [], Command: exec[2..]), credentials);
         }
     }
 }

@@ -14,7 +14,11 @@ internal sealed class TestDatabase : IAsyncDisposable
         _server = server;
         _name = name;
         ConnectionString = connectionString;
+        RolePrefix = name + "_";
     }
+
+    /// <summary>Roles a test creates on the shared server start with this (dropped on dispose).</summary>
+    public string RolePrefix { get; }
 
     /// <summary>Connection string of the new database.</summary>
     public string ConnectionString { get; }
@@ -42,7 +46,26 @@ internal sealed class TestDatabase : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(_server);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
+        await using (var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)", connection))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var roles = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT rolname FROM pg_roles WHERE starts_with(rolname, @p)", connection))
+        {
+            list.Parameters.AddWithValue("p", RolePrefix);
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                roles.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var role in roles)
+        {
+            await using var drop = new NpgsqlCommand($"DROP ROLE IF EXISTS \"{role}\"", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 }
