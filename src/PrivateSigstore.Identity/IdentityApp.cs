@@ -143,7 +143,7 @@ public static class IdentityApp
             }
         });
 
-        builder.Services.AddHealthChecks().AddCachedReadinessCheck<IdentityReadiness>("store");
+        builder.Services.AddHealthChecks().AddCachedReadinessCheck<IdentityReadiness>("key").AddStoreReadinessCheck<IdentityStoreReadiness>("store");
     }
 
     /// <summary>Migrates the store, registers the public client, and maps the pages and OIDC endpoints.</summary>
@@ -231,8 +231,8 @@ public static class IdentityApp
 /// <param name="Url">The exact <c>iss</c>.</param>
 public sealed record IssuerIdentity(string Url);
 
-/// <summary>/readyz: the store answers and the signing key signs.</summary>
-internal sealed class IdentityReadiness(IServiceScopeFactory scopes, ISigningKey key) : IHealthCheck
+/// <summary>/readyz: the store answers (cached 1 s: a database that goes away shows at once).</summary>
+internal sealed class IdentityStoreReadiness(IServiceScopeFactory scopes) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -240,16 +240,30 @@ internal sealed class IdentityReadiness(IServiceScopeFactory scopes, ISigningKey
         {
             await using var scope = scopes.CreateAsyncScope();
             var store = scope.ServiceProvider.GetRequiredService<IdentityStoreContext>();
-            if (!await store.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return HealthCheckResult.Unhealthy("store unreachable");
-            }
-            key.Sign("readyz"u8);
-            return HealthCheckResult.Healthy();
+            return await store.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("store unreachable");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return HealthCheckResult.Unhealthy(ex.Message, ex);
+        }
+    }
+}
+
+/// <summary>/readyz: the signing key signs (cached: not on every probe).</summary>
+internal sealed class IdentityReadiness(ISigningKey key) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            key.Sign("readyz"u8);
+            return Task.FromResult(HealthCheckResult.Healthy());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy(ex.Message, ex));
         }
     }
 }
