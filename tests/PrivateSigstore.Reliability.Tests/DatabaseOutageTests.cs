@@ -40,7 +40,8 @@ public sealed class DatabaseOutageTests
         // Identity: its store in PostgreSQL, 4 workload clients added with the admin command on the same store.
         var identityStore = Path.Combine(data, "identity");
         var identityEnv = new Dictionary<string, string> { ["Identity__Storage"] = "Postgres", ["Identity__PostgresConnectionString"] = pg.ConnectionStringFor("identity") };
-        string[] identityArgs = [$"--Identity:DataDirectory={identityStore}"];
+        // No per-address token limit (on by default, 300/min): the 4 writers all come from 127.0.0.1.
+        string[] identityArgs = [$"--Identity:DataDirectory={identityStore}", "--RateLimits:token:PermitLimit=0"];
 
         await using var ctLog = await ServiceProcess.StartAsync("CtLog", ctArgs, ctData);
         await using var rekor = await ServiceProcess.StartAsync("Rekor", rekorArgs, data);

@@ -54,7 +54,7 @@ public sealed class ServiceDiskFaultTests
 
             // Identity, with one workload client per writer.
             var identityStore = Path.Combine(mount, "identity");
-            string[] identityArgs = [$"--Identity:DataDirectory={identityStore}"];
+            string[] identityArgs = [$"--Identity:DataDirectory={identityStore}", "--RateLimits:token:PermitLimit=0"];
             var tokens = new ConcurrentBag<(int Writer, string Token)>();
 
             // TSA (nothing written per request: it must simply keep answering).
@@ -255,6 +255,7 @@ public sealed class ServiceDiskFaultTests
                 Assert.True(exit == 1, $"{name} on a read-only data directory: exit code {exit}:\n{output}");
                 Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
                 Assert.Contains("error: cannot open", output, StringComparison.Ordinal);
+                Assert.DoesNotContain("in use by another", output, StringComparison.Ordinal); // the witness said so for a read-only disk
             }
 
             await DiskFaultTests.RunAsync("mount", ["-o", "remount,rw", mount]);

@@ -49,6 +49,7 @@ public sealed class TufCrashTests
 
         var acked = new ConcurrentDictionary<string, byte[]>();
         var bodies = new ConcurrentDictionary<string, string>();
+        var timestamps = new ConcurrentDictionary<long, string>();
         var writes = 0;
         var renewals = 0L;
         (long Timestamp, long Snapshot, long Targets) highest = (0, 0, 0);
@@ -102,7 +103,7 @@ public sealed class TufCrashTests
             var timestamp = await Http.GetByteArrayAsync(new Uri(service.BaseUrl, "timestamp.json"), Ct);
             var version = TufMetadata.Parse(timestamp, TufRole.Timestamp, "timestamp.json").Version;
             var th = Convert.ToHexString(SHA256.HashData(timestamp));
-            Assert.True(bodies.GetOrAdd($"timestamp v{version}", th) == th, $"timestamp v{version} was served with two different bodies");
+            Assert.True(timestamps.GetOrAdd(version, th) == th, $"timestamp v{version} was served with two different bodies");
             Interlocked.Exchange(ref renewals, Math.Max(Interlocked.Read(ref renewals), version));
         }
 
@@ -140,7 +141,7 @@ public sealed class TufCrashTests
             },
         };
         var (kills, count, failed, took) = await loop.RunAsync();
-        Report.Line($"TUF service: {kills} kills, {acked.Count} acknowledged targets publications all served (targets v{highest.Targets}, snapshot v{highest.Snapshot}, timestamp v{highest.Timestamp}), {bodies.Count} versioned files each with one body, the client's rollback check passed at every restart, {failed} publications refused or raced, {took.TotalSeconds:F1} s");
+        Report.Line($"TUF service: {kills} kills, {acked.Count} acknowledged targets publications all served (targets v{highest.Targets}, snapshot v{highest.Snapshot}, timestamp v{highest.Timestamp}), {bodies.Count} versioned files and {timestamps.Count} timestamp versions each with one body, the client's rollback check passed at every restart, {failed} publications refused or raced, {took.TotalSeconds:F1} s");
         Report.Line(string.Join("\n", loop.Timings));
         Assert.True(acked.Count >= 20, $"only {acked.Count} publications acknowledged");
         Directory.Delete(data, recursive: true);
