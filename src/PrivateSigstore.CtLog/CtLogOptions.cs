@@ -6,8 +6,11 @@ using PrivateSigstore.Keys.Pkcs11;
 namespace PrivateSigstore.CtLog;
 
 /// <summary>Settings of the Certificate Transparency log (configuration section "CtLog").</summary>
-public sealed class CtLogOptions : IServiceOptions
+public sealed class CtLogOptions : IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => DataDirectory;
+
     /// <summary>The configuration section.</summary>
     public const string Section = "CtLog";
 

@@ -31,8 +31,11 @@ public sealed class CtLogSettings
 }
 
 /// <summary>Options of the Fulcio-compatible CA (section <c>Fulcio</c>), validated at start-up.</summary>
-public sealed class FulcioOptions : PrivateSigstore.Hosting.IServiceOptions
+public sealed class FulcioOptions : PrivateSigstore.Hosting.IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => DataDirectory;
+
     /// <summary>Configuration section name.</summary>
     public const string Section = "Fulcio";
 

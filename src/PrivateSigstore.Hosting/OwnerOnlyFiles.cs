@@ -31,7 +31,8 @@ public static partial class OwnerOnlyFiles
             return;
         }
         Directory.CreateDirectory(path, DirectoryMode);
-        File.SetUnixFileMode(path, DirectoryMode);
+        // Only what differs is changed: a data directory that is already right may be on a read-only file system.
+        if (File.GetUnixFileMode(path) != DirectoryMode) File.SetUnixFileMode(path, DirectoryMode);
         foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
         {
             if (entry.LinkTarget is not null) continue; // never follow or change a link's target

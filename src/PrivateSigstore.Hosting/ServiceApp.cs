@@ -79,6 +79,8 @@ public static class ServiceApp
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(MetricsAccess.FromConfiguration(builder.Configuration));
+        // A store that went away (database down, disk full or read-only) is a 503 with Retry-After, logged on one line.
+        builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
         {
@@ -123,6 +125,10 @@ public static class ServiceApp
             options = typed;
         }
         builder.LimitRequestBody(maxRequestBytes(options));
+        if (options is IDataDirectoryOptions { SecuredDataDirectory: { Length: > 0 } data })
+        {
+            OwnerOnlyFiles.SecureDirectory(data);
+        }
         register(builder, options);
         var app = builder.Build();
         try
@@ -139,6 +145,35 @@ public static class ServiceApp
         }
         return app;
     }
+
+    /// <summary>
+    /// The entry point of a service executable: builds it with <paramref name="build"/> and runs it. A store, state file or
+    /// key that cannot be opened or created (read-only, full or missing data directory, unreachable database) is one clear
+    /// line on standard error and exit code 1, instead of an unhandled exception and a stack trace (docs/reliability.md).
+    /// </summary>
+    /// <param name="what">What could not be opened ("witness state or key").</param>
+    /// <param name="build">Builds the service.</param>
+    /// <param name="alsoCatch">Other start-up failures to report the same way (e.g. a key configuration error).</param>
+    public static async Task<int> RunAsync(string what, Func<Task<WebApplication>> build, Func<Exception, bool>? alsoCatch = null)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        WebApplication app;
+        try
+        {
+            app = await build().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStartupStoreFailure(e) || alsoCatch?.Invoke(e) == true)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot open the {what}: {e.Message.ReplaceLineEndings(" ")} (check that the data directory is writable and has free space, or that the database is reachable)").ConfigureAwait(false);
+            return 1;
+        }
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Whether a start-up failure is the store's or the file system's (<see cref="RunAsync"/>): a database, I/O or permission error.</summary>
+    public static bool IsStartupStoreFailure(Exception e) =>
+        e is System.Data.Common.DbException or IOException or UnauthorizedAccessException;
 
     /// <summary>Sets <c>Retry-After</c> (whole seconds, at least 1) on a pushback answer.</summary>
     public static void SetRetryAfter(this HttpResponse response, TimeSpan after)
@@ -168,8 +203,59 @@ public static class ServiceApp
         return builder.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<CachedHealthCheck<T>>(), HealthStatus.Unhealthy, [ReadyTag]));
     }
 
+    /// <summary>
+    /// Adds a readiness check (tag "ready") of the service's store: it must reach the store itself (a database query, not
+    /// state held in memory), so that <c>/readyz</c> turns 503 within about a second of the database going away and a
+    /// load balancer stops sending writes that would get 503. Its result is cached for 1 s (healthy or not) and it times
+    /// out after <paramref name="timeout"/> (default 5 s), which counts as unhealthy.
+    /// </summary>
+    public static IHealthChecksBuilder AddStoreReadinessCheck<T>(this IHealthChecksBuilder builder, string name, TimeSpan? timeout = null) where T : class, IHealthCheck
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<T>();
+        builder.Services.AddSingleton(sp => new CachedHealthCheck<T>(sp.GetRequiredService<T>(), TimeSpan.FromSeconds(1), TimeProvider.System));
+        return builder.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<CachedHealthCheck<T>>(), HealthStatus.Unhealthy, [ReadyTag], timeout ?? TimeSpan.FromSeconds(5)));
+    }
+
     /// <summary>A refused request body above this many bytes ends the connection (<c>Connection: close</c>).</summary>
     private const long LargeRefusedBody = 64 * 1024;
+
+    /// <summary>Bodies of GET, HEAD, DELETE and OPTIONS requests read and dropped before the route runs, up to this size.</summary>
+    private const int DrainedBodyLimit = 16 * 1024;
+
+    /// <summary>A GET, HEAD, DELETE or OPTIONS request that carries a body (no route of ours reads one).</summary>
+    private static bool HasBodyItDoesNotRead(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method) || HttpMethods.IsOptions(request.Method))
+        && (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0));
+
+    /// <summary>
+    /// A body that no route reads is read and dropped first when small, so the keep-alive connection survives: Kestrel
+    /// drains an unread body after the response only when little is left to read, and otherwise closes the connection
+    /// after a response that did not say so, and a keep-alive client's next request fails (seen by the HTTP mutation
+    /// suite with GETs carrying bodies). A larger body is not read, and the response says <c>Connection: close</c>.
+    /// </summary>
+    private static async Task DrainThenAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.ContentLength is > DrainedBodyLimit)
+        {
+            context.Response.Headers.Connection = "close";
+        }
+        else
+        {
+            var buffer = new byte[4096];
+            long read = 0;
+            int n;
+            while (read <= DrainedBodyLimit && (n = await context.Request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                read += n;
+            }
+            if (read > DrainedBodyLimit)
+            {
+                context.Response.Headers.Connection = "close";
+            }
+        }
+        await next(context).ConfigureAwait(false);
+    }
 
     /// <summary>Maps <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>, and turns on exception → ProblemDetails and rate limiting.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
@@ -191,7 +277,7 @@ public static class ServiceApp
                 }
                 return Task.CompletedTask;
             }, context.Response);
-            return next(context);
+            return HasBodyItDoesNotRead(context.Request) ? DrainThenAsync(context, next) : next(context);
         });
         // Kestrel's own refusals (body too large, malformed request) keep their status; anything else is a 500 problem.
         app.UseExceptionHandler(new ExceptionHandlerOptions

@@ -14,6 +14,17 @@ public interface IServiceOptions
 }
 
 /// <summary>
+/// Options of a service that keeps state in a data directory of its own: <see cref="ServiceApp.BuildAsync{TOptions}"/> brings
+/// it to 0700 and everything in it to 0600 before anything opens it (<see cref="OwnerOnlyFiles.SecureDirectory"/>), so a
+/// directory created by an older version or by hand with a looser mode is repaired at start (issue 20 #6).
+/// </summary>
+public interface IDataDirectoryOptions
+{
+    /// <summary>The directory to secure, or null when the service has none of its own (e.g. an operator-managed repository).</summary>
+    string? SecuredDataDirectory { get; }
+}
+
+/// <summary>
 /// Options bound once and validated twice: eagerly, so that building a service with a bad setting throws at once with a
 /// message naming it, and through <c>AddOptions&lt;T&gt;().ValidateOnStart()</c>, so that the registered
 /// <see cref="IOptions{TOptions}"/> can never hold an unchecked value.

@@ -144,7 +144,7 @@ public static class IdentityApp
             }
         });
 
-        builder.Services.AddHealthChecks().AddCachedReadinessCheck<IdentityReadiness>("store");
+        builder.Services.AddHealthChecks().AddCachedReadinessCheck<IdentityReadiness>("key").AddStoreReadinessCheck<IdentityStoreReadiness>("store");
     }
 
     /// <summary>Migrates the store, registers the public client, and maps the pages and OIDC endpoints.</summary>
@@ -210,8 +210,8 @@ public static class IdentityApp
 /// <param name="Url">The exact <c>iss</c>.</param>
 public sealed record IssuerIdentity(string Url);
 
-/// <summary>/readyz: the store answers and the signing key signs.</summary>
-internal sealed class IdentityReadiness(IServiceScopeFactory scopes, IdentityKeys keys) : IHealthCheck
+/// <summary>/readyz: the store answers (cached 1 s: a database that goes away shows at once).</summary>
+internal sealed class IdentityStoreReadiness(IServiceScopeFactory scopes) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -219,16 +219,30 @@ internal sealed class IdentityReadiness(IServiceScopeFactory scopes, IdentityKey
         {
             await using var scope = scopes.CreateAsyncScope();
             var store = scope.ServiceProvider.GetRequiredService<IdentityStoreContext>();
-            if (!await store.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return HealthCheckResult.Unhealthy("store unreachable");
-            }
-            keys.Signing.Sign("readyz"u8);
-            return HealthCheckResult.Healthy();
+            return await store.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("store unreachable");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return HealthCheckResult.Unhealthy(ex.Message, ex);
+        }
+    }
+}
+
+/// <summary>/readyz: the signing key signs (cached: not on every probe).</summary>
+internal sealed class IdentityReadiness(IdentityKeys keys) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            keys.Signing.Sign("readyz"u8);
+            return Task.FromResult(HealthCheckResult.Healthy());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy(ex.Message, ex));
         }
     }
 }

@@ -55,6 +55,10 @@ public sealed partial class TransparencyLog
         return nodes.Rehash(await GetNodesAsync(nodes.Ids, cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>Reads the committed state from the store itself (not the published state in memory): readiness, which must fail when the store is unreachable.</summary>
+    public async Task CheckStoreAsync(CancellationToken cancellationToken = default) =>
+        _ = await _store.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+
     /// <summary>The RFC 6962 root hash of the tree of size <paramref name="treeSize"/> (any size up to the published one).</summary>
     public async Task<byte[]> GetRootHashAsync(ulong treeSize, CancellationToken cancellationToken = default)
     {

@@ -97,6 +97,7 @@ public sealed class AlertStore : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<MonitorAlert> _alerts = [];
+    private readonly HashSet<(string Log, long Index)> _identityMatches = [];
     private readonly FileStream _file;
     private readonly Channel<MonitorAlert> _outbox = Channel.CreateUnbounded<MonitorAlert>(new UnboundedChannelOptions { SingleReader = true });
     private readonly MonitorMetrics _metrics;
@@ -113,6 +114,7 @@ public sealed class AlertStore : IDisposable
         var path = Path.Combine(dataDirectory, "alerts.jsonl");
         if (File.Exists(path))
         {
+            DropTornTail(path);
             foreach (var line in File.ReadLines(path))
             {
                 if (string.IsNullOrWhiteSpace(line)) continue;
@@ -121,12 +123,13 @@ public sealed class AlertStore : IDisposable
                     if (JsonSerializer.Deserialize(line, MonitorJson.Default.MonitorAlert) is { } alert)
                     {
                         _alerts.Add(alert);
+                        if (alert.Kind == AlertKinds.IdentityMatch && alert.LogIndex is { } index) _identityMatches.Add((alert.Log, index));
                         _nextId = Math.Max(_nextId, alert.Id + 1);
                     }
                 }
                 catch (JsonException)
                 {
-                    // a torn last line (crash mid-write): the alert was never announced
+                    // a damaged line: skipped (a torn last line was cut off above)
                 }
             }
         }
@@ -149,10 +152,51 @@ public sealed class AlertStore : IDisposable
             _file.WriteByte((byte)'\n');
             _file.Flush(flushToDisk: true);
             _alerts.Add(stored);
+            if (stored.Kind == AlertKinds.IdentityMatch && stored.LogIndex is { } index) _identityMatches.Add((stored.Log, index));
         }
         _metrics.Alert(stored.Kind, stored.Log);
         _outbox.Writer.TryWrite(stored);
         return stored;
+    }
+
+    /// <summary>
+    /// Whether an identity-match alert for entry <paramref name="index"/> of <paramref name="log"/> is already recorded: the
+    /// follower saves its position after a batch of entries, so after a crash it reads some entries again, and must not
+    /// alert twice for one entry.
+    /// </summary>
+    public bool HasIdentityMatch(string log, long index)
+    {
+        lock (_gate)
+        {
+            return _identityMatches.Contains((log, index));
+        }
+    }
+
+    /// <summary>
+    /// Cuts a last line that a crash left without its newline (the alert was never announced: it is flushed before), so
+    /// that the next alert does not land on the same line and become unreadable with it.
+    /// </summary>
+    private static void DropTornTail(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        var length = file.Length;
+        if (length == 0) return;
+        var one = new byte[1];
+        file.Position = length - 1;
+        if (file.Read(one) == 1 && one[0] == (byte)'\n') return;
+        var keep = 0L;
+        var buffer = new byte[64 * 1024];
+        for (var end = length; end > 0 && keep == 0;)
+        {
+            var start = Math.Max(0, end - buffer.Length);
+            file.Position = start;
+            file.ReadExactly(buffer, 0, (int)(end - start));
+            var at = Array.LastIndexOf(buffer, (byte)'\n', (int)(end - start) - 1);
+            if (at >= 0) keep = start + at + 1;
+            end = start;
+        }
+        file.SetLength(keep);
+        file.Flush(flushToDisk: true);
     }
 
     /// <summary>Alerts with an id above <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>

@@ -233,7 +233,8 @@ internal sealed partial class LogFollower(
                     var entry = batch.Entries[i];
                     if (entry.Index != state.NextEntry) throw new MalformedLogResponseException($"expected entry {state.NextEntry}, got {entry.Index}");
                     range?.Append(batch.LeafHashes[i]);
-                    if (batch.Matches?[i] is { } match)
+                    // An entry read again after a crash (the position is saved per batch) is not alerted twice.
+                    if (batch.Matches?[i] is { } match && !alerts.HasIdentityMatch(source.Name, entry.Index))
                     {
                         var alert = alerts.Add(new MonitorAlert
                         {

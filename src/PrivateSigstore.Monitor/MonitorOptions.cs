@@ -88,8 +88,11 @@ public sealed class EmailOptions
 }
 
 /// <summary>Settings of the monitor (configuration section "Monitor").</summary>
-public sealed class MonitorOptions : IServiceOptions
+public sealed class MonitorOptions : IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => DataDirectory;
+
     /// <summary>The configuration section.</summary>
     public const string Section = "Monitor";
 

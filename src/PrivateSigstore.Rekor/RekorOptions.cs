@@ -7,8 +7,11 @@ using PrivateSigstore.Keys.Pkcs11;
 namespace PrivateSigstore.Rekor;
 
 /// <summary>Settings of the Rekor-compatible service (configuration section "Rekor").</summary>
-public sealed class RekorOptions : IServiceOptions
+public sealed class RekorOptions : IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => DataDirectory;
+
     /// <summary>The configuration section.</summary>
     public const string Section = "Rekor";
 

@@ -1,3 +1,5 @@
+using PrivateSigstore.Hosting;
+
 namespace PrivateSigstore.Timestamp;
 
 /// <summary>
@@ -15,8 +17,6 @@ internal static class TimestampProgram
             return CeremonyCommand.Run(args[1..], Console.Out, Console.Error);
         }
 
-        var app = await TimestampApp.BuildAsync(args).ConfigureAwait(false);
-        await app.RunAsync().ConfigureAwait(false);
-        return 0;
+        return await ServiceApp.RunAsync("timestamp authority's key or chain", () => TimestampApp.BuildAsync(args), e => e is PrivateSigstore.Keys.KeyConfigurationException).ConfigureAwait(false);
     }
 }

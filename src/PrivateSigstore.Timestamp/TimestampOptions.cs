@@ -5,8 +5,11 @@ using PrivateSigstore.Keys.Pkcs11;
 namespace PrivateSigstore.Timestamp;
 
 /// <summary>Settings of the timestamp authority (configuration section "Timestamp").</summary>
-public sealed class TimestampOptions : PrivateSigstore.Hosting.IServiceOptions
+public sealed class TimestampOptions : PrivateSigstore.Hosting.IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => DataDirectory;
+
     /// <summary>The configuration section.</summary>
     public const string Section = "Timestamp";
 

@@ -1,3 +1,5 @@
+using PrivateSigstore.Hosting;
+
 namespace PrivateSigstore.Tuf.Server;
 
 /// <summary>
@@ -9,8 +11,6 @@ internal static class TufServerProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        var app = await TufApp.BuildAsync(args).ConfigureAwait(false);
-        await app.RunAsync().ConfigureAwait(false);
-        return 0;
+        return await ServiceApp.RunAsync("TUF repository or its keys", () => TufApp.BuildAsync(args), e => e is PrivateSigstore.Keys.KeyConfigurationException).ConfigureAwait(false);
     }
 }

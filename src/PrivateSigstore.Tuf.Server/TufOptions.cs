@@ -3,8 +3,11 @@ using PrivateSigstore.Keys.Pkcs11;
 namespace PrivateSigstore.Tuf.Server;
 
 /// <summary>Settings of the TUF repository service (configuration section "Tuf").</summary>
-public sealed class TufOptions : PrivateSigstore.Hosting.IServiceOptions
+public sealed class TufOptions : PrivateSigstore.Hosting.IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => IsDevelopment ? EffectiveDirectory : null;
+
     /// <summary>The configuration section.</summary>
     public const string Section = "Tuf";
 

@@ -38,7 +38,11 @@ internal sealed partial class CheckpointStore : IDisposable
         }
         catch (IOException e)
         {
-            throw new IOException($"the witness state directory {directory} is in use by another witness process", e);
+            // Another witness holds the lock (.NET: "... being used by another process"), or the directory cannot be written
+            // (read-only, full): say which (a read-only file system used to be reported as another witness process too).
+            throw e.Message.Contains("being used by another process", StringComparison.Ordinal)
+                ? new IOException($"the witness state directory {directory} is in use by another witness process", e)
+                : new IOException($"cannot lock the witness state directory {directory}: {e.Message}", e);
         }
 
         var store = new CheckpointStore(directory, lockFile);

@@ -1,3 +1,5 @@
+using PrivateSigstore.Hosting;
+
 namespace PrivateSigstore.Witness;
 
 /// <summary>
@@ -9,8 +11,6 @@ internal static class WitnessProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        var app = await WitnessApp.BuildAsync(args).ConfigureAwait(false);
-        await app.RunAsync().ConfigureAwait(false);
-        return 0;
+        return await ServiceApp.RunAsync("witness state or key", () => WitnessApp.BuildAsync(args), e => e is PrivateSigstore.Keys.KeyConfigurationException).ConfigureAwait(false);
     }
 }

@@ -5,8 +5,11 @@ using PrivateSigstore.Keys.Pkcs11;
 namespace PrivateSigstore.Witness;
 
 /// <summary>Settings of the witness (configuration section "Witness").</summary>
-public sealed class WitnessOptions : PrivateSigstore.Hosting.IServiceOptions
+public sealed class WitnessOptions : PrivateSigstore.Hosting.IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => DataDirectory;
+
     /// <summary>The configuration section.</summary>
     public const string Section = "Witness";
 

@@ -101,7 +101,7 @@ internal sealed class CtLogState
         if (!response.IsSuccessStatusCode)
         {
             Assert.True((int)response.StatusCode >= 500, $"a valid chain was refused: {(int)response.StatusCode} {text}");
-            throw new HttpRequestException($"{(int)response.StatusCode}");
+            throw new HttpRequestException($"{(int)response.StatusCode}", null, response.StatusCode);
         }
 
         var sct = ParseSct(JsonNode.Parse(text)!);

@@ -84,7 +84,7 @@ public sealed class DiskFaultTests
         }
     }
 
-    private static async Task FillAsync(string path)
+    internal static async Task FillAsync(string path)
     {
         // Unbuffered writes, large then small, until not one more block fits.
         using var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
@@ -107,12 +107,21 @@ public sealed class DiskFaultTests
         }
     }
 
-    private static async Task<(int Exit, string Output)> RunServiceOnceAsync(string data, string workingDirectory)
+    private static Task<(int Exit, string Output)> RunServiceOnceAsync(string data, string workingDirectory) =>
+        RunServiceOnceAsync("Rekor", [$"--Rekor:DataDirectory={data}"], workingDirectory);
+
+    /// <summary>Starts a service and waits (at most 60 s) for it to exit; returns its exit code and everything it printed.</summary>
+    internal static async Task<(int Exit, string Output)> RunServiceOnceAsync(string service, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Repository.ServiceDll("Rekor"), $"--Rekor:DataDirectory={data}", "--urls", "http://127.0.0.1:0" })
+        foreach (var a in (string[])[Repository.ServiceDll(service), .. args, "--urls", "http://127.0.0.1:0"])
         {
             start.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[k] = v;
         }
 
         using var p = Process.Start(start)!;
@@ -143,7 +152,7 @@ public sealed class DiskFaultTests
         }
     }
 
-    private static async Task RunAsync(string file, IEnumerable<string> args)
+    internal static async Task RunAsync(string file, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)

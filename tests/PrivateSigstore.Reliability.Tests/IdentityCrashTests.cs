@@ -110,9 +110,17 @@ public sealed class IdentityCrashTests
     }
 
     /// <summary>Runs <c>PrivateSigstore.Identity admin --data-dir STORE ARGS</c>; fails on a non-zero exit.</summary>
-    private static async Task<(string Output, string Error)> AdminAsync(string workingDirectory, string store, params string[] args)
+    internal static Task<(string Output, string Error)> AdminAsync(string workingDirectory, string store, params string[] args) => AdminAsync(workingDirectory, store, null, args);
+
+    /// <summary>The same with extra environment variables (e.g. <c>Identity__Storage=Postgres</c>).</summary>
+    internal static async Task<(string Output, string Error)> AdminAsync(string workingDirectory, string store, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[k] = v;
+        }
+
         foreach (var a in (string[])[Repository.ServiceDll("Identity"), "admin", "--data-dir", store, .. args])
         {
             start.ArgumentList.Add(a);

@@ -18,7 +18,13 @@ internal sealed class PostgresCluster : IAsyncDisposable
         _dir = dir;
     }
 
-    public string ConnectionString => $"Host={_dir};Port=5432;Username=postgres;Database=postgres;Pooling=true;Timeout=5;Command Timeout=10";
+    public string ConnectionString => ConnectionStringFor("postgres");
+
+    /// <summary>The connection string of database <paramref name="database"/> of this cluster.</summary>
+    public string ConnectionStringFor(string database) => $"Host={_dir};Port=5432;Username=postgres;Database={database};Pooling=true;Timeout=5;Command Timeout=10";
+
+    /// <summary>Creates a database of its own for one service (services whose tables share names must not share a database).</summary>
+    public Task CreateDatabaseAsync(string name) => PgAsync("createdb", ["-h", _dir, "-p", "5432", "-U", "postgres", name]);
 
     public static async Task<PostgresCluster> StartAsync()
     {

@@ -43,6 +43,12 @@ internal sealed class RekorV1State
 
     public ConcurrentDictionary<long, TransparencyLogEntry> Acked { get; } = new();
 
+    /// <summary>Which writer each acknowledged index came from.</summary>
+    public ConcurrentDictionary<long, int> WriterOf { get; } = new();
+
+    /// <summary>The SubjectPublicKeyInfo writer <c>w</c> signs with.</summary>
+    public byte[] WriterKey(int w) => _signers[w % _signers.Length].Key.SubjectPublicKeyInfo;
+
     public ConcurrentBag<(ulong Size, byte[] Root)> Checkpoints { get; } = [];
 
     public KillLoop Loop(Func<Task<ServiceProcess>> start) => new()
@@ -59,6 +65,7 @@ internal sealed class RekorV1State
         var entry = await new RekorV1Writer(new RekorClient(_http, service.BaseUrl))
             .LogMessageSignatureAsync(signer, Core.Bundle.HashAlgorithm.Sha2_256, SHA256.HashData(artifact), signer.Key.Sign(artifact), ct);
         Record(entry);
+        WriterOf[entry.LogIndex] = writer;
     }
 
     public void Record(TransparencyLogEntry entry)

@@ -90,10 +90,10 @@ public sealed partial class WitnessCrashTests
     }
 
     [GeneratedRegex(@"Witness started: verifier key ([^+\s]+)\+[0-9a-f]{8}\+(\S+),")]
-    private static partial Regex VerifierKeyLine();
+    internal static partial Regex VerifierKeyLine();
 
     /// <summary>A log of random leaves kept by the test, one writer at a time.</summary>
-    private sealed class TestLog(string origin)
+    internal sealed class TestLog(string origin)
     {
         private readonly List<byte[]> _leaves = [];
 

@@ -8,8 +8,11 @@ using PrivateSigstore.Log.Storage;
 namespace PrivateSigstore.Rekor.V2;
 
 /// <summary>Settings of the Rekor v2 (rekor-tiles compatible) personality (configuration section "RekorV2").</summary>
-public sealed class RekorV2Options : IServiceOptions
+public sealed class RekorV2Options : IServiceOptions, PrivateSigstore.Hosting.IDataDirectoryOptions
 {
+    /// <summary>Secured at start (0700 / 0600): see <see cref="PrivateSigstore.Hosting.IDataDirectoryOptions"/>.</summary>
+    string? PrivateSigstore.Hosting.IDataDirectoryOptions.SecuredDataDirectory => DataDirectory;
+
     /// <summary>The configuration section.</summary>
     public const string Section = "RekorV2";
 
