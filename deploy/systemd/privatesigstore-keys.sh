@@ -11,7 +11,10 @@
 #   - /etc/privatesigstore/credentials/ (root-only, handed to the units by LoadCredential=): rekor-key.pem,
 #     ctlog-key.pem, rekor-v2-key.pem (Ed25519), identity-key.pem, fulcio-hsm-pin (+ so-pin, root pins), tls/<unit>/tls.{crt,key},
 #     internal-ca/ (the internal TLS CA's key), db/db_password_<service> and pgpass-<service> (one PostgreSQL role per
-#     service: create them with deploy/postgres/init-roles.sh, PSIG_DB_PASSWORD_DIR=/etc/privatesigstore/credentials/db).
+#     service: create them with deploy/postgres/init-roles.sh, PSIG_DB_PASSWORD_DIR=/etc/privatesigstore/credentials/db);
+#     tls/postgres/tls.{crt,key} is PostgreSQL's server certificate from the internal CA (ssl=on, deploy/postgres/pg_hba.conf,
+#     the units connect with SSL Mode=VerifyFull: docs/operations.md, "systemd"). Add the database host's name with
+#     PSIG_TLS_EXTRA_SANS=DNS:<host> when it is not localhost.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 : "${PSIG_ETC:=/etc/privatesigstore}"
@@ -20,7 +23,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 : "${PSIG_FULCIO_DLL:=$PSIG_OPT/fulcio/PrivateSigstore.Fulcio.dll}"
 : "${PSIG_TOKEN_OWNER=privatesigstore}"   # the CA unit's User=; empty: leave ownership as is
 : "${PSIG_HSM_ROOT_TOKEN_DIR:=/var/lib/privatesigstore-offline/root-tokens}"
-: "${PSIG_TLS_SERVICES:=identity ctlog fulcio rekor rekor-v2}"
+: "${PSIG_TLS_SERVICES:=identity ctlog fulcio rekor rekor-v2 postgres}"
 : "${PSIG_DB_SERVICES:=identity ctlog rekor rekor_v2}"
 export SOFTHSM2_CONF="${SOFTHSM2_CONF:-$PSIG_ETC/softhsm2.conf}"
 creds="$PSIG_ETC/credentials"

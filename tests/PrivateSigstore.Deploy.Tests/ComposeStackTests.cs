@@ -39,15 +39,19 @@ public sealed class ComposeStackTests
     public async Task Every_compose_service_starts_from_its_compose_configuration_gets_ready_and_issues_a_logged_certificate()
     {
         RequireTools();
-        await using var db = await TestDatabase.CreateAsync(Ct);
-        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), db.ConnectionString, db.RolePrefix);
-        await deployment.BootstrapDatabaseAsync(Ct);
-        await deployment.BootstrapDatabaseAsync(Ct); // idempotent
+        // keys-init first (it issues PostgreSQL's certificate), then postgres with TLS on, as docker-compose.yml orders them.
+        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), "");
         await deployment.InitializeKeysAsync(Ct);
         // keys-init is idempotent: a second run keeps the token, chain and keys.
         var chain = await File.ReadAllTextAsync(Path.Combine(deployment.Volume("ca-public"), "ca-chain.pem"), Ct);
         await deployment.InitializeKeysAsync(Ct);
         Assert.Equal(chain, await File.ReadAllTextAsync(Path.Combine(deployment.Volume("ca-public"), "ca-chain.pem"), Ct));
+        await using var server = await TlsPostgresServer.StartAsync(deployment, Ct);
+        await using var db = await TestDatabase.CreateAsync(server.ConnectionString, Ct);
+        deployment.UseDatabase(db.ConnectionString);
+        await deployment.BootstrapDatabaseAsync(Ct);
+        await deployment.BootstrapDatabaseAsync(Ct); // idempotent
+        await AssertPlainTcpIsRefusedAsync(deployment, Ct);
 
         // The root key is in the root token only, on a volume no running service mounts; the online token Fulcio mounts
         // holds the intermediate only.
@@ -228,6 +232,28 @@ public sealed class ComposeStackTests
         return X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate!.GetRawCertData());
     }
 
+    /// <summary>PostgreSQL speaks TLS only: a service role with the right password but without TLS is refused by pg_hba.</summary>
+    internal static async Task AssertPlainTcpIsRefusedAsync(LocalDeployment deployment, CancellationToken ct)
+    {
+        foreach (var service in deployment.Compose.ApplicationServices())
+        {
+            foreach (var (_, value) in service.Environment.Where(e => e.Key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal)))
+            {
+                var mapped = new Npgsql.NpgsqlConnectionStringBuilder(deployment.MapConnectionString(service, value)) { Pooling = false };
+                Assert.Equal(Npgsql.SslMode.VerifyFull, mapped.SslMode);
+                await using (var tls = new Npgsql.NpgsqlConnection(mapped.ConnectionString))
+                {
+                    await tls.OpenAsync(ct); // its own connection string: TLS, the server certificate verified, SCRAM
+                }
+
+                mapped.SslMode = Npgsql.SslMode.Disable;
+                await using var plain = new Npgsql.NpgsqlConnection(mapped.ConnectionString);
+                var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => plain.OpenAsync(ct));
+                Assert.Equal("28000", refused.SqlState); // invalid_authorization_specification: pg_hba "hostnossl ... reject"
+            }
+        }
+    }
+
     /// <summary>Each service role owns exactly its schema's tables; nothing is in public; roles are confined.</summary>
     internal static async Task AssertLeastPrivilegeAsync(LocalDeployment deployment, TestDatabase db, CancellationToken ct)
     {
@@ -255,14 +281,20 @@ public sealed class ComposeStackTests
             Assert.Equal(role.Username, schema); // the convention: role identity owns schema identity
             var own = tables.Where(t => t.Schema == schema).ToList();
             Assert.Contains(own, t => t.Table == "__EFMigrationsHistory");
-            Assert.All(own, t => Assert.Equal(db.RolePrefix + role.Username, t.Owner));
+            Assert.All(own, t => Assert.Equal(deployment.RolePrefix + role.Username, t.Owner));
         }
 
         foreach (var role in roles)
         {
             var other = roles.First(r => r.Username != role.Username);
             var otherTable = tables.First(t => t.Schema == other.SearchPath && t.Table != "__EFMigrationsHistory");
-            var cs = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = db.RolePrefix + role.Username, SearchPath = role.SearchPath, Pooling = false };
+            var cs = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = deployment.RolePrefix + role.Username, SearchPath = role.SearchPath, Pooling = false, Password = null };
+            var passfile = deployment.Secret($"pgpass_{role.Username}");
+            if (File.Exists(passfile))
+            {
+                cs.Passfile = passfile;
+            }
+
             await using var conn = new Npgsql.NpgsqlConnection(cs.ConnectionString);
             await conn.OpenAsync(ct);
             await using (var read = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM \"{otherTable.Schema}\".\"{otherTable.Table}\"", conn))

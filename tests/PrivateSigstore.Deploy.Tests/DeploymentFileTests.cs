@@ -101,9 +101,28 @@ public sealed class DeploymentFileTests
             Assert.Equal($"/run/secrets/pgpass_{cs.Username}", cs.Passfile);
             Assert.Equal([$"pgpass_{cs.Username}"], service.Secrets.Where(x => x.StartsWith("pgpass", StringComparison.Ordinal)));
             Assert.Null(cs.Password);
+            // TLS to PostgreSQL: the server's certificate must chain to the internal CA and name the host.
+            Assert.Equal(Npgsql.SslMode.VerifyFull, cs.SslMode);
+            Assert.Equal("/var/lib/privatesigstore/ca/internal-ca.pem", cs.RootCertificate);
+            Assert.Contains(service.Mounts, m => m.Source == "ca-public" && m.Target == "/var/lib/privatesigstore/ca");
         }
 
         var postgres = compose.Services["postgres"];
+        // PostgreSQL serves TLS with a certificate keys-init issues from the internal CA, and refuses plain TCP.
+        Assert.Contains("postgres", compose.Services["keys-init"].Environment["PSIG_TLS_SERVICES"].Split(' '));
+        Assert.Contains(("postgres-tls", "/var/lib/privatesigstore/tls/postgres"), compose.Services["keys-init"].Mounts);
+        Assert.Contains(("postgres-tls", "/var/lib/privatesigstore/tls"), postgres.Mounts);
+        Assert.Contains(("./deploy/postgres/pg_hba.conf", "/etc/postgresql/pg_hba.conf"), postgres.Mounts);
+        var pgArgs = string.Join(' ', postgres.Command ?? []);
+        Assert.Contains("ssl=on", pgArgs, StringComparison.Ordinal);
+        Assert.Contains("ssl_cert_file=/var/lib/privatesigstore/tls/tls.crt", pgArgs, StringComparison.Ordinal);
+        Assert.Contains("hba_file=/etc/postgresql/pg_hba.conf", pgArgs, StringComparison.Ordinal);
+        var hba = (await File.ReadAllLinesAsync(Repository.File("deploy", "postgres", "pg_hba.conf"), Ct))
+            .Select(l => l.Split('#')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length > 0).ToList();
+        Assert.All(hba, f => Assert.Contains(f[0], new[] { "local", "hostssl", "hostnossl" }));
+        Assert.All(hba.Where(f => f[0] == "hostssl"), f => Assert.Equal("scram-sha-256", f[^1]));
+        Assert.All(hba.Where(f => f[0] == "hostnossl"), f => Assert.Equal("reject", f[^1]));
+        Assert.All(hba.Where(f => f[0] == "local"), f => Assert.Equal("postgres", f[2]));
         Assert.Equal("identity ctlog rekor rekor_v2", postgres.Environment["PSIG_DB_SERVICES"]);
         Assert.Contains(("./deploy/postgres/init-roles.sh", "/docker-entrypoint-initdb.d/10-privatesigstore-roles.sh"), postgres.Mounts);
         Assert.NotEqual("privatesigstore", postgres.Environment["POSTGRES_USER"]);

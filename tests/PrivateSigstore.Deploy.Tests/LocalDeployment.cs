@@ -32,11 +32,14 @@ internal sealed partial class LocalDeployment : IDisposable
         Directory.CreateDirectory(Path.Combine(Root, "secrets"));
         // Every secret the services name, as deploy/compose/make-secrets.sh makes them (the test server trusts loopback,
         // so the database passwords are not checked; the roles' privileges are).
+        // A role's pgpass holds the password its db_password_<role> secret sets (as make-secrets.sh writes them): the TLS
+        // server the compose tests run (TlsPostgresServer) checks it with scram-sha-256.
+        var token = Guid.NewGuid().ToString("N")[..12];
         foreach (var secret in compose.Services.Values.SelectMany(s => s.Secrets).Concat(["hsm_pin", "hsm_so_pin", "hsm_root_pin", "hsm_root_so_pin"]).Distinct())
         {
             File.WriteAllText(Secret(secret), secret.StartsWith("pgpass_", StringComparison.Ordinal)
-                ? $"*:*:*:{rolePrefix}{secret["pgpass_".Length..]}:unused\n"
-                : secret + "-" + Guid.NewGuid().ToString("N")[..12]);
+                ? $"*:*:*:{rolePrefix}{secret["pgpass_".Length..]}:db_password_{secret["pgpass_".Length..]}-{token}\n"
+                : secret + "-" + (secret.StartsWith("db_password_", StringComparison.Ordinal) ? token : Guid.NewGuid().ToString("N")[..12]));
         }
 
         Directory.CreateDirectory(Path.Combine(Root, "work"));
@@ -45,7 +48,10 @@ internal sealed partial class LocalDeployment : IDisposable
 
     public ComposeFile Compose { get; }
 
-    public string PostgresConnectionString { get; }
+    public string PostgresConnectionString { get; private set; }
+
+    /// <summary>Points the deployment at a database created after the deployment (the TLS server needs keys-init's certificate).</summary>
+    public void UseDatabase(string connectionString) => PostgresConnectionString = connectionString;
 
     /// <summary>Prepended to every PostgreSQL role name (the test database's <see cref="TestDatabase.RolePrefix"/>).</summary>
     public string RolePrefix { get; }
@@ -148,7 +154,17 @@ internal sealed partial class LocalDeployment : IDisposable
         var test = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
         env["PGHOST"] = test.Host!;
         env["PGPORT"] = test.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        env["POSTGRES_USER"] = new NpgsqlConnectionStringBuilder(System.Environment.GetEnvironmentVariable("PRIVATESIGSTORE_TEST_POSTGRES")).Username!;
+        env["POSTGRES_USER"] = test.Username!;
+        if (!string.IsNullOrEmpty(test.Password))
+        {
+            env["PGPASSWORD"] = test.Password;
+        }
+
+        if (test.SslMode == SslMode.VerifyFull)
+        {
+            env["PGSSLMODE"] = "verify-full";
+            env["PGSSLROOTCERT"] = test.RootCertificate!;
+        }
         env["POSTGRES_DB"] = test.Database!;
         env["PSIG_DB_ROLE_PREFIX"] = RolePrefix;
         foreach (var script in scripts)

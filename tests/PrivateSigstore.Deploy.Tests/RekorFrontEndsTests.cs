@@ -25,10 +25,13 @@ public sealed class RekorFrontEndsTests
     {
         RequiredTool.Command("openssl", "openssl");
         RequiredTool.Command("softhsm2-util", "softhsm2");
-        await using var db = await TestDatabase.CreateAsync(Ct);
-        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), db.ConnectionString, db.RolePrefix);
-        await deployment.BootstrapDatabaseAsync(Ct);
+        // As docker-compose.yml runs them: keys-init (which issues PostgreSQL's certificate), then PostgreSQL with TLS on.
+        using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), "");
         await deployment.InitializeKeysAsync(Ct);
+        await using var server = await TlsPostgresServer.StartAsync(deployment, Ct);
+        await using var db = await TestDatabase.CreateAsync(server.ConnectionString, Ct);
+        deployment.UseDatabase(db.ConnectionString);
+        await deployment.BootstrapDatabaseAsync(Ct);
         var rekor = deployment.Compose.Services["rekor"];
         Assert.Equal("Postgres", rekor.Environment["Rekor__Storage"]);
         string hostname = rekor.Environment["Rekor__Hostname"];

@@ -54,6 +54,17 @@ public sealed class SystemdConfigurationTests
         }
         Assert.StartsWith("*:*:*:rekor:", await File.ReadAllTextAsync(Path.Combine(credentials, "pgpass-rekor"), Ct), StringComparison.Ordinal);
         var internalCa = Path.Combine(etc, "ca", "internal-ca.pem");
+        // PostgreSQL's server certificate from the internal CA, for ssl=on with deploy/postgres/pg_hba.conf.
+        var pgCert = Path.Combine(credentials, "tls", "postgres", "tls.crt");
+        Assert.True(File.Exists(pgCert) && File.Exists(Path.Combine(credentials, "tls", "postgres", "tls.key")), "no PostgreSQL TLS certificate");
+        var (verifyCode, verifyOutput) = await RequiredTool.RunAsync("openssl", ["verify", "-CAfile", internalCa, "-verify_hostname", "localhost", pgCert], etc, null, Ct);
+        Assert.True(verifyCode == 0, verifyOutput);
+        foreach (var unit in new[] { "rekor", "rekor-v2" })
+        {
+            Assert.Contains("SSL Mode=VerifyFull;Root Certificate=/etc/privatesigstore/ca/internal-ca.pem",
+                await File.ReadAllTextAsync(Repository.File("deploy", "systemd", $"privatesigstore-{unit}.service"), Ct), StringComparison.Ordinal);
+        }
+
 
         var running = new List<ServiceProcess>();
         using var http = LocalDeployment.CreateHttpClient(internalCa);

@@ -24,10 +24,16 @@ internal sealed class TestDatabase : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>Creates the database; skips (or under CI fails) when no PostgreSQL is configured.</summary>
-    public static async Task<TestDatabase> CreateAsync(CancellationToken cancellationToken)
+    public static Task<TestDatabase> CreateAsync(CancellationToken cancellationToken)
     {
         var server = Environment.GetEnvironmentVariable("PRIVATESIGSTORE_TEST_POSTGRES");
         RequiredTool.Require(string.IsNullOrEmpty(server) ? "PRIVATESIGSTORE_TEST_POSTGRES is not set (test.sh starts a throwaway PostgreSQL 15 and sets it)" : null);
+        return CreateAsync(server!, cancellationToken);
+    }
+
+    /// <summary>Creates the database on the given server (the superuser's connection string).</summary>
+    public static async Task<TestDatabase> CreateAsync(string server, CancellationToken cancellationToken)
+    {
         var name = "psig_deploy_" + Guid.NewGuid().ToString("N")[..12];
         await using (var connection = new NpgsqlConnection(server))
         {
