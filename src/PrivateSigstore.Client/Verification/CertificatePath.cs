@@ -14,8 +14,8 @@ namespace PrivateSigstore.Client.Verification;
 /// <c>x509.Certificate.Verify</c> makes for sigstore-go (<c>root.FulcioCertificateAuthority.Verify</c>): the leaf's issuer
 /// name is the first CA certificate's subject and its signature verifies with that key; every certificate is valid at
 /// the time; the leaf allows code signing (and no CA certificate's EKU forbids it); the leaf has no unhandled critical
-/// extension. The CA chain itself (issuer signatures, basicConstraints cA, keyCertSign) is checked once, when the trust
-/// material is loaded. This replaces <see cref="X509Chain"/>, which builds through OpenSSL stores at ~2 ms a call.
+/// extension. The CA chain itself (issuer signatures below the anchor, basicConstraints cA, keyCertSign) is checked once,
+/// on first use of the CA. This replaces <see cref="X509Chain"/>, which builds through OpenSSL stores at ~2 ms a call.
 /// </summary>
 internal sealed class CertificatePath
 {
@@ -139,8 +139,10 @@ internal sealed class CertificatePath
                 return $"\"{certificate.Subject}\" path length constraint {constraints.PathLengthConstraint} exceeded";
             }
             var signer = i + 1 < chain.Count ? chain[i + 1] : certificate;
+            // The last certificate is the trust anchor: as in Go's x509 (and so sigstore-go), its own signature is not
+            // checked — the trusted root vouches for it, and a self-signature adds nothing (one P-384 verification saved).
             if (!certificate.IssuerName.RawData.AsSpan().SequenceEqual(signer.SubjectName.RawData)
-                || !VerifySignedBy(certificate.RawData, ImportKey(signer.PublicKey.ExportSubjectPublicKeyInfo())))
+                || (i + 1 < chain.Count && !VerifySignedBy(certificate.RawData, ImportKey(signer.PublicKey.ExportSubjectPublicKeyInfo()))))
             {
                 return $"\"{certificate.Subject}\" is not signed by \"{signer.Subject}\"";
             }
