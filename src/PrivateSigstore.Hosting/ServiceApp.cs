@@ -283,6 +283,9 @@ public static class ServiceApp
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A store failure is logged by StoreUnavailableHandler (one rate-limited line), also when the response had
+            // already started and could not become a 503: no stack trace per request from the middleware.
+            SuppressDiagnosticsCallback = context => StoreUnavailableHandler.FindStoreFailure(context.Exception) is not null,
         });
         app.UseRateLimiter();
         return app;

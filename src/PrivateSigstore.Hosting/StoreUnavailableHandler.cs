@@ -41,7 +41,7 @@ public sealed partial class StoreUnavailableHandler(ILogger<StoreUnavailableHand
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         var failure = FindStoreFailure(exception);
-        if (failure is null || httpContext.Response.HasStarted)
+        if (failure is null)
         {
             return false;
         }
@@ -60,6 +60,11 @@ public sealed partial class StoreUnavailableHandler(ILogger<StoreUnavailableHand
         if (log)
         {
             StoreUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path.Value ?? "", failure.GetType().Name, failure.Message, count);
+        }
+        if (httpContext.Response.HasStarted)
+        {
+            // Too late for a 503: the connection is aborted (logged above, not as a stack trace).
+            return false;
         }
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.SetRetryAfter(TimeSpan.FromSeconds(1));
