@@ -8,22 +8,8 @@ namespace PrivateSigstore.CtLog;
 /// </summary>
 internal sealed partial class CtLogFollower(CertificateLog log, TimeSpan interval, ILogger<CtLogFollower> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await log.Log.RefreshAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The store is unreachable for a moment: /readyz reports it; try again on the next tick.
-                LogRefreshFailed(logger, e.Message);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Log.TransparencyLog.FollowAsync(() => log.Log, interval, e => LogRefreshFailed(logger, e.Message), stoppingToken);
 
     [LoggerMessage(EventId = 6210, Level = LogLevel.Warning, Message = "CT log: could not follow the shared tree: {Reason}")]
     private static partial void LogRefreshFailed(ILogger logger, string reason);

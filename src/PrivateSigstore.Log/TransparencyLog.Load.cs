@@ -8,6 +8,29 @@ namespace PrivateSigstore.Log;
 public sealed partial class TransparencyLog
 {
     /// <summary>
+    /// Calls <see cref="RefreshAsync"/> every <paramref name="interval"/> until cancelled: the loop of every replica that
+    /// follows a shared store (Rekor v1 and v2, the CT log). A failed refresh (the store unreachable for a moment; /readyz
+    /// reports it) goes to <paramref name="failed"/> and is retried on the next tick.
+    /// </summary>
+    public static async Task FollowAsync(Func<TransparencyLog> log, TimeSpan interval, Action<Exception> failed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(failed);
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await log().RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed(e);
+            }
+        }
+    }
+
+    /// <summary>
     /// Follows appends made by other processes sharing the store (for read replicas and standby writers):
     /// loads the newer committed state and indexes its new leaves.
     /// </summary>

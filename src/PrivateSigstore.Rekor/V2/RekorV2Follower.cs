@@ -12,22 +12,8 @@ internal sealed partial class RekorV2Follower(RekorV2Log rekor, ILogger<RekorV2F
     /// <summary>How often the shared store is read for a newer tree.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await rekor.Log.RefreshAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The store is unreachable for a moment: /readyz reports it; try again on the next tick.
-                LogRefreshFailed(logger, e.Message);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Log.TransparencyLog.FollowAsync(() => rekor.Log, Interval, e => LogRefreshFailed(logger, e.Message), stoppingToken);
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Could not follow the shared Rekor v2 log: {Reason}")]
     private static partial void LogRefreshFailed(ILogger logger, string reason);
