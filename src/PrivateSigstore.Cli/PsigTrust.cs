@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Cli.Commands;
 using PrivateSigstore.Tuf;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Cli;
 
@@ -35,7 +36,7 @@ internal static class PsigTrust
         string mirror;
         try
         {
-            var remote = JsonNode.Parse(File.ReadAllBytes(Path.Combine(cacheDirectory, RemoteFile)));
+            var remote = StrictJson.Parse(File.ReadAllBytes(Path.Combine(cacheDirectory, RemoteFile)));
             mirror = (string?)remote?["mirror"] ?? throw new TrustException($"{Path.Combine(cacheDirectory, RemoteFile)} names no mirror (run psig initialize again)");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or FormatException)

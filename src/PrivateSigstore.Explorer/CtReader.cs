@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Core.Ct;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Explorer;
 
@@ -198,7 +199,7 @@ internal sealed class CtReader(HttpClient http, ExplorerLog log, EntryCache cach
             }
             try
             {
-                return (JsonNode.Parse(bytes) ?? throw new JsonException("empty"), text);
+                return (StrictJson.Parse(bytes) ?? throw new JsonException("empty"), text);
             }
             catch (JsonException e)
             {

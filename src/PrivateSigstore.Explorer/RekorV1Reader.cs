@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Client;
 using PrivateSigstore.Client.Rekor;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Explorer;
 
@@ -137,7 +138,7 @@ internal sealed class RekorV1Reader(HttpClient http, ExplorerLog log, EntryCache
             }
             try
             {
-                return JsonNode.Parse(bytes) ?? throw new JsonException("empty");
+                return StrictJson.Parse(bytes) ?? throw new JsonException("empty");
             }
             catch (JsonException e)
             {

@@ -11,6 +11,7 @@ using PrivateSigstore.Core.Crypto;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Ct;
 using PrivateSigstore.Core.Notes;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Monitor;
 
@@ -293,7 +294,7 @@ internal sealed class CtSource(HttpClient http, Uri url, byte[] publicKey) : ILo
         var text = Encoding.UTF8.GetString(bytes);
         try
         {
-            return (JsonNode.Parse(bytes) ?? throw new MalformedLogResponseException($"GET {path}: empty response"), text);
+            return (StrictJson.Parse(bytes) ?? throw new MalformedLogResponseException($"GET {path}: empty response"), text);
         }
         catch (JsonException e)
         {

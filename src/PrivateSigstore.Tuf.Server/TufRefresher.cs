@@ -14,20 +14,34 @@ public sealed partial class TufRefresher(
     TimeProvider time,
     ILogger<TufRefresher> logger) : BackgroundService
 {
-    /// <summary>Renews once before the service accepts requests (so a restarted service never serves stale metadata), then starts the loop.</summary>
+    private PeriodicTimer? timer;
+
+    /// <summary>
+    /// Renews once before the service accepts requests (so a restarted service never serves stale metadata), then starts
+    /// the loop. The interval timer starts here, not in <see cref="ExecuteAsync"/>: .NET 10 runs ExecuteAsync on the thread
+    /// pool, so a timer made there could start late and miss time that passed after the host reported it had started.
+    /// </summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         RefreshOnce();
+        timer ??= new PeriodicTimer(TimeSpan.FromSeconds(options.RefreshIntervalSeconds), time);
         return base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        timer?.Dispose();
+        base.Dispose();
     }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RefreshIntervalSeconds), time);
+        var ticks = timer ?? throw new InvalidOperationException("StartAsync starts the timer");
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await ticks.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 // On the thread pool, never inline on the thread that fired the timer: a pass blocks (file lock, HSM).
                 await Task.Run(RefreshOnce, stoppingToken).ConfigureAwait(false);

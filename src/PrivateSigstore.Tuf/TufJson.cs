@@ -14,7 +14,7 @@ internal static class TufJson
         if (Core.Json.JsonUnicode.FindInvalidString(bytes, 32) is { } notUnicode) throw new TufFormatException($"{where}: malformed JSON: {notUnicode}");
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 32 }) as JsonObject
+            return JsonNode.Parse(bytes, documentOptions: Core.Json.StrictJson.Options(32)) as JsonObject
                 ?? throw new TufFormatException($"{where}: not a JSON object");
         }
         catch (JsonException e)

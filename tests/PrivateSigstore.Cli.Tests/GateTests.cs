@@ -160,6 +160,18 @@ public sealed class GateTests(RekorFixture rekor) : IClassFixture<RekorFixture>
 
         using var bad = await http.PostAsync(new Uri("/v1/verify", UriKind.Relative), new StringContent("{\"policy\":\"tools\"}"), Ct);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+
+        // A member named twice is ambiguous (which policy did the caller mean?): a 400 that says why, not a 500.
+        using var twice = await http.PostAsync(new Uri("/v1/verify", UriKind.Relative), new StringContent("{\"policy\":\"tools\",\"policy\":\"nope\",\"digest\":\"" + digest + "\"}"), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, twice.StatusCode);
+        Assert.Contains("policy", await twice.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        // The hand-matched route: other methods are 405 with Allow, other paths 404.
+        using var get = await http.GetAsync(new Uri("/v1/verify", UriKind.Relative), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, get.StatusCode);
+        Assert.Contains("POST", get.Content.Headers.Allow);
+        using var elsewhere = await http.PostAsync(new Uri("/v1/other", UriKind.Relative), new StringContent("{}"), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, elsewhere.StatusCode);
     }
 
     [Fact]

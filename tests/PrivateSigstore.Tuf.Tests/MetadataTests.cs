@@ -86,6 +86,21 @@ public sealed class MetadataTests
         Assert.StartsWith("1.root.json", e.Message, StringComparison.Ordinal);
     }
 
+    // Found by fuzzing (fuzz/run.sh tuf, CI of 2026-12-06): a member named twice ({"sig":"a","sig":"b"}) parsed, then threw
+    // ArgumentException out of JsonObject.TryGetPropertyValue. Signed metadata with two values for one name is ambiguous
+    // (which one did the signer mean?), so it is refused as malformed.
+    [Theory]
+    [InlineData("""{"signed":{"_type":"root","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z"},"signatures":[{"keyid":"a","sig":"00","sig":"01"}]}""", "sig")]
+    [InlineData("""{"signed":{"_type":"root","_type":"root","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z"},"signatures":[]}""", "_type")]
+    [InlineData("""{"signed":{"_type":"root","spec_version":"1.0","version":1,"version":2,"expires":"2030-01-01T00:00:00Z","keys":{},"roles":{}},"signatures":[]}""", "version")]
+    public void Metadata_with_a_member_named_twice_is_refused_as_malformed(string json, string member)
+    {
+        var e = Assert.Throws<TufFormatException>(() => TufMetadata.Parse(Encoding.UTF8.GetBytes(json), TufRole.Root, "1.root.json"));
+        Assert.StartsWith("1.root.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains("malformed JSON", e.Message, StringComparison.Ordinal);
+        Assert.Contains(member, e.Message, StringComparison.Ordinal);
+    }
+
     // Found by fuzzing (fuzz/run.sh tuf): metadata whose strings are not valid UTF-8 (or hold a lone escaped surrogate)
     // threw InvalidOperationException out of JsonNode.GetValue<string> instead of a TufFormatException.
     [Theory]

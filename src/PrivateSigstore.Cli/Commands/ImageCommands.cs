@@ -11,6 +11,7 @@ using PrivateSigstore.Client.Verification;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Cli.Commands;
 
@@ -73,7 +74,7 @@ internal static class ImageCommands
             JsonNode? predicateJson;
             try
             {
-                predicateJson = JsonNode.Parse(File.ReadAllText(file.FullName));
+                predicateJson = StrictJson.Parse(File.ReadAllText(file.FullName));
             }
             catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
             {

@@ -8,6 +8,7 @@ using PrivateSigstore.Core;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.Pem;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Cli.Commands;
 
@@ -289,7 +290,7 @@ internal static class LogCommands
                 : RunAsync(console, flags, parse, url, async (client, trust) =>
         {
             var entry = await FetchAsync(client, parse, index, uuid, ct).ConfigureAwait(false);
-            var body = JsonNode.Parse(entry.Body);
+            var body = StrictJson.Parse(entry.Body);
             if (parse.GetValue(json))
             {
                 Write(console, new JsonObject

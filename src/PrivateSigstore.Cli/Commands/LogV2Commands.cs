@@ -8,6 +8,7 @@ using PrivateSigstore.Core;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Core.Notes;
 using PrivateSigstore.Core.Trust;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Cli.Commands;
 
@@ -96,7 +97,7 @@ internal static class LogV2Commands
         JsonNode? body = null;
         try
         {
-            body = JsonNode.Parse(leaf);
+            body = StrictJson.Parse(leaf);
         }
         catch (JsonException)
         {

@@ -8,6 +8,7 @@ using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Core.Trust;
 using PrivateSigstore.Keys;
 using PrivateSigstore.Keys.Pkcs11;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Cli.Commands;
 
@@ -254,7 +255,7 @@ internal sealed record SigningServices(Uri? FulcioUrl, IReadOnlyList<RekorServic
         JsonNode? predicateJson;
         try
         {
-            predicateJson = JsonNode.Parse(File.ReadAllText(predicate.FullName));
+            predicateJson = StrictJson.Parse(File.ReadAllText(predicate.FullName));
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
         {

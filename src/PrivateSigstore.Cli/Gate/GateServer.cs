@@ -13,6 +13,7 @@ using PrivateSigstore.Client.Oci;
 using PrivateSigstore.Client.Verification;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Cli.Gate;
 
@@ -103,7 +104,7 @@ internal static class GateServer
         JsonObject request;
         try
         {
-            request = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false) as JsonObject
+            request = await StrictJson.ParseAsync(http.Request.Body, http.RequestAborted).ConfigureAwait(false) as JsonObject
                 ?? throw new JsonException("the request is not a JSON object");
         }
         catch (JsonException e)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Client.ModelSigning;
 
@@ -65,7 +66,7 @@ public static class ModelStatement
     {
         try
         {
-            var root = JsonNode.Parse(payload) as JsonObject ?? throw new FormatException("the statement is not a JSON object");
+            var root = StrictJson.Parse(payload) as JsonObject ?? throw new FormatException("the statement is not a JSON object");
             if ((string?)root["_type"] != StatementType)
             {
                 throw new FormatException($"expected an in-toto {StatementType} statement, got {(string?)root["_type"] ?? "no _type"}");

@@ -5,6 +5,7 @@ using PrivateSigstore.Core;
 using PrivateSigstore.Core.Bundle;
 using PrivateSigstore.Core.Dsse;
 using PrivateSigstore.Core.Pem;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Client.Oci;
 
@@ -155,7 +156,7 @@ public sealed class ImageSignatureStore(RegistryClient registry)
         {
             try
             {
-                index = JsonNode.Parse(existing.Bytes) as JsonObject ?? throw new RegistryException($"the referrers tag {tag} is not a JSON object");
+                index = StrictJson.Parse(existing.Bytes) as JsonObject ?? throw new RegistryException($"the referrers tag {tag} is not a JSON object");
             }
             catch (JsonException e)
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Client.Oidc;
 
@@ -58,7 +59,7 @@ public sealed class OidcProvider
         JsonObject? json = null;
         try
         {
-            json = JsonNode.Parse(text) as JsonObject;
+            json = StrictJson.Parse(text) as JsonObject;
         }
         catch (JsonException)
         {
@@ -104,7 +105,7 @@ public sealed class OidcProvider
     {
         try
         {
-            return JsonNode.Parse(text) as JsonObject ?? throw new OidcException("invalid_response", "response is not a JSON object");
+            return StrictJson.Parse(text) as JsonObject ?? throw new OidcException("invalid_response", "response is not a JSON object");
         }
         catch (JsonException e)
         {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Core.Bundle;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Client.Rekor;
 
@@ -191,7 +192,7 @@ public sealed class RekorClient
             }
             try
             {
-                return JsonNode.Parse(bytes) ?? throw new ServiceClientException($"{method} {url}: empty response");
+                return StrictJson.Parse(bytes) ?? throw new ServiceClientException($"{method} {url}: empty response");
             }
             catch (JsonException e)
             {

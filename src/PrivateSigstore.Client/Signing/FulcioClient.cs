@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Keys;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Client.Signing;
 
@@ -81,7 +82,7 @@ public sealed class FulcioClient
     {
         try
         {
-            var json = JsonNode.Parse(body)!;
+            var json = StrictJson.Parse(body)!;
             var certificate = json["signedCertificateEmbeddedSct"] ?? json["signedCertificateDetachedSct"]
                 ?? throw new ServiceClientException("Fulcio response holds no certificate");
             var pems = certificate["chain"]!["certificates"]!.AsArray().Select(p => p!.GetValue<string>());
@@ -118,7 +119,7 @@ public static class IdentityToken
         payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
         try
         {
-            return JsonNode.Parse(Convert.FromBase64String(payload))?.AsObject() ?? throw new ArgumentException("empty JWT payload", nameof(token));
+            return StrictJson.Parse(Convert.FromBase64String(payload))?.AsObject() ?? throw new ArgumentException("empty JWT payload", nameof(token));
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
         {

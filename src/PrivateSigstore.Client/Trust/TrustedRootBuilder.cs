@@ -4,6 +4,7 @@ using PrivateSigstore.Client.Rekor;
 using PrivateSigstore.Core;
 using PrivateSigstore.Core.Pem;
 using PrivateSigstore.Core.Trust;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Client.Trust;
 
@@ -52,7 +53,7 @@ public static class TrustedRootBuilder
 
         try
         {
-            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))!;
+            var json = StrictJson.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))!;
             return new TrustedLog(json["url"]?.GetValue<string>() ?? "", GoPem.DecodePublicKey(json["publicKey"]!.GetValue<string>()), validFrom);
         }
         catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or WireFormatException)
@@ -73,7 +74,7 @@ public static class TrustedRootBuilder
         try
         {
             // {"chains":[{"certificates":["<issuing CA PEM>", …, "<root PEM>"]}]}: intermediates first, root last, as trusted_root wants.
-            var certificates = JsonNode.Parse(text)!["chains"]![0]!["certificates"]!.AsArray();
+            var certificates = StrictJson.Parse(text)!["chains"]![0]!["certificates"]!.AsArray();
             return [.. certificates.Select(p => GoPem.DecodeCertificates(p!.GetValue<string>(), 1)[0])];
         }
         catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or WireFormatException or ArgumentOutOfRangeException)

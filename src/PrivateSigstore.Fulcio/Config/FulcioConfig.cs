@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Serialization;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Fulcio.Config;
 
@@ -117,7 +118,7 @@ public sealed partial class FulcioConfig
     {
         try
         {
-            if (JsonNode.Parse(text) is JsonObject obj)
+            if (StrictJson.Parse(text) is JsonObject obj)
             {
                 return obj;
             }

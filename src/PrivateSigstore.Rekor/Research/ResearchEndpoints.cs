@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrivateSigstore.Core.Merkle;
 using PrivateSigstore.Rekor.V2;
+using PrivateSigstore.Core.Json;
 
 namespace PrivateSigstore.Rekor.Research;
 
@@ -125,7 +126,7 @@ internal static class ResearchEndpoints
         JsonObject body;
         try
         {
-            body = http.Request.ContentLength is 0 ? [] : await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false) as JsonObject ?? [];
+            body = http.Request.ContentLength is 0 ? [] : await StrictJson.ParseAsync(http.Request.Body, http.RequestAborted).ConfigureAwait(false) as JsonObject ?? [];
         }
         catch (JsonException e)
         {
