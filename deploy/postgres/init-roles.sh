@@ -8,8 +8,9 @@
 #   - nobody may create objects in schema public, PUBLIC has no rights on the database (only the service roles CONNECT).
 # Idempotent (re-run it after adding a service or to reset passwords from the files). Runs as the database superuser:
 #   compose:    mounted into /docker-entrypoint-initdb.d/ of the postgres container (first start of an empty volume);
-#   systemd:    sudo -u postgres env POSTGRES_DB=privatesigstore PSIG_DB_PASSWORD_DIR=/etc/privatesigstore/db \
-#                 /opt/privatesigstore/deploy/postgres/init-roles.sh
+#   systemd:    runuser -u postgres -- env POSTGRES_DB=privatesigstore PSIG_DB_PASSWORD_DIR=<a copy of
+#                 /etc/privatesigstore/credentials/db that postgres can read> bash < deploy/postgres/init-roles.sh
+#               (docs/operations.md, "systemd", has the exact commands, createdb first)
 #   Kubernetes: the postgres StatefulSet mounts it from ConfigMap postgres-init (deploy/kubernetes/postgres.yaml).
 # psql connects as libpq does by default (PGHOST, PGPORT, PGUSER, ...); POSTGRES_USER and POSTGRES_DB name the superuser
 # and the database (the postgres image's variables).

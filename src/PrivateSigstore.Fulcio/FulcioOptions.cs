@@ -88,14 +88,14 @@ public sealed class FulcioOptions : PrivateSigstore.Hosting.IServiceOptions, Pri
         && string.IsNullOrEmpty(Key.KeyPath) && string.IsNullOrEmpty(Key.KeyLabel);
 
     /// <summary>Fails closed on inconsistent options.</summary>
-    /// <exception cref="InvalidOperationException">Which option is wrong and why.</exception>
+    /// <exception cref="ArgumentException">Which option is wrong (as Fulcio:Name) and why.</exception>
     public void Validate()
     {
         static void Require(bool ok, string message)
         {
             if (!ok)
             {
-                throw new InvalidOperationException($"Fulcio configuration: {message}");
+                throw new ArgumentException($"Fulcio:{message}");
             }
         }
 

@@ -149,12 +149,14 @@ public static class ServiceApp
     /// <summary>
     /// The entry point of a service executable: builds it with <paramref name="build"/> and runs it. A store, state file or
     /// key that cannot be opened or created (read-only, full or missing data directory, unreachable database) is one clear
-    /// line on standard error and exit code 1, instead of an unhandled exception and a stack trace (docs/reliability.md).
+    /// line on standard error and exit code 1, instead of an unhandled exception and a stack trace (docs/reliability.md);
+    /// so is a wrong setting (the options checks name it) and an address that cannot be listened on.
     /// </summary>
     /// <param name="what">What could not be opened ("witness state or key").</param>
     /// <param name="build">Builds the service.</param>
     /// <param name="alsoCatch">Other start-up failures to report the same way (e.g. a key configuration error).</param>
-    public static async Task<int> RunAsync(string what, Func<Task<WebApplication>> build, Func<Exception, bool>? alsoCatch = null)
+    /// <param name="cancellationToken">Stops the service.</param>
+    public static async Task<int> RunAsync(string what, Func<Task<WebApplication>> build, Func<Exception, bool>? alsoCatch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(build);
         WebApplication app;
@@ -164,12 +166,42 @@ public static class ServiceApp
         }
         catch (Exception e) when (IsStartupStoreFailure(e) || alsoCatch?.Invoke(e) == true)
         {
-            await Console.Error.WriteLineAsync($"error: cannot open the {what}: {e.Message.ReplaceLineEndings(" ")} (check that the data directory is writable and has free space, or that the database is reachable)").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: cannot open the {what}: {OneLine(e)} (check that the data directory is writable and has free space, or that the database is reachable)").ConfigureAwait(false);
             return 1;
         }
-        await app.RunAsync().ConfigureAwait(false);
+        catch (Exception e) when (IsConfigurationError(e))
+        {
+            await Console.Error.WriteLineAsync($"error: {OneLine(e)}").ConfigureAwait(false);
+            return 1;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsConfigurationError(e) || e is IOException)
+            {
+                // A setting checked at start (ValidateOnStart), or Kestrel failing to bind ("address already in use").
+                await Console.Error.WriteLineAsync($"error: cannot start: {OneLine(e)}").ConfigureAwait(false);
+                return 1;
+            }
+
+            await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(app, cancellationToken).ConfigureAwait(false);
+        }
+
         return 0;
     }
+
+    private static string OneLine(Exception e) => e.Message.ReplaceLineEndings(" ");
+
+    /// <summary>
+    /// Whether a start-up failure is a wrong setting: the options checks throw <see cref="ArgumentException"/> naming the
+    /// setting; configuration binding and <c>ValidateOnStart</c> throw <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>.
+    /// </summary>
+    public static bool IsConfigurationError(Exception e) =>
+        e is ArgumentException or Microsoft.Extensions.Options.OptionsValidationException;
 
     /// <summary>Whether a start-up failure is the store's or the file system's (<see cref="RunAsync"/>): a database, I/O or permission error.</summary>
     public static bool IsStartupStoreFailure(Exception e) =>

@@ -36,6 +36,18 @@ public sealed record StorageOptions
         {
             throw new ArgumentException($"{section}:PostgresConnectionString is required with Storage=Postgres (set it in the environment: {section}__PostgresConnectionString)");
         }
+        if (Provider == StorageProvider.Postgres)
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(PostgresConnectionString);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
+            {
+                // The message says where it stopped; the string itself is not repeated (it may hold a password).
+                throw new ArgumentException($"{section}:PostgresConnectionString is not a valid connection string: {e.Message} (Key=Value pairs separated by ';', e.g. Host=db;Database=privatesigstore;Username=rekor;Passfile=/run/secrets/pgpass)", e);
+            }
+        }
         if (Provider == StorageProvider.Sqlite && string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException($"{section}:DataDirectory must not be empty");
     }
 }

@@ -15,17 +15,6 @@ if (args.Length > 0 && args[0] == "research-log")
     return await PrivateSigstore.Rekor.Research.ResearchLogCommand.RunAsync(args[1..]);
 }
 
-Microsoft.AspNetCore.Builder.WebApplication app;
-try
-{
-    app = await RekorApp.BuildAsync(args);
-}
-catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
-{
-    // A store that cannot be opened (read-only or full data directory, unreachable database): one clear line, exit 1,
-    // instead of an unhandled exception and a stack trace (docs/reliability.md).
-    Console.Error.WriteLine($"error: cannot open the log store: {e.Message.ReplaceLineEndings(" ")} (check that the data directory is writable and has free space, or that the database is reachable)");
-    return 1;
-}
-await app.RunAsync();
-return 0;
+// A store that cannot be opened (read-only or full data directory, unreachable database), or a wrong setting: one clear
+// line, exit 1, instead of an unhandled exception and a stack trace (docs/reliability.md).
+return await PrivateSigstore.Hosting.ServiceApp.RunAsync("log store", () => RekorApp.BuildAsync(args), e => e is PrivateSigstore.Keys.KeyConfigurationException);

@@ -46,7 +46,7 @@ public sealed class ComposeStackTests
         var chain = await File.ReadAllTextAsync(Path.Combine(deployment.Volume("ca-public"), "ca-chain.pem"), Ct);
         await deployment.InitializeKeysAsync(Ct);
         Assert.Equal(chain, await File.ReadAllTextAsync(Path.Combine(deployment.Volume("ca-public"), "ca-chain.pem"), Ct));
-        await using var server = await TlsPostgresServer.StartAsync(deployment, Ct);
+        await using var server = await TlsPostgresServer.StartAsync(deployment, Path.Combine(deployment.Volume("ca-public"), "internal-ca.pem"), Ct);
         await using var db = await TestDatabase.CreateAsync(server.ConnectionString, Ct);
         deployment.UseDatabase(db.ConnectionString);
         await deployment.BootstrapDatabaseAsync(Ct);
@@ -289,8 +289,13 @@ public sealed class ComposeStackTests
             var other = roles.First(r => r.Username != role.Username);
             var otherTable = tables.First(t => t.Schema == other.SearchPath && t.Table != "__EFMigrationsHistory");
             var cs = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = deployment.RolePrefix + role.Username, SearchPath = role.SearchPath, Pooling = false, Password = null };
-            var passfile = deployment.Secret($"pgpass_{role.Username}");
-            if (File.Exists(passfile))
+            // The role's own password file, where its service reads it (compose: secret pgpass_<role>; Kubernetes: its item
+            // of Secret privatesigstore-db).
+            var passfile = deployment.Compose.Services.Values
+                .SelectMany(s => s.Environment.Where(e => e.Key.EndsWith("__PostgresConnectionString", StringComparison.Ordinal))
+                    .Select(e => new Npgsql.NpgsqlConnectionStringBuilder(deployment.MapConnectionString(s, e.Value))))
+                .Where(m => m.Username == deployment.RolePrefix + role.Username).Select(m => m.Passfile).FirstOrDefault(File.Exists);
+            if (passfile is not null)
             {
                 cs.Passfile = passfile;
             }

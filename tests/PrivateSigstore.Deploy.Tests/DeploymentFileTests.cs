@@ -233,8 +233,22 @@ public sealed class DeploymentFileTests
             {
                 Assert.Equal(name[..^"-env".Length].Replace('-', '_'), cs.Username);
                 Assert.Equal(cs.Username, cs.SearchPath);
+                // TLS to PostgreSQL too, the server certificate verified against the internal CA.
+                Assert.Equal(Npgsql.SslMode.VerifyFull, cs.SslMode);
+                Assert.Equal(data["SSL_CERT_FILE"], cs.RootCertificate);
             }
         }
+
+        // PostgreSQL serves TLS with Secret postgres-tls and takes its client rules from ConfigMap postgres-hba
+        // (deploy/postgres/pg_hba.conf: hostssl only).
+        var pg = objects.Single(o => T(o["kind"]) == "StatefulSet" && T(o["metadata"]["name"]) == "postgres");
+        var pgContainer = (YamlMappingNode)((YamlSequenceNode)pg["spec"]["template"]["spec"]["containers"])[0];
+        var pgArgs = Seq(pgContainer, "args").Select(T).ToList();
+        Assert.Contains("ssl=on", pgArgs);
+        Assert.Contains("hba_file=/etc/postgresql/hba/pg_hba.conf", pgArgs);
+        var pgVolumes = Seq(pg["spec"]["template"]["spec"], "volumes").Cast<YamlMappingNode>().ToList();
+        Assert.Contains(pgVolumes, v => v.Children.TryGetValue("secret", out var secret) && T(secret["secretName"]) == "postgres-tls");
+        Assert.Contains(pgVolumes, v => v.Children.TryGetValue("configMap", out var cm) && T(cm["name"]) == "postgres-hba");
 
         Assert.Equal("false", env["fulcio-env"]["Fulcio__AllowHttpIssuers"]);
 

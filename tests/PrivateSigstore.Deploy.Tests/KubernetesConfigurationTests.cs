@@ -22,8 +22,7 @@ public sealed class KubernetesConfigurationTests
         var openssl = RequiredTool.Command("openssl", "openssl");
         var manifests = Manifests.Load(Repository.File("deploy", "kubernetes"));
         var services = manifests.Services();
-        await using var db0 = await TestDatabase.CreateAsync(Ct);
-        using var deployment = new LocalDeployment(ComposeFile.Of(services), db0.ConnectionString, db0.RolePrefix);
+        using var deployment = new LocalDeployment(ComposeFile.Of(services), "");
         var fulcio = services.Single(s => s.ImageService == "Fulcio" && s.Entrypoint is null);
 
         // What the operator creates before applying (deploy/kubernetes/examples/secrets.yaml): Secrets and key ConfigMaps.
@@ -35,26 +34,20 @@ public sealed class KubernetesConfigurationTests
         await File.WriteAllTextAsync(Path.Combine(db, "admin-password"), "unused-admin", Ct);
         foreach (var role in new[] { "identity", "ctlog", "rekor", "rekor_v2" })
         {
-            await File.WriteAllTextAsync(Path.Combine(db, $"db_password_{role}"), "unused-" + role, Ct);
-            await File.WriteAllTextAsync(Path.Combine(db, $"pgpass-{role}"), $"*:*:*:{db0.RolePrefix}{role}:unused\n", Ct);
+            await File.WriteAllTextAsync(Path.Combine(db, $"db_password_{role}"), "pw-" + role, Ct);
+            await File.WriteAllTextAsync(Path.Combine(db, $"pgpass-{role}"), $"*:*:*:{role}:pw-{role}\n", Ct);
         }
 
-        // The roles: ConfigMap postgres-init is deploy/postgres/init-roles.sh (the documented kubectl command), run by the
-        // postgres StatefulSet with its environment on first start.
-        await File.WriteAllTextAsync(Path.Combine(deployment.Volume("cm-postgres-init"), "10-privatesigstore-roles.sh"),
-            await File.ReadAllTextAsync(Repository.File("deploy", "postgres", "init-roles.sh"), Ct), Ct);
-        await deployment.BootstrapDatabaseAsync(Ct, "postgres");
-
-        // Internal TLS as examples/secrets.yaml makes it: init-keys.sh's TLS step only, then Secrets <service>-tls and
-        // ConfigMap internal-ca.
+        // Internal TLS as examples/secrets.yaml makes it: init-keys.sh's TLS step only, then Secrets <service>-tls (PostgreSQL's
+        // too) and ConfigMap internal-ca.
         var tls = deployment.Volume("internal-tls");
         var (tlsCode, tlsOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "init-keys.sh")], deployment.Root, new Dictionary<string, string>
         {
             ["PSIG_CEREMONY"] = "false", ["PSIG_LOG_KEYS"] = "false", ["PSIG_CA_DIR"] = tls, ["PSIG_TLS_CA_DIR"] = Path.Combine(tls, "ca"), ["PSIG_TLS_DIR"] = tls,
-            ["PSIG_TLS_SERVICES"] = "identity ctlog fulcio rekor rekor-v2", ["PSIG_TLS_DOMAIN_SUFFIXES"] = ".privatesigstore.svc .privatesigstore.svc.cluster.local",
+            ["PSIG_TLS_SERVICES"] = "identity ctlog fulcio rekor rekor-v2 postgres", ["PSIG_TLS_DOMAIN_SUFFIXES"] = ".privatesigstore.svc .privatesigstore.svc.cluster.local",
         }, Ct);
         Assert.True(tlsCode == 0, tlsOutput);
-        foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2" })
+        foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2", "postgres" })
         {
             File.Copy(Path.Combine(tls, name, "tls.crt"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.crt"));
             File.Copy(Path.Combine(tls, name, "tls.key"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.key"));
@@ -62,6 +55,19 @@ public sealed class KubernetesConfigurationTests
 
         var internalCa = Path.Combine(deployment.Volume("cm-internal-ca"), "internal-ca.pem");
         File.Copy(Path.Combine(tls, "internal-ca.pem"), internalCa);
+
+        // PostgreSQL as the StatefulSet runs it: its args (ssl=on, Secret postgres-tls, ConfigMap postgres-hba made from
+        // deploy/postgres/pg_hba.conf), and the roles from ConfigMap postgres-init (deploy/postgres/init-roles.sh).
+        File.Copy(Repository.File("deploy", "postgres", "pg_hba.conf"), Path.Combine(deployment.Volume("cm-postgres-hba"), "pg_hba.conf"));
+        await File.WriteAllTextAsync(Path.Combine(deployment.Volume("cm-postgres-init"), "10-privatesigstore-roles.sh"),
+            await File.ReadAllTextAsync(Repository.File("deploy", "postgres", "init-roles.sh"), Ct), Ct);
+        manifests.Project(deployment);
+        await using var server = await TlsPostgresServer.StartAsync(deployment, internalCa, Ct);
+        await using var db0 = await TestDatabase.CreateAsync(server.ConnectionString, Ct);
+        deployment.UseDatabase(db0.ConnectionString);
+        await deployment.BootstrapDatabaseAsync(Ct, "postgres");
+        await ComposeStackTests.AssertPlainTcpIsRefusedAsync(deployment, Ct);
+
         foreach (var key in new[] { "rekor-key", "ctlog-key", "identity-key" })
         {
             var (code, output) = await RequiredTool.RunAsync(openssl, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", Path.Combine(deployment.Volume("secret-" + key), "key.pem")], deployment.Root, null, Ct);
@@ -203,9 +209,37 @@ public sealed class KubernetesConfigurationTests
             return services;
         }
 
-        private static string VolumeSource(string workload, YamlMappingNode volume)
+        /// <summary>
+        /// Volumes that mount chosen items of a Secret or ConfigMap (<c>items: key → path</c>): volume → (the whole
+        /// object's volume, key → path). <see cref="Project"/> fills them once the test has written the objects.
+        /// </summary>
+        private Dictionary<string, (string Source, List<(string Key, string Path)> Items)> Projections { get; } = [];
+
+        /// <summary>Copies each item of a Secret or ConfigMap to the path its volume's <c>items</c> gives, as the kubelet does.</summary>
+        public void Project(LocalDeployment deployment)
+        {
+            foreach (var (volume, (source, items)) in Projections)
+            {
+                foreach (var (key, path) in items)
+                {
+                    File.Copy(Path.Combine(deployment.Volume(source), key), Path.Combine(deployment.Volume(volume), path), overwrite: true);
+                }
+            }
+        }
+
+        private string VolumeSource(string workload, YamlMappingNode volume)
         {
             var c = volume.Children;
+            foreach (var (kind, prefix, nameKey) in new[] { ("secret", "secret-", "secretName"), ("configMap", "cm-", "name") })
+            {
+                if (c.TryGetValue(kind, out var o) && ((YamlMappingNode)o).Children.TryGetValue("items", out var items))
+                {
+                    var projected = $"items-{workload}-{Text(volume["name"])}";
+                    Projections[projected] = (prefix + Text(o[nameKey]), [.. ((YamlSequenceNode)items).Select(i => (Text(i["key"]), Text(i["path"])))]);
+                    return projected;
+                }
+            }
+
             if (c.TryGetValue("secret", out var secret)) return "secret-" + Text(secret["secretName"]);
             if (c.TryGetValue("configMap", out var cm)) return "cm-" + Text(cm["name"]);
             if (c.TryGetValue("persistentVolumeClaim", out var pvc)) return "pvc-" + Text(pvc["claimName"]);

@@ -28,7 +28,7 @@ public sealed class RekorFrontEndsTests
         // As docker-compose.yml runs them: keys-init (which issues PostgreSQL's certificate), then PostgreSQL with TLS on.
         using var deployment = new LocalDeployment(ComposeFile.Load(Repository.File("docker-compose.yml")), "");
         await deployment.InitializeKeysAsync(Ct);
-        await using var server = await TlsPostgresServer.StartAsync(deployment, Ct);
+        await using var server = await TlsPostgresServer.StartAsync(deployment, Path.Combine(deployment.Volume("ca-public"), "internal-ca.pem"), Ct);
         await using var db = await TestDatabase.CreateAsync(server.ConnectionString, Ct);
         deployment.UseDatabase(db.ConnectionString);
         await deployment.BootstrapDatabaseAsync(Ct);

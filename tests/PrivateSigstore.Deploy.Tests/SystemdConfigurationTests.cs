@@ -97,6 +97,48 @@ public sealed class SystemdConfigurationTests
             Assert.Single(roots["certificates"]!.AsArray());
             Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor", $"index.db")), "Rekor did not keep its data in its StateDirectory");
             Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor-v2", "rekor-v2.db")), "Rekor v2 did not keep its log in its StateDirectory");
+
+            // PostgreSQL over TLS as docs/operations.md ("systemd") sets it up: the server with the certificate the keys
+            // script issued, the documented postgresql.conf lines and deploy/postgres/pg_hba.conf; the database and the
+            // roles (init-roles.sh with the script's password files); then Rekor restarted with the site settings its unit
+            // file documents, pointed at that server: it connects over TLS (VerifyFull, SCRAM, its pgpass credential).
+            await using var server = await TlsPostgresServer.StartAsync(pgCert, Path.Combine(credentials, "tls", "postgres", "tls.key"),
+                Repository.File("deploy", "postgres", "pg_hba.conf"), await DocumentedPostgresSettingsAsync(), internalCa, Ct);
+            await using (var admin = new Npgsql.NpgsqlConnection(server.ConnectionString))
+            {
+                await admin.OpenAsync(Ct);
+                await using var create = new Npgsql.NpgsqlCommand("CREATE DATABASE privatesigstore", admin);
+                await create.ExecuteNonQueryAsync(Ct);
+            }
+
+            var superuser = new Npgsql.NpgsqlConnectionStringBuilder(server.ConnectionString);
+            var (rolesCode, rolesOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "postgres", "init-roles.sh")], etc, new Dictionary<string, string>
+            {
+                ["PGHOST"] = "localhost", ["PGPORT"] = superuser.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["PGPASSWORD"] = superuser.Password!,
+                ["PGSSLMODE"] = "verify-full", ["PGSSLROOTCERT"] = internalCa,
+                ["POSTGRES_DB"] = "privatesigstore", ["PSIG_DB_PASSWORD_DIR"] = Path.Combine(credentials, "db"), ["PSIG_DB_SERVICES"] = "identity ctlog rekor rekor_v2",
+            }, Ct);
+            Assert.True(rolesCode == 0, $"init-roles.sh failed:\n{rolesOutput}");
+
+            var rekorUnit = units.Single(u => u.Name == "rekor");
+            var unitText = await File.ReadAllTextAsync(Repository.File("deploy", "systemd", "privatesigstore-rekor.service"), Ct);
+            var documented = System.Text.RegularExpressions.Regex.Match(unitText, @"Rekor__PostgresConnectionString=(Host=…;[^)]+)").Groups[1].Value;
+            Assert.NotEmpty(documented);
+            var connectionString = deployment.Map(rekorUnit.Service, documented.Replace("Host=…", $"Host=localhost;Port={superuser.Port}", StringComparison.Ordinal));
+            var sqliteRekor = running.Single(p => p.Name == "rekor");
+            await sqliteRekor.DisposeAsync();
+            running.Remove(sqliteRekor);
+            var pgRekor = deployment.Start(rekorUnit.Service, new Dictionary<string, string> { ["Rekor__Storage"] = "Postgres", ["Rekor__PostgresConnectionString"] = connectionString });
+            running.Add(pgRekor);
+            await pgRekor.WaitReadyAsync(http, Ct);
+            await using (var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "privatesigstore" }.ConnectionString))
+            {
+                await admin.OpenAsync(Ct);
+                await using var tables = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE schemaname = 'rekor' AND tableowner = 'rekor'", admin);
+                Assert.True((long)(await tables.ExecuteScalarAsync(Ct))! > 1, "Rekor made no tables in its schema");
+                await using var ssl = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE usename = 'rekor' AND ssl", admin);
+                Assert.True((long)(await ssl.ExecuteScalarAsync(Ct))! >= 1, "Rekor's connections are not TLS");
+            }
         }
         finally
         {
@@ -105,6 +147,18 @@ public sealed class SystemdConfigurationTests
                 await process.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>The postgresql.conf lines docs/operations.md appends for the systemd set-up, as <c>name=value</c>.</summary>
+    private static async Task<List<string>> DocumentedPostgresSettingsAsync()
+    {
+        var docs = await File.ReadAllLinesAsync(Repository.File("docs", "operations.md"), Ct);
+        var start = Array.FindIndex(docs, l => l.StartsWith("cat >> /etc/postgresql/15/main/postgresql.conf <<'CONF'", StringComparison.Ordinal));
+        Assert.True(start >= 0, "docs/operations.md no longer shows the postgresql.conf lines");
+        var settings = docs.Skip(start + 1).TakeWhile(l => l != "CONF")
+            .Select(l => l.Split('=', 2)).Select(p => $"{p[0].Trim()}={p[1].Trim().Trim('\'')}").ToList();
+        Assert.Contains("ssl=on", settings);
+        return settings;
     }
 
     /// <summary>One unit file read as systemd would for these settings.</summary>

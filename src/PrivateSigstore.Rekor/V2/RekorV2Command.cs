@@ -23,20 +23,10 @@ public static class RekorV2Command
         };
         serve.SetAction(async (parse, ct) =>
         {
-            Microsoft.AspNetCore.Builder.WebApplication app;
-            try
-            {
-                app = await RekorV2App.BuildAsync([.. parse.UnmatchedTokens], cancellationToken: ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (PrivateSigstore.Hosting.ServiceApp.IsStartupStoreFailure(e))
-            {
-                // A store that cannot be opened (read-only or full data directory, unreachable database): one line, exit 1,
-                // as Rekor v1 (found by ServiceDiskFaultTests: an unhandled SqliteException, exit 134, on a read-only disk).
-                await Console.Error.WriteLineAsync($"error: cannot open the log store: {e.Message.ReplaceLineEndings(" ")} (check that the data directory is writable and has free space, or that the database is reachable)").ConfigureAwait(false);
-                return 1;
-            }
-            await app.RunAsync(ct).ConfigureAwait(false);
-            return 0;
+            // A store that cannot be opened (found by ServiceDiskFaultTests: an unhandled SqliteException, exit 134, on a
+            // read-only disk) or a wrong setting: one line, exit 1, as Rekor v1.
+            return await PrivateSigstore.Hosting.ServiceApp.RunAsync("log store", () => RekorV2App.BuildAsync([.. parse.UnmatchedTokens], cancellationToken: ct),
+                e => e is PrivateSigstore.Keys.KeyConfigurationException, ct).ConfigureAwait(false);
         });
 
         var directory = new Argument<DirectoryInfo>("DIR") { Description = "Where to write checkpoint, tile/… and tile/entries/… (created if missing)" };
