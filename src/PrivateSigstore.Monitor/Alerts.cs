@@ -91,7 +91,9 @@ internal sealed partial class MonitorJson : JsonSerializerContext;
 
 /// <summary>
 /// The alert feed, kept durably: one JSON line per alert in <c>alerts.jsonl</c> under the data directory, flushed to
-/// disk before the alert is announced. Loaded at start-up; identifiers continue from the last one.
+/// disk before the alert is announced. Loaded at start-up; identifiers continue from the last one. The outbox (webhooks,
+/// email) is durable too: <see cref="DeliveredFile"/> holds the id of the last alert whose deliveries finished, and the
+/// alerts after it are delivered again after a restart.
 /// </summary>
 public sealed class AlertStore : IDisposable
 {
@@ -103,6 +105,12 @@ public sealed class AlertStore : IDisposable
     private readonly MonitorMetrics _metrics;
     private readonly TimeProvider _time;
     private long _nextId = 1;
+    private readonly string _deliveredPath;
+    private readonly Lock _deliveredGate = new();
+    private long _delivered;
+
+    /// <summary>The file (in the data directory) with the id of the last alert whose webhook and email deliveries finished.</summary>
+    public const string DeliveredFile = "alerts.delivered";
 
     /// <summary>Opens (or creates) the feed in <paramref name="dataDirectory"/>.</summary>
     public AlertStore(string dataDirectory, MonitorMetrics metrics, TimeProvider time)
@@ -134,6 +142,50 @@ public sealed class AlertStore : IDisposable
             }
         }
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+
+        // Deliveries resume after the last alert whose deliveries finished. No such file (a new feed, or one kept by an
+        // earlier version): everything recorded so far counts as delivered, so that history is not sent again.
+        _deliveredPath = Path.Combine(dataDirectory, DeliveredFile);
+        if (File.Exists(_deliveredPath)
+            && long.TryParse(File.ReadAllText(_deliveredPath).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var delivered))
+        {
+            _delivered = delivered;
+        }
+        else
+        {
+            _delivered = _nextId - 1;
+            WriteDelivered(_delivered);
+        }
+        foreach (var pending in _alerts.Where(a => a.Id > _delivered))
+        {
+            _outbox.Writer.TryWrite(pending);
+        }
+    }
+
+    /// <summary>
+    /// Records that the deliveries of alert <paramref name="id"/> (and of every alert before it: the outbox is delivered in
+    /// order) finished, delivered or given up, so that a restart does not send them again.
+    /// </summary>
+    internal void MarkDelivered(long id)
+    {
+        lock (_deliveredGate)
+        {
+            if (id <= _delivered) return;
+            WriteDelivered(id);
+            _delivered = id;
+        }
+    }
+
+    /// <summary>Replaces the delivered mark atomically (a temporary file flushed to disk, then renamed over it).</summary>
+    private void WriteDelivered(long id)
+    {
+        var temporary = _deliveredPath + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, _deliveredPath, overwrite: true);
     }
 
     /// <summary>Alerts to deliver to webhooks (in order).</summary>

@@ -9,8 +9,9 @@ namespace PrivateSigstore.Monitor;
 /// Delivers each alert to every webhook as a JSON POST (the alert object), with
 /// <c>X-PrivateSigstore-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c> under the webhook's secret and
 /// <c>X-PrivateSigstore-Alert-Id</c>; a failed delivery (no answer or not 2xx) is retried with exponential backoff,
-/// at most <see cref="WebhookOptions.MaxAttempts"/> times. Delivery is at-least-once while the monitor runs; the
-/// alert feed (<c>GET /api/v1/alerts</c>) is the durable record.
+/// at most <see cref="WebhookOptions.MaxAttempts"/> times. Delivery is at-least-once, also across restarts and crashes:
+/// alerts whose deliveries had not finished are delivered again at the next start (<see cref="AlertStore.DeliveredFile"/>);
+/// receivers deduplicate on the alert id. The alert feed (<c>GET /api/v1/alerts</c>) is the durable record.
 /// </summary>
 internal sealed partial class WebhookDispatcher(
     AlertStore alerts,
@@ -37,11 +38,22 @@ internal sealed partial class WebhookDispatcher(
         {
             await foreach (var alert in alerts.Outbox.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (_hooks.Length == 0 && options.Email is null) continue;
-                var body = JsonSerializer.SerializeToUtf8Bytes(alert, MonitorJson.Default.MonitorAlert);
-                var deliveries = _hooks.Select(h => DeliverAsync(h.Hook, h.Secret, alert.Id, body, stoppingToken)).ToList();
-                if (options.Email is { } email) deliveries.Add(MailAsync(email, alert, body, stoppingToken));
-                await Task.WhenAll(deliveries).ConfigureAwait(false);
+                if (_hooks.Length > 0 || options.Email is not null)
+                {
+                    var body = JsonSerializer.SerializeToUtf8Bytes(alert, MonitorJson.Default.MonitorAlert);
+                    var deliveries = _hooks.Select(h => DeliverAsync(h.Hook, h.Secret, alert.Id, body, stoppingToken)).ToList();
+                    if (options.Email is { } email) deliveries.Add(MailAsync(email, alert, body, stoppingToken));
+                    await Task.WhenAll(deliveries).ConfigureAwait(false);
+                }
+                try
+                {
+                    alerts.MarkDelivered(alert.Id);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A full or read-only disk: the alert is delivered again after a restart (at least once), not lost.
+                    LogMarkFailed(logger, alert.Id, e.Message);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -148,6 +160,9 @@ internal sealed partial class WebhookDispatcher(
     }
 
     private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    [LoggerMessage(EventId = 8214, Level = LogLevel.Warning, Message = "Monitor: could not record that alert {Id} was delivered ({Failure}); it is delivered again after a restart")]
+    private static partial void LogMarkFailed(ILogger logger, long id, string failure);
 
     [LoggerMessage(EventId = 8212, Level = LogLevel.Warning, Message = "Monitor: email of alert {Id} through {Relay} failed (attempt {Attempt}): {Failure}")]
     private static partial void LogMailRetry(ILogger logger, long id, string relay, int attempt, string failure);
