@@ -8,7 +8,7 @@ set -eu
 : "${PSIG_SERVICE:?PSIG_SERVICE is not set}"
 if [ -z "${ASPNETCORE_URLS:-}" ]; then
   case "$PSIG_SERVICE" in
-    Rekor) port=3000 ;; CtLog) port=6962 ;; Fulcio) port=5555 ;; Identity) port=5556 ;; *) port=8080 ;;
+    Rekor) port=3000 ;; CtLog) port=6962 ;; Fulcio) port=5555 ;; Identity) port=5556 ;; Timestamp) port=3004 ;; *) port=8080 ;;
   esac
   scheme=http
   [ -z "${Kestrel__Certificates__Default__Path:-}" ] || scheme=https

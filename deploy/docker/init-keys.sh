@@ -13,7 +13,14 @@
 #   4. the internal TLS CA (PSIG_TLS_CA_DIR, a directory only this script sees; its certificate is
 #      PSIG_CA_DIR/internal-ca.pem) and one server certificate per service in PSIG_TLS_SERVICES, written to
 #      PSIG_TLS_DIR/<service>/tls.crt and tls.key (subjectAltName: the service name, its PSIG_TLS_DOMAIN_SUFFIXES forms,
-#      localhost, 127.0.0.1 and PSIG_TLS_EXTRA_SANS).
+#      localhost, 127.0.0.1 and PSIG_TLS_EXTRA_SANS);
+#   5. with PSIG_TSA_KEY_DIR, the timestamp authority's signing key (ECDSA P-256 PEM, tsa-key.pem, 0600) and its chain
+#      (tsa-chain.pem: the TSA certificate, end-entity with the one critical EKU timeStamping RFC 3161 requires, then a
+#      root made for it) in that directory, and the chain and its root in PSIG_CA_DIR (tsa-chain.pem,
+#      tsa-chain.root.pem) for the trusted root. The TSA root's key stays in PSIG_TSA_ROOT_DIR (a directory only this
+#      script sees), or, when that is empty, is destroyed once it has signed (the chain cannot be renewed then: a new
+#      root goes into the trusted root instead). For a TSA key in an HSM run `PrivateSigstore.Timestamp ceremony`
+#      instead (docs/operations.md).
 # Setting PSIG_HSM_ROOT_TOKEN_LABEL empty keeps the root in the online token: a lab shortcut, never for production.
 set -euo pipefail
 
@@ -38,6 +45,8 @@ set -euo pipefail
 : "${PSIG_TLS_SERVICES:=}"
 : "${PSIG_TLS_DOMAIN_SUFFIXES:=}"
 : "${PSIG_TLS_EXTRA_SANS:=}"
+: "${PSIG_TSA_KEY_DIR:=}"    # empty: skip step 5
+: "${PSIG_TSA_ROOT_DIR:=}"
 
 log() { printf 'keys-init: %s\n' "$*" >&2; }
 umask 077
@@ -159,6 +168,31 @@ if [ -n "${PSIG_TLS_CA_DIR}" ]; then
     mv "$dir/tls.key.tmp" "$dir/tls.key" && mv "$dir/tls.crt.tmp" "$dir/tls.crt"
     chmod 0644 "$dir/tls.crt"
   done
+fi
+# 5. The timestamp authority's key and chain.
+if [ -n "${PSIG_TSA_KEY_DIR}" ]; then
+  log_key "${PSIG_TSA_KEY_DIR}" tsa
+  if [ ! -s "${PSIG_TSA_KEY_DIR}/tsa-chain.pem" ]; then
+    root_dir="${PSIG_TSA_ROOT_DIR:-$work/tsa-root}"
+    mkdir -p "$root_dir"
+    if [ ! -s "$root_dir/tsa-root.pem" ]; then
+      log "creating the TSA root"
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$root_dir/tsa-root.key" -out "$root_dir/tsa-root.pem.tmp" \
+        -days 3650 -subj "/O=${PSIG_ORGANIZATION}/CN=${PSIG_ORGANIZATION} TSA root" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+      mv "$root_dir/tsa-root.pem.tmp" "$root_dir/tsa-root.pem"
+    fi
+    log "issuing the TSA certificate"
+    openssl req -new -key "${PSIG_TSA_KEY_DIR}/tsa-key.pem" -out "$work/tsa.csr" -subj "/O=${PSIG_ORGANIZATION}/CN=${PSIG_ORGANIZATION} timestamp authority" 2>/dev/null
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > "$work/tsa.ext"
+    openssl x509 -req -in "$work/tsa.csr" -CA "$root_dir/tsa-root.pem" -CAkey "$root_dir/tsa-root.key" -set_serial "0x$(openssl rand -hex 16)" \
+      -days 1825 -extfile "$work/tsa.ext" -out "$work/tsa.crt" 2>/dev/null
+    cat "$work/tsa.crt" "$root_dir/tsa-root.pem" > "${PSIG_TSA_KEY_DIR}/tsa-chain.pem.tmp"
+    (umask 022; cp "$root_dir/tsa-root.pem" "${PSIG_CA_DIR}/tsa-chain.root.pem"; cp "${PSIG_TSA_KEY_DIR}/tsa-chain.pem.tmp" "${PSIG_CA_DIR}/tsa-chain.pem")
+    chmod 0644 "${PSIG_TSA_KEY_DIR}/tsa-chain.pem.tmp"
+    mv "${PSIG_TSA_KEY_DIR}/tsa-chain.pem.tmp" "${PSIG_TSA_KEY_DIR}/tsa-chain.pem"   # last: its presence means step 5 is complete
+    [ -n "${PSIG_TSA_ROOT_DIR}" ] || log "the TSA root key was destroyed after signing (PSIG_TSA_ROOT_DIR is empty)"
+  fi
 fi
 ! compgen -G "${PSIG_CA_DIR}/*.pem" >/dev/null || chmod 0644 "${PSIG_CA_DIR}"/*.pem
 log "done: the keys are in place"

@@ -56,7 +56,7 @@ public sealed class ComposeStackTests
         // The root key is in the root token only, on a volume no running service mounts; the online token Fulcio mounts
         // holds the intermediate only.
         var services = deployment.Compose.ApplicationServices();
-        Assert.Equal(["ctlog", "fulcio", "identity", "rekor", "rekor-v2"], services.Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["ctlog", "fulcio", "identity", "rekor", "rekor-v2", "tsa"], services.Select(s => s.Name).Order(StringComparer.Ordinal));
         Assert.All(services, s => Assert.DoesNotContain(s.Mounts, m => m.Source is "softhsm-root-tokens" or "internal-ca"));
         Assert.True(TokenHolds(deployment.Volume("softhsm-tokens"), "privatesigstore-intermediate"), "the intermediate is not in the online token");
         Assert.False(TokenHolds(deployment.Volume("softhsm-tokens"), "privatesigstore-root"), "the root key is in the token Fulcio mounts");
@@ -94,6 +94,10 @@ public sealed class ComposeStackTests
             var rekorV2 = running.Single(p => p.Name == "rekor-v2");
             var checkpoint = await http.GetStringAsync(new Uri(rekorV2.BaseUrl, "/api/v2/checkpoint"), Ct);
             Assert.StartsWith(deployment.Compose.Services["rekor-v2"].Environment["RekorV2__Origin"] + "\n", checkpoint, StringComparison.Ordinal);
+
+            // The TSA answers an RFC 3161 request over HTTPS with a token OpenSSL verifies against the root keys-init wrote
+            // for the trusted root (ca-public/tsa-chain.root.pem), signed by the key keys-init made.
+            await AssertTimestampVerifiesAsync(http, running.Single(p => p.Name == "tsa").BaseUrl, deployment.Volume("ca-public"), deployment.Root, Ct);
 
             // The services connected as their own roles, and each role's tables (EF's migration history included) are in
             // its own schema: none in public, and no role reads another's schema or creates objects in public.
@@ -233,6 +237,28 @@ public sealed class ComposeStackTests
     }
 
     /// <summary>PostgreSQL speaks TLS only: a service role with the right password but without TLS is refused by pg_hba.</summary>
+    /// <summary>
+    /// Asks the TSA at <paramref name="tsa"/> for a timestamp (an <c>openssl ts -query</c> request) and verifies the reply
+    /// with <c>openssl ts -verify</c> against <c>tsa-chain.root.pem</c> and <c>tsa-chain.pem</c> in <paramref name="publicDirectory"/>.
+    /// </summary>
+    internal static async Task AssertTimestampVerifiesAsync(HttpClient http, Uri tsa, string publicDirectory, string work, CancellationToken ct)
+    {
+        var dir = Directory.CreateTempSubdirectory("psig-tsa-").FullName;
+        var data = Path.Combine(dir, "artifact");
+        await File.WriteAllTextAsync(data, "timestamped by the deployment test\n", ct);
+        var (q, qOut) = await RequiredTool.RunAsync("openssl", ["ts", "-query", "-data", data, "-sha256", "-cert", "-out", Path.Combine(dir, "request.tsq")], work, null, ct);
+        Assert.True(q == 0, qOut);
+        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(dir, "request.tsq"), ct));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/timestamp-query");
+        using var response = await http.PostAsync(new Uri(tsa, "/api/v1/timestamp"), content, ct);
+        Assert.True(response.IsSuccessStatusCode, $"TSA: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        await File.WriteAllBytesAsync(Path.Combine(dir, "reply.tsr"), await response.Content.ReadAsByteArrayAsync(ct), ct);
+        var (v, vOut) = await RequiredTool.RunAsync("openssl", ["ts", "-verify", "-in", Path.Combine(dir, "reply.tsr"), "-data", data,
+            "-CAfile", Path.Combine(publicDirectory, "tsa-chain.root.pem"), "-untrusted", Path.Combine(publicDirectory, "tsa-chain.pem")], work, null, ct);
+        Assert.True(v == 0 && vOut.Contains("Verification: OK", StringComparison.Ordinal), vOut);
+        Directory.Delete(dir, recursive: true);
+    }
+
     internal static async Task AssertPlainTcpIsRefusedAsync(LocalDeployment deployment, CancellationToken ct)
     {
         foreach (var service in deployment.Compose.ApplicationServices())

@@ -153,7 +153,7 @@ public sealed class DeploymentFileTests
         Assert.Contains("ENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]", lines);
         Assert.Contains(lines, l => l.Trim() == "ENV PSIG_SERVICE=${SERVICE} \\");
         var compose = ComposeFile.Load(Repository.File("docker-compose.yml"));
-        Assert.Equal(["CtLog", "Fulcio", "Identity", "Rekor", "Rekor"], compose.ApplicationServices().Select(s => s.ImageService!).Order(StringComparer.Ordinal));
+        Assert.Equal(["CtLog", "Fulcio", "Identity", "Rekor", "Rekor", "Timestamp"], compose.ApplicationServices().Select(s => s.ImageService!).Order(StringComparer.Ordinal));
         Assert.Contains("softhsm2", File.ReadAllText(Repository.File("docker-compose.yml")), StringComparison.Ordinal);
     }
 
