@@ -14,7 +14,9 @@
 #     service: create them with deploy/postgres/init-roles.sh, PSIG_DB_PASSWORD_DIR=/etc/privatesigstore/credentials/db);
 #     tls/postgres/tls.{crt,key} is PostgreSQL's server certificate from the internal CA (ssl=on, deploy/postgres/pg_hba.conf,
 #     the units connect with SSL Mode=VerifyFull: docs/operations.md, "systemd"). Add the database host's name with
-#     PSIG_TLS_EXTRA_SANS=DNS:<host> when it is not localhost.
+#     PSIG_TLS_EXTRA_SANS=DNS:<host> when it is not localhost;
+#   - the timestamp authority's key credentials/tsa-key.pem and its chain ca/tsa-chain.pem (+ tsa-chain.root.pem for the
+#     trusted root); the TSA root's key stays in credentials/tsa-root/ (move it offline with the root token).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 : "${PSIG_ETC:=/etc/privatesigstore}"
@@ -23,7 +25,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 : "${PSIG_FULCIO_DLL:=$PSIG_OPT/fulcio/PrivateSigstore.Fulcio.dll}"
 : "${PSIG_TOKEN_OWNER=privatesigstore}"   # the CA unit's User=; empty: leave ownership as is
 : "${PSIG_HSM_ROOT_TOKEN_DIR:=/var/lib/privatesigstore-offline/root-tokens}"
-: "${PSIG_TLS_SERVICES:=identity ctlog fulcio rekor rekor-v2 postgres}"
+: "${PSIG_TLS_SERVICES:=identity ctlog fulcio rekor rekor-v2 tsa postgres}"
 : "${PSIG_DB_SERVICES:=identity ctlog rekor rekor_v2}"
 export SOFTHSM2_CONF="${SOFTHSM2_CONF:-$PSIG_ETC/softhsm2.conf}"
 creds="$PSIG_ETC/credentials"
@@ -45,6 +47,7 @@ PSIG_HSM_ROOT_TOKEN_LABEL=fulcio-root PSIG_HSM_ROOT_TOKEN_DIR="$PSIG_HSM_ROOT_TO
 PSIG_HSM_ROOT_PIN_FILE="$creds/fulcio-root-pin" PSIG_HSM_ROOT_SO_PIN_FILE="$creds/fulcio-root-so-pin" \
 PSIG_CA_DIR="$PSIG_ETC/ca" PSIG_CTLOG_KEY_DIR="$creds" PSIG_REKOR_KEY_DIR="$creds" PSIG_REKOR_V2_KEY_DIR="$creds" PSIG_FULCIO_DLL="$PSIG_FULCIO_DLL" \
 PSIG_TLS_CA_DIR="$creds/internal-ca" PSIG_TLS_DIR="$creds/tls" PSIG_TLS_SERVICES="$PSIG_TLS_SERVICES" \
+PSIG_TSA_KEY_DIR="$creds" PSIG_TSA_ROOT_DIR="$creds/tsa-root" \
   bash "$PSIG_INIT_KEYS"
 
 chmod 0755 "$PSIG_ETC/ca"

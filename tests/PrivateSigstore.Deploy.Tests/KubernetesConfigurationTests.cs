@@ -44,10 +44,10 @@ public sealed class KubernetesConfigurationTests
         var (tlsCode, tlsOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "init-keys.sh")], deployment.Root, new Dictionary<string, string>
         {
             ["PSIG_CEREMONY"] = "false", ["PSIG_LOG_KEYS"] = "false", ["PSIG_CA_DIR"] = tls, ["PSIG_TLS_CA_DIR"] = Path.Combine(tls, "ca"), ["PSIG_TLS_DIR"] = tls,
-            ["PSIG_TLS_SERVICES"] = "identity ctlog fulcio rekor rekor-v2 postgres", ["PSIG_TLS_DOMAIN_SUFFIXES"] = ".privatesigstore.svc .privatesigstore.svc.cluster.local",
+            ["PSIG_TLS_SERVICES"] = "identity ctlog fulcio rekor rekor-v2 tsa postgres", ["PSIG_TLS_DOMAIN_SUFFIXES"] = ".privatesigstore.svc .privatesigstore.svc.cluster.local",
         }, Ct);
         Assert.True(tlsCode == 0, tlsOutput);
-        foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2", "postgres" })
+        foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2", "tsa", "postgres" })
         {
             File.Copy(Path.Combine(tls, name, "tls.crt"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.crt"));
             File.Copy(Path.Combine(tls, name, "tls.key"), Path.Combine(deployment.Volume($"secret-{name}-tls"), "tls.key"));
@@ -55,6 +55,16 @@ public sealed class KubernetesConfigurationTests
 
         var internalCa = Path.Combine(deployment.Volume("cm-internal-ca"), "internal-ca.pem");
         File.Copy(Path.Combine(tls, "internal-ca.pem"), internalCa);
+
+        // The TSA's key and chain as examples/secrets.yaml makes them (init-keys.sh step 5), as Secret tsa-key.
+        var tsa = deployment.Volume("tsa-material");
+        var (tsaCode, tsaOutput) = await RequiredTool.RunAsync("bash", [Repository.File("deploy", "docker", "init-keys.sh")], deployment.Root, new Dictionary<string, string>
+        {
+            ["PSIG_CEREMONY"] = "false", ["PSIG_LOG_KEYS"] = "false", ["PSIG_CA_DIR"] = tsa, ["PSIG_TSA_KEY_DIR"] = tsa, ["PSIG_TSA_ROOT_DIR"] = Path.Combine(tsa, "root"),
+        }, Ct);
+        Assert.True(tsaCode == 0, tsaOutput);
+        File.Copy(Path.Combine(tsa, "tsa-key.pem"), Path.Combine(deployment.Volume("secret-tsa-key"), "key.pem"));
+        File.Copy(Path.Combine(tsa, "tsa-chain.pem"), Path.Combine(deployment.Volume("secret-tsa-key"), "chain.pem"));
 
         // PostgreSQL as the StatefulSet runs it: its args (ssl=on, Secret postgres-tls, ConfigMap postgres-hba made from
         // deploy/postgres/pg_hba.conf), and the roles from ConfigMap postgres-init (deploy/postgres/init-roles.sh).
@@ -98,7 +108,7 @@ public sealed class KubernetesConfigurationTests
         using var http = LocalDeployment.CreateHttpClient(internalCa);
         try
         {
-            foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2" })
+            foreach (var name in new[] { "identity", "ctlog", "fulcio", "rekor", "rekor-v2", "tsa" })
             {
                 var process = deployment.Start(services.Single(s => s.Name == $"{name}.{Namespace}"));
                 running.Add(process);
@@ -112,6 +122,7 @@ public sealed class KubernetesConfigurationTests
             var ctlog = running.Single(p => p.Name.StartsWith("ctlog.", StringComparison.Ordinal));
             var roots = JsonNode.Parse(await http.GetStringAsync(new Uri(ctlog.BaseUrl, "/test/ct/v1/get-roots"), Ct))!;
             Assert.Equal([Convert.ToBase64String(X509CertificateLoader.LoadCertificateFromFile(rootPem).RawData)], roots["certificates"]!.AsArray().Select(c => c!.GetValue<string>()));
+            await ComposeStackTests.AssertTimestampVerifiesAsync(http, running.Single(p => p.Name.StartsWith("tsa.", StringComparison.Ordinal)).BaseUrl, tsa, deployment.Root, Ct);
         }
         finally
         {
@@ -176,6 +187,7 @@ public sealed class KubernetesConfigurationTests
                     "ctlog" => "CtLog",
                     "fulcio" => "Fulcio",
                     "identity" => "Identity",
+                    "timestamp" => "Timestamp",
                     var other => throw new InvalidOperationException($"unknown image {other}"),
                 };
                 var env = new Dictionary<string, string>();

@@ -11,7 +11,7 @@ namespace PrivateSigstore.Deploy.Tests;
 /// </summary>
 public sealed class SystemdConfigurationTests
 {
-    private static readonly string[] Units = ["identity", "ctlog", "fulcio", "rekor", "rekor-v2"];
+    private static readonly string[] Units = ["identity", "ctlog", "fulcio", "rekor", "rekor-v2", "tsa"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -97,6 +97,8 @@ public sealed class SystemdConfigurationTests
             Assert.Single(roots["certificates"]!.AsArray());
             Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor", $"index.db")), "Rekor did not keep its data in its StateDirectory");
             Assert.True(File.Exists(Path.Combine(deployment.Volume("state"), "privatesigstore", "rekor-v2", "rekor-v2.db")), "Rekor v2 did not keep its log in its StateDirectory");
+            // The TSA signs with the key the script made (a credential); its chain and root are public in /etc/privatesigstore/ca.
+            await ComposeStackTests.AssertTimestampVerifiesAsync(http, running.Single(p => p.Name == "tsa").BaseUrl, Path.Combine(etc, "ca"), etc, Ct);
 
             // PostgreSQL over TLS as docs/operations.md ("systemd") sets it up: the server with the certificate the keys
             // script issued, the documented postgresql.conf lines and deploy/postgres/pg_hba.conf; the database and the
