@@ -53,7 +53,12 @@ public static partial class CtLogApp
             return log;
         });
         services.AddSingleton<CtLogMetrics>();
-        services.AddHealthChecks().AddCachedReadinessCheck<CtLogReadiness>("log").AddStoreReadinessCheck<CtLogStoreReadiness>("store");
+        services.AddHealthChecks().AddCachedReadinessCheck<CtLogReadiness>("log").AddStoreReadinessCheck<CertificateLog>("store", async (log, ct) =>
+        {
+            // The tree store and the extra_data store.
+            await log.Log.CheckStoreAsync(ct).ConfigureAwait(false);
+            await log.Entries.PingAsync(ct).ConfigureAwait(false);
+        });
         if (options.Storage == StorageProvider.Postgres)
         {
             // Other replicas append to the same tree: follow them (CtLogFollower).
@@ -106,24 +111,6 @@ public static partial class CtLogApp
 
     [LoggerMessage(EventId = 6200, Level = LogLevel.Warning, Message = "CT log: no trusted roots are configured (CtLog:RootsPemFile / CtLog:RootsPem); every add-chain and add-pre-chain will be refused")]
     private static partial void NoRoots(ILogger logger);
-}
-
-/// <summary>/readyz: the tree store and the extra_data store answer a query (cached 1 s: a database that goes away shows at once).</summary>
-internal sealed class CtLogStoreReadiness(CertificateLog log) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await log.Log.CheckStoreAsync(cancellationToken).ConfigureAwait(false);
-            await log.Entries.PingAsync(cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return HealthCheckResult.Unhealthy($"the log store does not answer: {ex.Message}", ex);
-        }
-    }
 }
 
 /// <summary>/readyz: the tree and the extra_data store answer and the log key signs.</summary>

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -244,9 +245,21 @@ public static class ServiceApp
     public static IHealthChecksBuilder AddStoreReadinessCheck<T>(this IHealthChecksBuilder builder, string name, TimeSpan? timeout = null) where T : class, IHealthCheck
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton<T>();
+        builder.Services.TryAddSingleton<T>();
         builder.Services.AddSingleton(sp => new CachedHealthCheck<T>(sp.GetRequiredService<T>(), TimeSpan.FromSeconds(1), TimeProvider.System));
         return builder.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<CachedHealthCheck<T>>(), HealthStatus.Unhealthy, [ReadyTag], timeout ?? TimeSpan.FromSeconds(5)));
+    }
+
+    /// <summary>
+    /// The store readiness check (<see cref="AddStoreReadinessCheck{T}(IHealthChecksBuilder, string, TimeSpan?)"/>) from a probe of <typeparamref name="TService"/>
+    /// that reads the store and throws when it does not answer.
+    /// </summary>
+    public static IHealthChecksBuilder AddStoreReadinessCheck<TService>(this IHealthChecksBuilder builder, string name, Func<TService, CancellationToken, Task> probe, TimeSpan? timeout = null) where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(probe);
+        builder.Services.AddSingleton(sp => new StoreProbe<TService>(sp.GetRequiredService<TService>(), probe));
+        return builder.AddStoreReadinessCheck<StoreProbe<TService>>(name, timeout);
     }
 
     /// <summary>A refused request body above this many bytes ends the connection (<c>Connection: close</c>).</summary>
@@ -435,6 +448,23 @@ public sealed class RateLimitSettings
 }
 
 /// <summary>Caches another check's result for a short time (readiness probes must not sign with the HSM on every request).</summary>
+/// <summary>A store readiness check: healthy when the probe returns, unhealthy with the reason when it throws.</summary>
+internal sealed class StoreProbe<TService>(TService service, Func<TService, CancellationToken, Task> probe) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await probe(service, cancellationToken).ConfigureAwait(false);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"the log store does not answer: {ex.Message}", ex);
+        }
+    }
+}
+
 internal sealed class CachedHealthCheck<T>(T inner, TimeSpan ttl, TimeProvider time) : IHealthCheck, IDisposable where T : IHealthCheck
 {
     public void Dispose() => _gate.Dispose();

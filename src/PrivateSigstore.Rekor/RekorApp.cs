@@ -57,7 +57,7 @@ public static class RekorApp
             return rekor;
         });
         services.AddStartupResource((sp, ct) => LogStorage.OpenRekorSearchIndexAsync(options.ToStorageOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("PrivateSigstore.Rekor"), ct));
-        services.AddHealthChecks().AddCachedReadinessCheck<RekorReadiness>("log").AddStoreReadinessCheck<RekorStoreReadiness>("store");
+        services.AddHealthChecks().AddCachedReadinessCheck<RekorReadiness>("log").AddStoreReadinessCheck<RekorLog>("store", (rekor, ct) => rekor.Shards.Active.Log.CheckStoreAsync(ct));
         if (options.Storage == StorageProvider.Postgres)
         {
             // Other instances append to the same log: follow them (RekorFollower).
@@ -114,23 +114,6 @@ public static class RekorApp
             foreach (var s in stores) await s.DisposeAsync().ConfigureAwait(false);
             key.Dispose();
             throw;
-        }
-    }
-}
-
-/// <summary>/readyz: the active shard's store answers a query (cached 1 s: a database that goes away shows at once).</summary>
-internal sealed class RekorStoreReadiness(RekorLog rekor) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await rekor.Shards.Active.Log.CheckStoreAsync(cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return HealthCheckResult.Unhealthy($"the log store does not answer: {ex.Message}", ex);
         }
     }
 }

@@ -51,7 +51,7 @@ public static class RekorV2App
                 : null;
             return OpenLogAsync(options, logger, ct, witnessing);
         });
-        services.AddHealthChecks().AddCachedReadinessCheck<RekorV2Readiness>("log-v2").AddStoreReadinessCheck<RekorV2StoreReadiness>("store");
+        services.AddHealthChecks().AddCachedReadinessCheck<RekorV2Readiness>("log-v2").AddStoreReadinessCheck<RekorV2Log>("store", (rekor, ct) => rekor.Log.CheckStoreAsync(ct));
         if (options.Storage == StorageProvider.Postgres)
         {
             // Other instances append to the same log: follow them.
@@ -91,23 +91,6 @@ public static class RekorV2App
             if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
             key.Dispose();
             throw;
-        }
-    }
-}
-
-/// <summary>/readyz: the store answers a query (cached 1 s: a database that goes away shows at once).</summary>
-internal sealed class RekorV2StoreReadiness(RekorV2Log rekor) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await rekor.Log.CheckStoreAsync(cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return HealthCheckResult.Unhealthy($"the log store does not answer: {ex.Message}", ex);
         }
     }
 }
