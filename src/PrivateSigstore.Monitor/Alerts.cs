@@ -176,17 +176,9 @@ public sealed class AlertStore : IDisposable
         }
     }
 
-    /// <summary>Replaces the delivered mark atomically (a temporary file flushed to disk, then renamed over it).</summary>
-    private void WriteDelivered(long id)
-    {
-        var temporary = _deliveredPath + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, _deliveredPath, overwrite: true);
-    }
+    /// <summary>Replaces the delivered mark atomically (<see cref="Core.AtomicFile"/>: a temporary file flushed to disk, then renamed over it).</summary>
+    private void WriteDelivered(long id) =>
+        Core.AtomicFile.Write(_deliveredPath, System.Text.Encoding.ASCII.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
 
     /// <summary>Alerts to deliver to webhooks (in order).</summary>
     internal ChannelReader<MonitorAlert> Outbox => _outbox.Reader;

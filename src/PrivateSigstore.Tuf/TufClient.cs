@@ -239,7 +239,7 @@ public sealed class TufClient
 
     private void Persist(string name, byte[] bytes) => WriteAtomic(Path.Combine(_options.CacheDirectory, name), bytes);
 
-    private static void WriteAtomic(string path, byte[] bytes) => AtomicFile.Write(path, bytes);
+    private static void WriteAtomic(string path, byte[] bytes) => Core.AtomicFile.Write(path, bytes);
 
     // §5.3: root.
     private async Task UpdateRootAsync(CancellationToken cancellationToken)

@@ -110,7 +110,7 @@ public sealed class TufRepository
         var targets = TufMetadata.NewTargets(1, now + policy.Targets, new Dictionary<string, TargetFile>());
         repository.WriteStaged(root);
         repository.WriteStaged(targets);
-        AtomicFile.Write(Path.Combine(repository.Directory, ConfigFile), System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["expiry"] = policy.ToJson() }.ToJsonString(Indented)));
+        Core.AtomicFile.Write(Path.Combine(repository.Directory, ConfigFile), System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["expiry"] = policy.ToJson() }.ToJsonString(Indented)));
         return repository;
     }
 
@@ -171,7 +171,7 @@ public sealed class TufRepository
     // ---- staging ---------------------------------------------------------------------------------------------------
 
     private void WriteStaged(TufMetadata metadata) =>
-        AtomicFile.Write(Path.Combine(StagedDirectory, $"{metadata.Role.Name()}.json"), metadata.ToBytes());
+        Core.AtomicFile.Write(Path.Combine(StagedDirectory, $"{metadata.Role.Name()}.json"), metadata.ToBytes());
 
     private static void CheckTargetName(string name)
     {
@@ -201,7 +201,7 @@ public sealed class TufRepository
         foreach (var (name, bytes) in files)
         {
             targets[name] = TargetFile.For(bytes);
-            AtomicFile.Write(Path.Combine(stagedFiles, $"{targets[name].Sha256}.{name}"), bytes);
+            Core.AtomicFile.Write(Path.Combine(stagedFiles, $"{targets[name].Sha256}.{name}"), bytes);
         }
         var version = Math.Max(published?.Version ?? 0, staged is not null ? staged.Version - 1 : 0) + 1;
         var metadata = TufMetadata.NewTargets(version, now + Policy.Targets, targets);
@@ -314,9 +314,9 @@ public sealed class TufRepository
                 if (!File.Exists(source)) throw new TufException($"target {name}: its file {source} is missing; stage it again");
                 var bytes = File.ReadAllBytes(source);
                 file.Check(bytes, $"staged target {name}");
-                AtomicFile.Write(published, bytes);
+                Core.AtomicFile.Write(published, bytes);
             }
-            AtomicFile.Write(Path.Combine(PublishedDirectory, $"{stagedTargets.Version}.targets.json"), stagedTargets.ToBytes());
+            Core.AtomicFile.Write(Path.Combine(PublishedDirectory, $"{stagedTargets.Version}.targets.json"), stagedTargets.ToBytes());
             done.Add($"targets v{stagedTargets.Version} ({string.Join(", ", stagedTargets.AsTargets().Keys)})");
         }
 
@@ -324,8 +324,8 @@ public sealed class TufRepository
         if (stagedRoot is not null)
         {
             var bytes = stagedRoot.ToBytes();
-            AtomicFile.Write(Path.Combine(PublishedDirectory, $"{stagedRoot.Version}.root.json"), bytes);
-            if (stagedRoot.Version == 1) AtomicFile.Write(Path.Combine(Directory, BootstrapRootFile), bytes);
+            Core.AtomicFile.Write(Path.Combine(PublishedDirectory, $"{stagedRoot.Version}.root.json"), bytes);
+            if (stagedRoot.Version == 1) Core.AtomicFile.Write(Path.Combine(Directory, BootstrapRootFile), bytes);
             done.Add($"root v{stagedRoot.Version}");
         }
 
@@ -354,11 +354,11 @@ public sealed class TufRepository
         var snapshot = TufMetadata.NewSnapshot(oldSnapshotVersion + 1, now + Policy.Snapshot, MetaFile.For(targets.Version, targets.ToBytes()));
         SignOnline(snapshot, root, snapshotSigners);
         var snapshotBytes = snapshot.ToBytes();
-        AtomicFile.Write(Path.Combine(PublishedDirectory, $"{snapshot.Version}.snapshot.json"), snapshotBytes);
+        Core.AtomicFile.Write(Path.Combine(PublishedDirectory, $"{snapshot.Version}.snapshot.json"), snapshotBytes);
         yield return $"snapshot v{snapshot.Version}";
         var timestamp = TufMetadata.NewTimestamp((oldTimestamp?.Version ?? 0) + 1, now + Policy.Timestamp, MetaFile.For(snapshot.Version, snapshotBytes));
         SignOnline(timestamp, root, timestampSigners);
-        AtomicFile.Write(Path.Combine(PublishedDirectory, "timestamp.json"), timestamp.ToBytes());
+        Core.AtomicFile.Write(Path.Combine(PublishedDirectory, "timestamp.json"), timestamp.ToBytes());
         yield return $"timestamp v{timestamp.Version}";
     }
 
@@ -391,7 +391,7 @@ public sealed class TufRepository
         if (!Due(timestamp)) return [];
         var renewed = TufMetadata.NewTimestamp(timestamp.Version + 1, now + Policy.Timestamp, timestamp.AsTimestamp());
         SignOnline(renewed, rootInfo, timestampSigners);
-        AtomicFile.Write(Path.Combine(PublishedDirectory, "timestamp.json"), renewed.ToBytes());
+        Core.AtomicFile.Write(Path.Combine(PublishedDirectory, "timestamp.json"), renewed.ToBytes());
         return [$"timestamp v{renewed.Version}"];
     }
 

@@ -1,29 +1,5 @@
 namespace PrivateSigstore.Tuf;
 
-/// <summary>Writes that are never seen half-done: a temporary file in the same directory, flushed to disk, then renamed over the target.</summary>
-public static class AtomicFile
-{
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-}
-
 /// <summary>An exclusive lock on a repository directory, held by one writer at a time (the service's re-signer or a command).</summary>
 public sealed class RepositoryLock : IDisposable
 {
